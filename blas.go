@@ -1,0 +1,108 @@
+// Package blasctl finds the BLAS and OpenMP libraries loaded in the running
+// process (OpenBLAS, Intel MKL, libgomp, LLVM libomp, ...) and limits their
+// thread pools, for one scope of Go code or for the whole process, without cgo.
+//
+// The one-line use wraps the BLAS calls of a worker in a single-threaded scope:
+//
+//	err := blasctl.WithThreads(1, func() { blas64.Gemm(...) })
+//
+// # Where each setting lives
+//
+// Some libraries keep one thread count for the whole process, others one per
+// OS thread. blasctl uses the per-thread control wherever the library has one,
+// and holds runtime.LockOSThread from save to restore so that the setting
+// covers every call fn makes on its own goroutine:
+//
+//	library                  scope of WithThreads     control used
+//	OpenBLAS (pthreads)      process                  openblas_set_num_threads
+//	OpenBLAS (OpenMP build)  current_thread           omp_set_num_threads of its OpenMP runtime
+//	OpenBLAS (serial)        process                  none needed: always 1
+//	Intel MKL                current_thread           MKL_Set_Num_Threads_Local (Limit: MKL_Set_Num_Threads)
+//	OpenMP (libgomp, libomp) current_thread           omp_set_num_threads
+//
+// Process-wide counts are shared by every goroutine. While scopes overlap, such
+// a count is the smallest n among the goroutines' innermost active scopes, and
+// when the last scope ends it returns to the value from before the first.
+//
+// # Pitfalls
+//
+// Goroutines started inside fn run on other OS threads: only the process-wide
+// settings cover them. Wrap their own work in their own scope.
+//
+// blasctl reads the loader's list of objects and never loads a library itself:
+// use it in a process that already loaded its BLAS (through cgo, or dlopen).
+// It uses purego, so even a CGO_ENABLED=0 binary is dynamically linked against
+// the system C library (glibc on Linux).
+package blasctl
+
+import (
+	"encoding/json"
+)
+
+// Scope says which code a library's thread count applies to.
+type Scope string
+
+const (
+	// ScopeProcess: one count shared by every thread of the process.
+	ScopeProcess Scope = "process"
+	// ScopeThread: each OS thread has its own count; a change on one thread
+	// does not affect calls made from another.
+	ScopeThread Scope = "current_thread"
+)
+
+// User APIs, as threadpoolctl names them.
+const (
+	UserAPIBLAS   = "blas"
+	UserAPIOpenMP = "openmp"
+)
+
+// Library describes one loaded library that blasctl can control. Its JSON form
+// has the keys of threadpoolctl's threadpool_info(), with JSON null for an
+// unknown value (an empty string here).
+type Library struct {
+	// UserAPI is "blas" or "openmp".
+	UserAPI string `json:"user_api"`
+	// InternalAPI names the implementation: "openblas", "mkl", "openmp", ...
+	InternalAPI string `json:"internal_api"`
+	// Prefix is the file-name prefix the library was recognised by.
+	Prefix string `json:"prefix"`
+	// Filepath is the real path of the loaded file, symbolic links resolved.
+	Filepath string `json:"filepath"`
+	// Version is the library's own version string, or "" when it has none.
+	Version string `json:"version"`
+	// ThreadingLayer is how the library runs threads ("pthreads", "openmp",
+	// "disabled", "gnu", "intel", ...), or "" when not known.
+	ThreadingLayer string `json:"threading_layer"`
+	// Architecture is the CPU kernel the library chose ("Haswell", ...), or "".
+	Architecture string `json:"architecture"`
+	// NumThreads is the count that applies to calls made from the OS thread
+	// that asked (for per-thread libraries, the caller's own thread).
+	NumThreads int `json:"num_threads"`
+	// Scope says whether WithThreads limits this library for the whole process
+	// or for the calling OS thread only.
+	Scope Scope `json:"thread_limit_scope"`
+}
+
+// MarshalJSON writes the threadpoolctl keys, with null for unknown strings.
+func (l Library) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		UserAPI        string  `json:"user_api"`
+		InternalAPI    string  `json:"internal_api"`
+		Prefix         string  `json:"prefix"`
+		Filepath       string  `json:"filepath"`
+		Version        *string `json:"version"`
+		ThreadingLayer *string `json:"threading_layer"`
+		Architecture   *string `json:"architecture"`
+		NumThreads     int     `json:"num_threads"`
+		Scope          Scope   `json:"thread_limit_scope"`
+	}{l.UserAPI, l.InternalAPI, l.Prefix, l.Filepath,
+		nullable(l.Version), nullable(l.ThreadingLayer), nullable(l.Architecture),
+		l.NumThreads, l.Scope})
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

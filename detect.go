@@ -1,0 +1,201 @@
+package blasctl
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// object is one entry of the loader's list of loaded objects.
+type object struct {
+	// path is the name the loader knows the object by.
+	path string
+	// segments are the object's mapped address ranges [lo, hi), when the
+	// platform tells them; they prove that a symbol is the object's own.
+	segments [][2]uintptr
+}
+
+// owns reports whether addr lies inside the object. Without known segments
+// it cannot tell and says yes.
+func (o *object) owns(addr uintptr) bool {
+	if len(o.segments) == 0 {
+		return addr != 0
+	}
+	for _, s := range o.segments {
+		if addr >= s[0] && addr < s[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// generation identifies one state of the loader's list: on glibc, the counts
+// of objects ever added and removed (dlpi_adds, dlpi_subs).
+type generation struct{ adds, subs uint64 }
+
+// backend recognises one kind of library.
+type backend struct {
+	internalAPI string
+	userAPI     string
+	// prefixes are lower-case file-name prefixes, as threadpoolctl matches them.
+	prefixes []string
+	// open binds the control symbols; nil when the object does not have them.
+	open func(b *binder) *lib
+}
+
+// backends lists every library kind blasctl knows, in report order.
+var backends = []*backend{openblasBackend, mklBackend, openmpBackend}
+
+// binder resolves symbols of one candidate object through its own handle.
+type binder struct {
+	obj    *object
+	handle uintptr
+}
+
+// sym returns the object's own definition of name, or 0 when the object
+// does not define it (a definition found in a dependency does not count).
+func (b *binder) sym(name string) uintptr {
+	p := dlsym(b.handle, name)
+	if !b.obj.owns(p) {
+		return 0
+	}
+	return p
+}
+
+// symDep returns name as the object sees it: its own definition or the one
+// of a library it depends on.
+func (b *binder) symDep(name string) uintptr { return dlsym(b.handle, name) }
+
+// detector caches what was found, keyed by the loader generation.
+var det struct {
+	mu    sync.Mutex
+	valid bool
+	gen   generation
+	libs  []*lib
+}
+
+// loaded returns the controllable libraries loaded now. A cheap generation
+// check makes a call without loader changes return the cached list; any
+// dlopen or dlclose since the last call triggers a new scan.
+func loaded() ([]*lib, error) {
+	gen, ok, err := loaderGeneration()
+	if err != nil {
+		return nil, err
+	}
+	det.mu.Lock()
+	defer det.mu.Unlock()
+	if ok && det.valid && gen == det.gen {
+		return det.libs, nil
+	}
+	objs, gen, ok, err := listObjects()
+	if err != nil {
+		return nil, err
+	}
+	libs := scan(objs, det.libs)
+	markGone(det.libs, libs)
+	det.libs, det.gen, det.valid = libs, gen, ok
+	return libs, nil
+}
+
+// scan recognises the controllable libraries among objs. A library already
+// known from an earlier scan keeps its identity, so scopes holding it go on.
+func scan(objs []object, prev []*lib) []*lib {
+	known := make(map[uintptr]*lib, len(prev))
+	for _, l := range prev {
+		known[l.key] = l
+	}
+	seen := map[uintptr]bool{}
+	var libs []*lib
+	for i := range objs {
+		o := &objs[i]
+		be, prefix := match(o.path)
+		if be == nil {
+			continue
+		}
+		h := dlopenNoLoad(o.path)
+		if h == 0 {
+			continue
+		}
+		l := be.open(&binder{obj: o, handle: h})
+		dlclose(h)
+		if l == nil || seen[l.key] {
+			continue
+		}
+		seen[l.key] = true
+		if old := known[l.key]; old != nil {
+			libs = append(libs, old)
+			continue
+		}
+		l.info.UserAPI, l.info.InternalAPI, l.info.Prefix = be.userAPI, be.internalAPI, prefix
+		l.info.Filepath = realPath(o.path)
+		libs = append(libs, l)
+	}
+	return libs
+}
+
+// markGone flags the libraries of prev that are no longer loaded, so that a
+// scope still holding one does not call into unmapped code.
+func markGone(prev, now []*lib) {
+	still := make(map[*lib]bool, len(now))
+	for _, l := range now {
+		still[l] = true
+	}
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	for _, l := range prev {
+		if !still[l] {
+			l.gone = true
+		}
+	}
+}
+
+// match finds the backend whose prefix starts the object's file name,
+// following a symbolic link in the last path element when the name itself
+// does not match (a memfd opened as /proc/self/fd/N, a libblas.so.3 link to
+// OpenBLAS). It returns the backend and the matching prefix.
+func match(path string) (*backend, string) {
+	if path == "" {
+		return nil, ""
+	}
+	name := filepath.Base(path)
+	for hops := 0; ; hops++ {
+		if be, prefix := matchName(name); be != nil {
+			return be, prefix
+		}
+		if hops == 8 {
+			return nil, ""
+		}
+		target, err := os.Readlink(path)
+		if err != nil {
+			return nil, ""
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(path), target)
+		}
+		path, name = target, filepath.Base(target)
+	}
+}
+
+// matchName matches a file's base name against every backend's prefixes.
+// A memfd's name ("memfd:libopenblas.so (deleted)") matches by the name
+// its creator gave it.
+func matchName(name string) (*backend, string) {
+	lower := strings.TrimPrefix(strings.ToLower(name), "memfd:")
+	for _, be := range backends {
+		for _, p := range be.prefixes {
+			if strings.HasPrefix(lower, p) {
+				return be, p
+			}
+		}
+	}
+	return nil, ""
+}
+
+// realPath resolves symbolic links, as threadpoolctl reports paths.
+func realPath(path string) string {
+	if rp, err := filepath.EvalSymlinks(path); err == nil {
+		return rp
+	}
+	return path
+}

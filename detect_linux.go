@@ -1,0 +1,122 @@
+//go:build linux
+
+package blasctl
+
+import (
+	"sync"
+	"unsafe"
+
+	"github.com/ebitengine/purego"
+)
+
+const rtldNoLoad = 0x4 // glibc's RTLD_NOLOAD; purego does not define it
+
+// dlPhdrInfo is glibc's struct dl_phdr_info on 64-bit targets, up to the
+// load counters (present when the callback's size argument covers them).
+type dlPhdrInfo struct {
+	addr  uintptr
+	name  *byte
+	phdr  *elfPhdr
+	phnum uint16
+	_     [6]byte
+	adds  uint64
+	subs  uint64
+}
+
+// elfPhdr is Elf64_Phdr.
+type elfPhdr struct {
+	typ    uint32
+	flags  uint32
+	offset uint64
+	vaddr  uint64
+	paddr  uint64
+	filesz uint64
+	memsz  uint64
+	align  uint64
+}
+
+const (
+	ptLoad       = 1
+	sizeWithSubs = unsafe.Offsetof(dlPhdrInfo{}.subs) + 8
+)
+
+// walker runs dl_iterate_phdr with one purego callback, created once and
+// kept trivial: it copies what it is shown and never calls back into the
+// loader (the loader lock is held while it runs).
+var walker struct {
+	mu       sync.Mutex
+	once     sync.Once
+	iterate  uintptr // dl_iterate_phdr
+	callback uintptr
+	err      error
+
+	onlyGen bool // stop after the first object: a generation check
+	gen     generation
+	hasGen  bool
+	objs    []object
+}
+
+func walkerInit() {
+	libc := dlopenNoLoad("libc.so.6")
+	if libc == 0 {
+		walker.err = ErrUnsupported
+		return
+	}
+	walker.iterate = dlsym(libc, "dl_iterate_phdr")
+	if walker.iterate == 0 {
+		walker.err = ErrUnsupported
+		return
+	}
+	walker.callback = purego.NewCallback(phdrCallback)
+}
+
+func phdrCallback(info *dlPhdrInfo, size uintptr, _ uintptr) int32 {
+	if size >= sizeWithSubs {
+		walker.gen, walker.hasGen = generation{info.adds, info.subs}, true
+	}
+	if walker.onlyGen {
+		return 1
+	}
+	o := object{}
+	if info.name != nil {
+		o.path = cString(unsafe.Pointer(info.name), 4096)
+	}
+	if info.phdr != nil {
+		for _, ph := range unsafe.Slice(info.phdr, info.phnum) {
+			if ph.typ == ptLoad {
+				lo := info.addr + uintptr(ph.vaddr)
+				o.segments = append(o.segments, [2]uintptr{lo, lo + uintptr(ph.memsz)})
+			}
+		}
+	}
+	walker.objs = append(walker.objs, o)
+	return 0
+}
+
+// walk runs dl_iterate_phdr; with onlyGen it reads the counters and stops.
+func walk(onlyGen bool) ([]object, generation, bool, error) {
+	walker.once.Do(walkerInit)
+	if walker.err != nil {
+		return nil, generation{}, false, walker.err
+	}
+	walker.mu.Lock()
+	defer walker.mu.Unlock()
+	walker.onlyGen, walker.hasGen, walker.objs = onlyGen, false, nil
+	purego.SyscallN(walker.iterate, walker.callback, 0)
+	objs := walker.objs
+	walker.objs = nil
+	return objs, walker.gen, walker.hasGen, nil
+}
+
+// loaderGeneration reads glibc's load counters; ok is false where the C
+// library does not provide them (then every call rescans).
+func loaderGeneration() (generation, bool, error) {
+	_, gen, ok, err := walk(true)
+	return gen, ok, err
+}
+
+// listObjects lists every loaded object through dl_iterate_phdr, with the
+// generation the list belongs to.
+func listObjects() ([]object, generation, bool, error) {
+	return walk(false)
+}

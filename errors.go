@@ -1,0 +1,66 @@
+package blasctl
+
+import (
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrInvalidCount is returned for a thread count below 1; nothing changes.
+	ErrInvalidCount = errors.New("blasctl: thread count must be at least 1")
+	// ErrNilFunc is returned by WithThreads for a nil fn; nothing changes.
+	ErrNilFunc = errors.New("blasctl: nil function")
+	// ErrNotApplied matches a *CountError from entering a scope: a library
+	// kept more threads than asked, so every change was undone and fn did not run.
+	ErrNotApplied = errors.New("blasctl: thread count not applied")
+	// ErrNotRestored matches a *CountError from leaving a scope: a library
+	// reads back a value other than the one saved on entry.
+	ErrNotRestored = errors.New("blasctl: thread count not restored")
+	// ErrUnsupported is returned on platforms where blasctl cannot list the
+	// loaded libraries (anything but Linux and macOS).
+	ErrUnsupported = errors.New("blasctl: unsupported platform")
+	// ErrWrongGoroutine is returned by a restore func called from a goroutine
+	// other than the one that called Limit: per-thread settings can only be
+	// restored on their own OS thread. Nothing changes; call it again from the
+	// right goroutine.
+	ErrWrongGoroutine = errors.New("blasctl: restore must run on the goroutine that called Limit")
+)
+
+// CountError reports a library whose thread count did not read back as
+// expected. errors.Is(err, ErrNotApplied) or errors.Is(err, ErrNotRestored)
+// tells which step failed.
+type CountError struct {
+	// Op is "apply" or "restore".
+	Op string
+	// Library is the library that disagreed.
+	Library Library
+	// Wanted is the count asked for (apply: the most allowed; restore: the
+	// exact value saved).
+	Wanted int
+	// Got is what the library read back.
+	Got int
+}
+
+func (e *CountError) Error() string {
+	if e.Op == opApply {
+		return fmt.Sprintf("blasctl: %s (%s) runs %d threads, wanted at most %d",
+			e.Library.InternalAPI, e.Library.Filepath, e.Got, e.Wanted)
+	}
+	return fmt.Sprintf("blasctl: %s (%s) reads %d threads after restore, wanted %d",
+		e.Library.InternalAPI, e.Library.Filepath, e.Got, e.Wanted)
+}
+
+// Is makes errors.Is match ErrNotApplied or ErrNotRestored.
+func (e *CountError) Is(target error) bool {
+	return (e.Op == opApply && target == ErrNotApplied) ||
+		(e.Op == opRestore && target == ErrNotRestored)
+}
+
+const (
+	opApply   = "apply"
+	opRestore = "restore"
+)
+
+func invalidCount(n int) error {
+	return fmt.Errorf("%w, got %d", ErrInvalidCount, n)
+}

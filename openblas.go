@@ -1,0 +1,81 @@
+package blasctl
+
+import "strings"
+
+// OpenBLAS, under every name it ships with: Debian's libopenblas.so.0 and
+// libopenblas64.so.0, scipy-openblas's libscipy_openblas*, and builds whose
+// symbols carry a prefix or an ILP64 suffix.
+var openblasBackend = &backend{
+	internalAPI: "openblas",
+	userAPI:     UserAPIBLAS,
+	prefixes:    []string{"libopenblas", "libscipy_openblas"},
+	open:        openOpenBLAS,
+}
+
+var (
+	openblasSymbolPrefixes = []string{"", "scipy_"}
+	openblasSymbolSuffixes = []string{"", "64_", "_64"}
+)
+
+// openblas_get_parallel values.
+var openblasLayers = map[int]string{0: "disabled", 1: "pthreads", 2: "openmp"}
+
+func openOpenBLAS(b *binder) *lib {
+	for _, pre := range openblasSymbolPrefixes {
+		for _, suf := range openblasSymbolSuffixes {
+			sym := func(name string) uintptr { return b.sym(pre + name + suf) }
+			get, set := sym("openblas_get_num_threads"), sym("openblas_set_num_threads")
+			if get == 0 || set == 0 {
+				continue
+			}
+			return newOpenBLAS(b, sym, get, set)
+		}
+	}
+	return nil
+}
+
+func newOpenBLAS(b *binder, sym func(string) uintptr, get, set uintptr) *lib {
+	l := &lib{key: get}
+	if p := sym("openblas_get_config"); p != 0 {
+		l.info.Version = openblasVersion(goString(call0(p)))
+	}
+	if p := sym("openblas_get_corename"); p != 0 {
+		l.info.Architecture = goString(call0(p))
+	}
+	l.info.ThreadingLayer = "unknown"
+	if p := sym("openblas_get_parallel"); p != 0 {
+		if layer, ok := openblasLayers[int(int32(call0(p)))]; ok {
+			l.info.ThreadingLayer = layer
+		}
+	}
+	global := openblasGlobal{getFn: get, setFn: set}
+	if l.info.ThreadingLayer == "openmp" {
+		// An OpenMP build takes its count at each call from the calling
+		// thread's OpenMP setting, and rewrites its global from it: the
+		// control that holds is the ICV of the runtime OpenBLAS links to.
+		if icv, ok := ompControl(b.symDep); ok {
+			l.thread = newKnob(icv, ScopeThread)
+			return l
+		}
+	}
+	l.proc = newKnob(global, ScopeProcess)
+	return l
+}
+
+// openblasVersion reads the version from openblas_get_config(), whose second
+// word it is ("OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ...").
+func openblasVersion(config string) string {
+	f := strings.Fields(config)
+	if len(f) < 2 || f[0] != "OpenBLAS" {
+		return ""
+	}
+	return f[1]
+}
+
+// openblasGlobal is the process-wide count of a pthreads (or serial) build.
+// A serial build always reads 1 and ignores set.
+type openblasGlobal struct{ getFn, setFn uintptr }
+
+func (c openblasGlobal) get() int     { return int(int32(call0(c.getFn))) }
+func (c openblasGlobal) set(v int)    { call1(c.setFn, uintptr(v)) }
+func (c openblasGlobal) threads() int { return c.get() }

@@ -1,0 +1,110 @@
+package blasctl
+
+import (
+	"runtime"
+	"sync"
+)
+
+// WithThreads runs fn with every detected library limited to n threads and
+// then puts every count back. It is Select().WithThreads(n, fn).
+func WithThreads(n int, fn func()) error { return all.WithThreads(n, fn) }
+
+// Limit limits every detected library to n threads until restore is called.
+// It is Select().Limit(n).
+func Limit(n int) (restore func() error, err error) { return all.Limit(n) }
+
+// WithThreads runs fn with the selected libraries limited to n threads.
+//
+// It saves each library's count, applies n and reads it back on the calling
+// OS thread. If a library then runs more than n threads, WithThreads undoes
+// every change and returns an error matching ErrNotApplied without running
+// fn; fewer than n (a serial build, MKL's dynamic mode) is fine. fn runs with
+// its goroutine locked to the OS thread, so per-thread settings hold for
+// every BLAS or OpenMP call fn makes on its own goroutine; goroutines that fn
+// starts are covered only by the process-wide settings.
+//
+// On return, also when fn panics, each count is put back to the exact value
+// saved and read back; a mismatch returns an error matching ErrNotRestored,
+// and a panic is re-raised once everything is restored.
+//
+// Scopes nest (the inner n holds inside, the outer n again after) and may
+// run on any number of goroutines at once: a process-wide count is then the
+// smallest n among the goroutines' innermost scopes, and it returns to its
+// original value when the last scope ends.
+//
+// n < 1 returns ErrInvalidCount and a nil fn ErrNilFunc; fn does not run and
+// nothing changes. On platforms other than Linux and macOS it returns
+// ErrUnsupported and fn does not run.
+func (c *Controller) WithThreads(n int, fn func()) (err error) {
+	if n < 1 {
+		return invalidCount(n)
+	}
+	if fn == nil {
+		return ErrNilFunc
+	}
+	libs, err := c.libs()
+	if err != nil {
+		return err
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	f := frame{tid: threadID(), n: n, libs: libs}
+	if err := enter(&f); err != nil {
+		return err
+	}
+	defer func() {
+		if rerr := release(&f); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
+	fn()
+	return nil
+}
+
+// Limit limits the selected libraries to n threads until restore is called,
+// for the whole process where the library allows it (OpenBLAS pthreads, MKL's
+// global count) and for the calling goroutine's OS thread otherwise (OpenMP,
+// OpenBLAS built with OpenMP). It is meant for main and for tests:
+//
+//	restore, err := blasctl.Limit(1)
+//	defer restore()
+//
+// The calling goroutine stays locked to its OS thread until restore, which
+// must be called on the same goroutine (from another it returns
+// ErrWrongGoroutine and changes nothing). restore puts every count back to
+// the value saved and reads it back, like the end of a WithThreads scope.
+// restore is never nil; calling it again returns nil and does nothing.
+// Limits and scopes combine as scopes do. Errors are those of WithThreads.
+func (c *Controller) Limit(n int) (restore func() error, err error) {
+	noop := func() error { return nil }
+	if n < 1 {
+		return noop, invalidCount(n)
+	}
+	libs, err := c.libs()
+	if err != nil {
+		return noop, err
+	}
+	runtime.LockOSThread()
+	f := &frame{tid: threadID(), n: n, libs: libs, limit: true}
+	if err := enter(f); err != nil {
+		runtime.UnlockOSThread()
+		return noop, err
+	}
+	var (
+		mu   sync.Mutex
+		done bool
+	)
+	return func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if done {
+			return nil
+		}
+		if threadID() != f.tid {
+			return ErrWrongGoroutine
+		}
+		done = true
+		defer runtime.UnlockOSThread()
+		return release(f)
+	}, nil
+}

@@ -1,0 +1,109 @@
+package blasctl
+
+import "sync"
+
+// Filter chooses libraries for Select. Filters are values: build them with
+// UserAPI, InternalAPI or Prefix.
+type Filter struct {
+	field func(Library) string
+	value string
+}
+
+// UserAPI selects the libraries of one user API: "blas" or "openmp".
+func UserAPI(api string) Filter {
+	return Filter{func(l Library) string { return l.UserAPI }, api}
+}
+
+// InternalAPI selects one implementation: "openblas", "mkl", "openmp", ...
+func InternalAPI(api string) Filter {
+	return Filter{func(l Library) string { return l.InternalAPI }, api}
+}
+
+// Prefix selects the libraries recognised by one file-name prefix, such as
+// "libgomp" or "libopenblas".
+func Prefix(prefix string) Filter {
+	return Filter{func(l Library) string { return l.Prefix }, prefix}
+}
+
+func (f Filter) match(l Library) bool { return f.field != nil && f.field(l) == f.value }
+
+// Controller acts on a subset of the loaded libraries. It holds no snapshot:
+// each call sees the libraries loaded at that moment (a cheap check of the
+// loader's load and unload counters makes repeated calls reuse one scan).
+// A Controller is safe for concurrent use.
+type Controller struct {
+	filters []Filter
+
+	mu   sync.Mutex
+	from []*lib // the detection result sel was computed from
+	sel  []*lib
+}
+
+// all is the Controller of the package-level functions.
+var all = &Controller{}
+
+// Select returns a Controller for the libraries that match any of filters;
+// with no filters, for every library. For example, only the BLAS libraries:
+//
+//	err := blasctl.Select(blasctl.UserAPI("blas")).WithThreads(1, fn)
+func Select(filters ...Filter) *Controller {
+	return &Controller{filters: append([]Filter(nil), filters...)}
+}
+
+// Libraries reports every controllable library loaded now, in load order,
+// with its current count. See Controller.Libraries.
+func Libraries() ([]Library, error) { return all.Libraries() }
+
+// Libraries reports the selected libraries loaded now, each with the count
+// that applies to calls from the calling OS thread. It finds libraries
+// dlopen-ed at any time before the call; it never loads anything.
+// On platforms other than Linux and macOS it returns ErrUnsupported.
+func (c *Controller) Libraries() ([]Library, error) {
+	libs, err := c.libs()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Library, len(libs))
+	for i, l := range libs {
+		out[i] = l.report()
+	}
+	return out, nil
+}
+
+// libs returns the selected libraries, reusing the last selection while the
+// detection result is unchanged.
+func (c *Controller) libs() ([]*lib, error) {
+	found, err := loaded()
+	if err != nil {
+		return nil, err
+	}
+	if len(c.filters) == 0 {
+		return found, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !sameSlice(c.from, found) {
+		sel := make([]*lib, 0, len(found))
+		for _, l := range found {
+			if c.matches(l.info) {
+				sel = append(sel, l)
+			}
+		}
+		c.from, c.sel = found, sel
+	}
+	return c.sel, nil
+}
+
+func (c *Controller) matches(l Library) bool {
+	for _, f := range c.filters {
+		if f.match(l) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameSlice reports whether a and b are the same slice (one detection).
+func sameSlice(a, b []*lib) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
