@@ -158,7 +158,7 @@ func match(path string) (*backend, string) {
 	if path == "" {
 		return nil, ""
 	}
-	name := filepath.Base(path)
+	name := baseName(path)
 	for hops := 0; ; hops++ {
 		if be, prefix := matchName(name); be != nil {
 			return be, prefix
@@ -173,7 +173,7 @@ func match(path string) (*backend, string) {
 		if !filepath.IsAbs(target) {
 			target = filepath.Join(filepath.Dir(path), target)
 		}
-		path, name = target, filepath.Base(target)
+		path, name = target, baseName(target)
 	}
 }
 
@@ -198,4 +198,9 @@ func realPath(path string) string {
 		return rp
 	}
 	return path
+}
+
+// baseName is the file name of path, without the kernel's " (deleted)" mark.
+func baseName(path string) string {
+	return filepath.Base(strings.TrimSuffix(path, " (deleted)"))
 }

@@ -1,0 +1,36 @@
+// Package cfixture compiles C fixture libraries from testdata/ into a test's
+// temporary directory with the system C compiler, so that no binary is ever
+// committed.
+package cfixture
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/blasctl/blasctl/internal/libtest"
+)
+
+// Build compiles the C sources into a shared library named name (for example
+// "libopenblas_fixture.so") in a fresh temporary directory and returns its
+// path. extra flags go to the compiler (-DNAME=..., -lpthread, ...). Without a C
+// compiler the test fails in CI and is skipped elsewhere.
+func Build(tb testing.TB, name string, sources []string, extra ...string) string {
+	tb.Helper()
+	cc := os.Getenv("CC")
+	if cc == "" {
+		cc = "cc"
+	}
+	if _, err := exec.LookPath(cc); err != nil {
+		libtest.Missing(tb, "no C compiler (%s) to build fixture %s", cc, name)
+	}
+	out := filepath.Join(tb.TempDir(), name)
+	args := append([]string{"-shared", "-fPIC", "-O1", "-o", out}, sources...)
+	args = append(args, extra...)
+	cmd := exec.Command(cc, args...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("%s %v: %v\n%s", cc, args, err, b)
+	}
+	return out
+}

@@ -1,0 +1,170 @@
+// Package libtest runs blasctl's tests against real library builds, one
+// process per build: the test binary re-runs itself with BLASCTL_TEST_BUILD
+// naming the build, and the child loads it with dlopen.
+package libtest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/ebitengine/purego"
+)
+
+// Build is one installed library build under test.
+type Build struct {
+	// Name identifies the build (BLASCTL_TEST_BUILD).
+	Name string
+	// Load lists what the child dlopens, in order; the last is the library
+	// under test.
+	Load []string
+	// Env is added to the child's environment.
+	Env []string
+	// InternalAPI, Layer and Scope are what Libraries must report for it.
+	InternalAPI, Layer, Scope string
+	// Probe is the C getter that reads the count for calls from the calling
+	// thread, called directly (int result).
+	Probe string
+	// Setter is the C setter (void(int)) a test uses to put an odd starting
+	// value in place; "" when the build has no settable count.
+	Setter string
+	// Cap is the most threads the build ever runs (1 for serial builds),
+	// or 0 for no cap below the CPU count.
+	Cap int
+	// Package is the Debian package that provides it.
+	Package string
+}
+
+const lib = "/usr/lib/x86_64-linux-gnu/"
+
+// Builds are the real libraries scripts/install-deps.sh installs.
+var Builds = []Build{
+	{Name: "openblas-pthread", Load: []string{lib + "openblas-pthread/libopenblas.so.0"},
+		InternalAPI: "openblas", Layer: "pthreads", Scope: "process",
+		Probe: "openblas_get_num_threads", Setter: "openblas_set_num_threads", Package: "libopenblas0-pthread"},
+	{Name: "openblas-openmp", Load: []string{lib + "openblas-openmp/libopenblas.so.0"},
+		InternalAPI: "openblas", Layer: "openmp", Scope: "current_thread",
+		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Package: "libopenblas0-openmp"},
+	{Name: "openblas-serial", Load: []string{lib + "openblas-serial/libopenblas.so.0"},
+		InternalAPI: "openblas", Layer: "disabled", Scope: "process",
+		Probe: "openblas_get_num_threads", Cap: 1, Package: "libopenblas0-serial"},
+	{Name: "openblas64-pthread", Load: []string{lib + "openblas64-pthread/libopenblas64.so.0"},
+		InternalAPI: "openblas", Layer: "pthreads", Scope: "process",
+		Probe: "openblas_get_num_threads", Setter: "openblas_set_num_threads", Package: "libopenblas64-0-pthread"},
+	// MKL's GNU threading layer needs libgomp loaded first.
+	{Name: "mkl", Load: []string{lib + "libgomp.so.1", lib + "libmkl_rt.so"}, Env: []string{"MKL_THREADING_LAYER=GNU"},
+		InternalAPI: "mkl", Layer: "gnu", Scope: "current_thread",
+		Probe: "MKL_Get_Max_Threads", Setter: "MKL_Set_Num_Threads", Package: "libmkl-rt"},
+	{Name: "libgomp", Load: []string{lib + "libgomp.so.1"},
+		InternalAPI: "openmp", Scope: "current_thread",
+		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Package: "libgomp1"},
+	{Name: "libomp", Load: []string{lib + "libomp.so.5"},
+		InternalAPI: "openmp", Scope: "current_thread",
+		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Package: "libomp5-14"},
+}
+
+// Required reports whether a missing library fails the test instead of
+// skipping it (BLASCTL_REQUIRE_LIBS=1, which .ci/run sets).
+func Required() bool { return os.Getenv("BLASCTL_REQUIRE_LIBS") == "1" }
+
+// Missing fails the test in CI and skips it elsewhere.
+func Missing(tb testing.TB, format string, args ...any) {
+	tb.Helper()
+	msg := fmt.Sprintf(format, args...) + " (scripts/install-deps.sh installs it)"
+	if Required() {
+		tb.Fatal(msg)
+	}
+	tb.Skip(msg)
+}
+
+// Check reports a missing file of b, or nil.
+func (b Build) Check() error {
+	for _, p := range b.Load {
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("%s: %s is not installed (package %s)", b.Name, p, b.Package)
+		}
+	}
+	return nil
+}
+
+// Current returns the build this process is a child for, if any.
+func Current() (Build, bool) {
+	name := os.Getenv("BLASCTL_TEST_BUILD")
+	for _, b := range Builds {
+		if b.Name == name {
+			return b, true
+		}
+	}
+	return Build{}, false
+}
+
+// RunChild re-runs test in a child process for build b and fails t with the
+// child's output if the child fails.
+func RunChild(t *testing.T, b Build, test string) {
+	t.Helper()
+	if err := b.Check(); err != nil {
+		Missing(t, "%v", err)
+	}
+	args := []string{"-test.run=^" + test + "$", "-test.count=1", "-test.v"}
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(append(os.Environ(), "BLASCTL_TEST_BUILD="+b.Name), b.Env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "\nPASS") {
+		t.Fatalf("%s in a child process for %s: %v\n%s", test, b.Name, err, out)
+	}
+	if testing.Verbose() {
+		t.Logf("child output for %s:\n%s", b.Name, out)
+	}
+}
+
+// Open dlopens path (RTLD_NOW|RTLD_GLOBAL), as a program linking it would.
+func Open(tb testing.TB, path string) uintptr {
+	tb.Helper()
+	h, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+	if err != nil {
+		tb.Fatalf("dlopen %s: %v", path, err)
+	}
+	return h
+}
+
+// LoadAll dlopens every file of b and returns the handle of the library
+// under test (the last one).
+func (b Build) LoadAll(tb testing.TB) uintptr {
+	tb.Helper()
+	var h uintptr
+	for _, p := range b.Load {
+		h = Open(tb, p)
+	}
+	return h
+}
+
+// Func binds a C function int(void) or void(int) by name through handle h.
+func Func(tb testing.TB, h uintptr, name string) uintptr {
+	tb.Helper()
+	p, err := purego.Dlsym(h, name)
+	if err != nil {
+		tb.Fatalf("dlsym %s: %v", name, err)
+	}
+	return p
+}
+
+// Get calls an int(void) getter.
+func Get(fn uintptr) int {
+	r, _, _ := purego.SyscallN(fn)
+	return int(int32(r))
+}
+
+// Set calls a void(int) setter.
+func Set(fn uintptr, v int) { purego.SyscallN(fn, uintptr(v)) }
+
+// Threads counts the OS threads of this process.
+func Threads(tb testing.TB) int {
+	tb.Helper()
+	entries, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return len(entries)
+}

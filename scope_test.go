@@ -1,0 +1,422 @@
+package blasctl_test
+
+import (
+	"errors"
+	"fmt"
+	"math/rand"
+	"runtime"
+	"slices"
+	"sync"
+	"testing"
+	"unsafe"
+
+	"github.com/blasctl/blasctl"
+	"github.com/blasctl/blasctl/internal/libtest"
+	"github.com/ebitengine/purego"
+)
+
+// TestRealLibraries runs the scope semantics against each real library
+// build, one child process per build. In the child it runs the suite.
+func TestRealLibraries(t *testing.T) {
+	if b, ok := libtest.Current(); ok {
+		realSuite(t, b)
+		return
+	}
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("the real-library builds are Debian amd64 packages")
+	}
+	for _, b := range libtest.Builds {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			libtest.RunChild(t, b, "TestRealLibraries")
+		})
+	}
+}
+
+// target is the library under test in one child, read directly through its
+// own C getter so the checks do not trust blasctl's reading.
+type target struct {
+	build  libtest.Build
+	handle uintptr
+	probe  uintptr
+	setter uintptr
+}
+
+func (tg *target) threads() int { return libtest.Get(tg.probe) }
+
+// expect is what the library reads after asking for n.
+func (tg *target) expect(n int) int {
+	if tg.build.Cap > 0 && n > tg.build.Cap {
+		return tg.build.Cap
+	}
+	return n
+}
+
+// find returns the library under test among libs.
+func (tg *target) find(t *testing.T, libs []blasctl.Library) blasctl.Library {
+	t.Helper()
+	var found []blasctl.Library
+	for _, l := range libs {
+		if l.InternalAPI == tg.build.InternalAPI {
+			found = append(found, l)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want one %s library, got %+v", tg.build.InternalAPI, libs)
+	}
+	return found[0]
+}
+
+// onThread runs fn on a new goroutine locked to its own, new OS thread.
+func onThread(fn func()) {
+	done := make(chan struct{})
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		defer close(done)
+		fn()
+	}()
+	<-done
+}
+
+func realSuite(t *testing.T, b libtest.Build) {
+	tg := &target{build: b}
+
+	// Detection must see a library loaded after the first call.
+	t.Run("LateLoad", func(t *testing.T) {
+		before, err := blasctl.Libraries()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range before {
+			if l.InternalAPI == b.InternalAPI {
+				t.Fatalf("%s reported before it was loaded: %+v", b.InternalAPI, l)
+			}
+		}
+		tg.handle = b.LoadAll(t)
+		tg.probe = libtest.Func(t, tg.handle, b.Probe)
+		if b.Setter != "" {
+			tg.setter = libtest.Func(t, tg.handle, b.Setter)
+		}
+		after, err := blasctl.Libraries()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tg.find(t, after)
+	})
+	if tg.probe == 0 {
+		t.Fatal("library not loaded")
+	}
+	runtime.LockOSThread() // the suite's own reads happen on one thread
+	defer runtime.UnlockOSThread()
+	start := tg.threads()
+
+	t.Run("Report", func(t *testing.T) {
+		libs, _ := blasctl.Libraries()
+		l := tg.find(t, libs)
+		if l.ThreadingLayer != b.Layer || string(l.Scope) != b.Scope || l.NumThreads != start {
+			t.Errorf("got layer %q scope %q threads %d, want %q %q %d", l.ThreadingLayer, l.Scope, l.NumThreads, b.Layer, b.Scope, start)
+		}
+		if b.InternalAPI != "openmp" && l.Version == "" {
+			t.Errorf("no version: %+v", l)
+		}
+	})
+	t.Run("InvalidCount", func(t *testing.T) {
+		for _, n := range []int{0, -1, -100} {
+			ran := false
+			err := blasctl.WithThreads(n, func() { ran = true })
+			if !errors.Is(err, blasctl.ErrInvalidCount) || ran {
+				t.Errorf("WithThreads(%d): err %v, fn ran %v", n, err, ran)
+			}
+			restore, err := blasctl.Limit(n)
+			if !errors.Is(err, blasctl.ErrInvalidCount) || restore == nil || restore() != nil {
+				t.Errorf("Limit(%d): err %v", n, err)
+			}
+		}
+		if err := blasctl.WithThreads(1, nil); !errors.Is(err, blasctl.ErrNilFunc) {
+			t.Errorf("nil fn: %v", err)
+		}
+		if got := tg.threads(); got != start {
+			t.Errorf("count changed to %d, was %d", got, start)
+		}
+	})
+	t.Run("ApplyAndRestore", func(t *testing.T) {
+		for _, n := range []int{1, 2, 3} {
+			err := blasctl.WithThreads(n, func() {
+				if got := tg.threads(); got != tg.expect(n) {
+					t.Errorf("inside WithThreads(%d) reads %d", n, got)
+				}
+				libs, _ := blasctl.Libraries()
+				if l := tg.find(t, libs); l.NumThreads != tg.expect(n) {
+					t.Errorf("Libraries inside WithThreads(%d): %d", n, l.NumThreads)
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tg.threads(); got != start {
+				t.Errorf("after WithThreads(%d): %d, want %d", n, got, start)
+			}
+		}
+	})
+	t.Run("ExactRestoreOfOddValue", func(t *testing.T) {
+		if tg.setter == 0 {
+			t.Skip("no settable count (serial build): covered by ApplyAndRestore")
+		}
+		libtest.Set(tg.setter, 3)
+		defer libtest.Set(tg.setter, start)
+		odd := tg.threads() // 3, or MKL's dynamic clamp of it
+		if err := blasctl.WithThreads(1, func() {}); err != nil {
+			t.Fatal(err)
+		}
+		if got := tg.threads(); got != odd {
+			t.Errorf("after scope %d, want %d", got, odd)
+		}
+	})
+	t.Run("LockedThread", func(t *testing.T) {
+		err := blasctl.WithThreads(1, func() {
+			id := blasctl.ThreadID()
+			for i := 0; i < 200; i++ {
+				runtime.Gosched()
+				if i%50 == 0 {
+					runtime.GC()
+				}
+				if blasctl.ThreadID() != id || tg.threads() != 1 {
+					t.Fatalf("moved thread or lost the count at step %d", i)
+				}
+			}
+			// A goroutine started inside runs on another OS thread: only a
+			// process-wide setting covers it.
+			var other int
+			onThread(func() { other = tg.threads() })
+			want := start
+			if b.Scope == "process" {
+				want = 1
+			}
+			if other != want {
+				t.Errorf("a goroutine started inside reads %d, want %d", other, want)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("Panic", func(t *testing.T) {
+		func() {
+			defer func() {
+				if r := recover(); r != "boom" {
+					t.Errorf("recovered %v, want the panic re-raised", r)
+				}
+			}()
+			_ = blasctl.WithThreads(1, func() { panic("boom") })
+			t.Error("WithThreads returned after a panic")
+		}()
+		if got := tg.threads(); got != start {
+			t.Errorf("after panic: %d, want %d", got, start)
+		}
+	})
+	t.Run("Nesting", func(t *testing.T) {
+		err := blasctl.WithThreads(1, func() {
+			if err := blasctl.WithThreads(2, func() {
+				if got := tg.threads(); got != tg.expect(2) {
+					t.Errorf("inner scope reads %d, want %d", got, tg.expect(2))
+				}
+			}); err != nil {
+				t.Error(err)
+			}
+			if got := tg.threads(); got != 1 {
+				t.Errorf("back in outer scope: %d, want 1", got)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tg.threads(); got != start {
+			t.Errorf("after both: %d, want %d", got, start)
+		}
+	})
+	t.Run("Select", func(t *testing.T) {
+		other := blasctl.Select(blasctl.InternalAPI("no-such-library"))
+		if err := other.WithThreads(1, func() {
+			if got := tg.threads(); got != start {
+				t.Errorf("a scope that selects nothing changed the count to %d", got)
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		mine := blasctl.Select(blasctl.InternalAPI(b.InternalAPI))
+		libs, _ := mine.Libraries()
+		tg.find(t, libs)
+		if err := mine.WithThreads(1, func() {
+			if got := tg.threads(); got != 1 {
+				t.Errorf("selected scope reads %d", got)
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("Limit", func(t *testing.T) { limitSuite(t, tg, start) })
+	t.Run("Concurrent", func(t *testing.T) { stress(t, tg, start, 32, 1000) })
+	if b.Layer == "openmp" && b.InternalAPI == "openblas" {
+		t.Run("DgemmInsideScope", func(t *testing.T) { dgemmRunsLimited(t, tg) })
+	}
+}
+
+func limitSuite(t *testing.T, tg *target, start int) {
+	// Limit and restore run on a goroutine of their own, which Limit locks.
+	onThread(func() {
+		restore, err := blasctl.Limit(1)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if got := tg.threads(); got != 1 {
+			t.Errorf("after Limit(1): %d", got)
+		}
+		if tg.build.Scope == "process" || tg.build.InternalAPI == "mkl" {
+			var other int
+			onThread(func() { other = tg.threads() })
+			if other != 1 {
+				t.Errorf("Limit(1) is process-wide here, another thread reads %d", other)
+			}
+		}
+		var wrong error
+		onThread(func() { wrong = restore() })
+		if !errors.Is(wrong, blasctl.ErrWrongGoroutine) || tg.threads() != 1 {
+			t.Errorf("restore from another goroutine: %v, count %d", wrong, tg.threads())
+		}
+		if err := restore(); err != nil {
+			t.Error(err)
+		}
+		if err := restore(); err != nil {
+			t.Errorf("second restore: %v", err)
+		}
+		if got := tg.threads(); got != start {
+			t.Errorf("after restore: %d, want %d", got, start)
+		}
+	})
+	if got := tg.threads(); got != start {
+		t.Errorf("suite thread after Limit: %d, want %d", got, start)
+	}
+}
+
+// stress runs goroutines x scopes with random n, random nesting and random
+// panics, checking that each scope's thread reads at most its n, and that
+// everything is back to start at the end.
+func stress(t *testing.T, tg *target, start, goroutines, scopes int) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failures []string
+	fail := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(failures) < 10 {
+			failures = append(failures, fmt.Sprintf(format, args...))
+		}
+	}
+	var scope func(r *rand.Rand, depth int)
+	scope = func(r *rand.Rand, depth int) {
+		n := 1 + r.Intn(3)
+		defer func() {
+			if p := recover(); p != nil && p != "stress panic" {
+				panic(p)
+			}
+		}()
+		err := blasctl.WithThreads(n, func() {
+			if got := tg.threads(); got > n || got < 1 {
+				fail("scope n=%d reads %d", n, got)
+			}
+			if depth < 2 && r.Intn(4) == 0 {
+				scope(r, depth+1)
+				if got := tg.threads(); got > n {
+					fail("after inner scope, n=%d reads %d", n, got)
+				}
+			}
+			if r.Intn(100) == 0 {
+				panic("stress panic")
+			}
+		})
+		if err != nil {
+			fail("WithThreads(%d): %v", n, err)
+		}
+	}
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func(seed int64) {
+			defer wg.Done()
+			r := rand.New(rand.NewSource(seed))
+			for i := 0; i < scopes; i++ {
+				scope(r, 0)
+			}
+		}(int64(g))
+	}
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Fatalf("%d+ invariant violations, first: %v", len(failures), failures)
+	}
+	if got := tg.threads(); got != start {
+		t.Errorf("after the stress, this thread reads %d, want %d", got, start)
+	}
+	var fresh int
+	onThread(func() { fresh = tg.threads() })
+	if fresh != start {
+		t.Errorf("after the stress, a new thread reads %d, want %d", fresh, start)
+	}
+}
+
+// dgemmRunsLimited checks that an OpenMP build of OpenBLAS, which takes its
+// count at each call from the calling thread's OpenMP setting, runs a dgemm
+// inside a scope on the scope's one thread: libgomp starts its worker
+// threads at the first parallel call, so the process must not gain a thread
+// inside the scope, and must gain one at a dgemm outside it (the control).
+// openblas_get_num_threads is no witness: Debian's 0.3.21 OpenMP build keeps
+// reading 2 after a dgemm that ran on one thread.
+func dgemmRunsLimited(t *testing.T, tg *target) {
+	dgemm := libtest.Func(t, tg.handle, "dgemm_")
+	const n = 512
+	a := make([]float64, n*n)
+	for i := range a {
+		a[i] = float64(i%7) - 3
+	}
+	c := make([]float64, n*n)
+	run := func() {
+		trans, dim, alpha, beta := byte('N'), int32(n), 1.0, 0.0
+		purego.SyscallN(dgemm,
+			uintptr(unsafe.Pointer(&trans)), uintptr(unsafe.Pointer(&trans)),
+			uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)),
+			uintptr(unsafe.Pointer(&alpha)), uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&dim)),
+			uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&dim)),
+			uintptr(unsafe.Pointer(&beta)), uintptr(unsafe.Pointer(&c[0])), uintptr(unsafe.Pointer(&dim)),
+			1, 1)
+		runtime.KeepAlive(a)
+		runtime.KeepAlive(c)
+	}
+	if err := blasctl.WithThreads(1, func() {
+		before := libtest.Threads(t)
+		run()
+		run()
+		if after := libtest.Threads(t); after != before {
+			t.Errorf("dgemm inside WithThreads(1) started %d threads", after-before)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if runtime.NumCPU() >= 2 {
+		before := libtest.Threads(t)
+		run()
+		if after := libtest.Threads(t); after <= before {
+			t.Errorf("control: a dgemm outside any scope started no thread (%d -> %d)", before, after)
+		}
+	}
+	want := make([]float64, n*n)
+	for j := 0; j < n; j++ {
+		for k := 0; k < n; k++ {
+			akj := a[k+j*n]
+			for i := 0; i < n; i++ {
+				want[i+j*n] += a[i+k*n] * akj
+			}
+		}
+	}
+	if !slices.Equal(c, want) {
+		t.Error("dgemm computed a wrong product")
+	}
+}
