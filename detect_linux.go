@@ -25,14 +25,14 @@ type dlPhdrInfo struct {
 
 // elfPhdr is Elf64_Phdr.
 type elfPhdr struct {
-	typ    uint32
-	flags  uint32
-	offset uint64
-	vaddr  uint64
-	paddr  uint64
-	filesz uint64
-	memsz  uint64
-	align  uint64
+	typ   uint32
+	_     uint32 // p_flags
+	_     uint64 // p_offset
+	vaddr uint64
+	_     uint64 // p_paddr
+	_     uint64 // p_filesz
+	memsz uint64
+	_     uint64 // p_align
 }
 
 const (

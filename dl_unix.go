@@ -40,11 +40,6 @@ func call1(fn, a uintptr) uintptr {
 	return r
 }
 
-func call2(fn, a, b uintptr) uintptr {
-	r, _, _ := purego.SyscallN(fn, a, b)
-	return r
-}
-
 // callBuf calls fn(buf, len(buf)) and returns the C string it wrote.
 func callBuf(fn uintptr, size int) string {
 	buf := make([]byte, size)

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/blasctl/blasctl"
+)
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func runInfo(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("info", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print threadpoolctl-compatible JSON")
+	var loads multiFlag
+	fs.Var(&loads, "load", "dlopen this library `name or path` first (repeatable); default: the system's BLAS")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "blasctl info: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if len(loads) > 0 {
+		for _, name := range loads {
+			if err := load(name); err != nil {
+				fmt.Fprintf(stderr, "blasctl info: %v\n", err)
+				return 1
+			}
+		}
+	} else if loaded := loadSystemBLAS(); len(loaded) == 0 {
+		fmt.Fprintln(stderr, "blasctl info: no BLAS library is installed (looked for "+strings.Join(defaultBLAS, ", ")+").")
+		fmt.Fprintln(stderr, "Install OpenBLAS with: sudo apt-get install -y libopenblas0-pthread")
+		return 1
+	}
+	libs, err := blasctl.Libraries()
+	if err != nil {
+		fmt.Fprintf(stderr, "blasctl info: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		if libs == nil {
+			libs = []blasctl.Library{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(libs); err != nil {
+			fmt.Fprintf(stderr, "blasctl info: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	printTable(stdout, libs)
+	return 0
+}
+
+// printTable writes one row per library, "-" for unknown values.
+func printTable(w io.Writer, libs []blasctl.Library) {
+	if len(libs) == 0 {
+		fmt.Fprintln(w, "no controllable BLAS or OpenMP library is loaded")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "USER API\tINTERNAL API\tVERSION\tTHREADING\tARCHITECTURE\tTHREADS\tSCOPE\tFILE")
+	dash := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
+	for _, l := range libs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", l.UserAPI, l.InternalAPI, dash(l.Version),
+			dash(l.ThreadingLayer), dash(l.Architecture), l.NumThreads, l.Scope, l.Filepath)
+	}
+	tw.Flush()
+}
