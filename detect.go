@@ -123,16 +123,25 @@ func scan(objs []object, prev []*lib) []*lib {
 			continue
 		}
 		seen[l.key] = true
-		if old := known[l.key]; old != nil {
+		path := realPath(o.path)
+		// Same key and same file: the same library. Another file at the
+		// key's address (one unloaded, another loaded in its place) is new.
+		if old := known[l.key]; old != nil && old.info.Filepath == path {
 			libs = append(libs, old)
 			continue
 		}
 		l.info.UserAPI, l.info.InternalAPI, l.info.Prefix = be.userAPI, be.internalAPI, prefix
-		l.info.Filepath = realPath(o.path)
+		l.info.Filepath = path
 		libs = append(libs, l)
 	}
 	return libs
 }
+
+// refreshGone rescans if the loader's list changed, so that libraries their
+// owner unloaded are flagged gone before blasctl would call into them. A
+// library unloaded while blasctl is calling into it is the owner's race, as
+// for any other call into it.
+func refreshGone() { _, _ = loaded() }
 
 // markGone flags the libraries of prev that are no longer loaded, so that a
 // scope still holding one does not call into unmapped code.

@@ -54,6 +54,7 @@ func enter(f *frame) error {
 // release ends f and puts back what it changed; it returns the first
 // library that does not read back the saved value.
 func release(f *frame) error {
+	refreshGone() // the owner may have unloaded a library since f began
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
 	return releaseLocked(f)
