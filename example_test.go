@@ -1,0 +1,203 @@
+package blasctl_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"os"
+	"runtime"
+	"sync"
+
+	"github.com/blasctl/blasctl"
+)
+
+// multiply stands for any code that calls BLAS: gonum routed to netlib,
+// a cgo call, or a function bound with purego.
+func multiply() {}
+
+// The libraries a process has loaded, with their counts. A BLAS is loaded by
+// whatever uses it (cgo linking, or purego.Dlopen); blasctl never loads one.
+func ExampleLibraries() {
+	libs, err := blasctl.Libraries()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, l := range libs {
+		fmt.Printf("%s %s (%s): %d threads, scope %s\n",
+			l.InternalAPI, l.Version, l.ThreadingLayer, l.NumThreads, l.Scope)
+	}
+}
+
+// The same report as threadpoolctl's threadpool_info(), as JSON.
+func ExampleLibraries_json() {
+	libs, err := blasctl.Libraries()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if libs == nil {
+		libs = []blasctl.Library{}
+	}
+	json.NewEncoder(os.Stdout).Encode(libs)
+}
+
+// A pool of workers, each running its BLAS calls on one thread: W workers
+// use W CPUs instead of W times the CPU count.
+func ExampleWithThreads() {
+	jobs := make(chan int)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		done int
+	)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range jobs {
+				if err := blasctl.WithThreads(1, multiply); err != nil {
+					log.Print(err)
+					continue
+				}
+				mu.Lock()
+				done++
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range 8 {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	fmt.Println(done, "products")
+	// Output: 8 products
+}
+
+// Invalid arguments change nothing and are errors to test with errors.Is.
+func ExampleWithThreads_errors() {
+	err := blasctl.WithThreads(0, multiply)
+	fmt.Println(errors.Is(err, blasctl.ErrInvalidCount))
+	fmt.Println(err)
+	err = blasctl.WithThreads(1, nil)
+	fmt.Println(errors.Is(err, blasctl.ErrNilFunc))
+	// Output:
+	// true
+	// blasctl: thread count must be at least 1, got 0
+	// true
+}
+
+// A library that cannot be limited, or not put back, is named in a
+// *CountError.
+func ExampleCountError() {
+	err := blasctl.WithThreads(1, multiply)
+	var ce *blasctl.CountError
+	if errors.As(err, &ce) {
+		fmt.Printf("%s (%s): wanted %d threads, got %d\n", ce.Library.InternalAPI, ce.Library.Filepath, ce.Wanted, ce.Got)
+	}
+}
+
+// Limit for the rest of main, or of a test.
+func ExampleLimit() {
+	restore, err := blasctl.Limit(2)
+	if err != nil {
+		log.Fatal(err)
+	}
+	multiply()
+	fmt.Println("restore:", restore())
+	// Output: restore: <nil>
+}
+
+// Cap every library at GOMAXPROCS, which Go sets from the container's CPU
+// quota. Counts already lower stay as they are.
+func ExampleLimitToGOMAXPROCS() {
+	restore, err := blasctl.LimitToGOMAXPROCS()
+	if err != nil {
+		log.Fatal(err)
+	}
+	multiply()
+	fmt.Println("restore:", restore())
+	// Output: restore: <nil>
+}
+
+// Limit only the BLAS libraries, leaving OpenMP runtimes that other code
+// uses alone.
+func ExampleSelect() {
+	blas := blasctl.Select(blasctl.UserAPI(blasctl.UserAPIBLAS))
+	if err := blas.WithThreads(1, multiply); err != nil {
+		log.Print(err)
+	}
+	fmt.Println("done")
+	// Output: done
+}
+
+// Filters match any: this Controller acts on MKL and on GNU OpenMP.
+func ExampleSelect_filters() {
+	c := blasctl.Select(blasctl.InternalAPI("mkl"), blasctl.Prefix("libgomp"))
+	libs, err := c.Libraries()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, l := range libs {
+		fmt.Println(l.Prefix, l.NumThreads)
+	}
+}
+
+func ExampleUserAPI() {
+	openmp := blasctl.Select(blasctl.UserAPI(blasctl.UserAPIOpenMP))
+	if err := openmp.WithThreads(1, multiply); err != nil {
+		log.Print(err)
+	}
+	fmt.Println("done")
+	// Output: done
+}
+
+func ExampleInternalAPI() {
+	openblas := blasctl.Select(blasctl.InternalAPI("openblas"))
+	restore, err := openblas.Limit(1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	multiply()
+	fmt.Println("restore:", restore())
+	// Output: restore: <nil>
+}
+
+func ExamplePrefix() {
+	libgomp := blasctl.Select(blasctl.Prefix("libgomp"))
+	libs, err := libgomp.Libraries()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(libs), "GNU OpenMP runtimes loaded")
+}
+
+func ExampleController_Libraries() {
+	libs, err := blasctl.Select(blasctl.UserAPI("blas")).Libraries()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, l := range libs {
+		fmt.Println(l.InternalAPI, l.NumThreads)
+	}
+}
+
+func ExampleController_WithThreads() {
+	mkl := blasctl.Select(blasctl.InternalAPI("mkl"))
+	if err := mkl.WithThreads(1, multiply); err != nil {
+		log.Print(err)
+	}
+	fmt.Println("done")
+	// Output: done
+}
+
+func ExampleController_Limit() {
+	blas := blasctl.Select(blasctl.UserAPI("blas"))
+	restore, err := blas.Limit(1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	multiply()
+	fmt.Println("restore:", restore())
+	// Output: restore: <nil>
+}
