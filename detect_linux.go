@@ -54,6 +54,14 @@ var walker struct {
 	gen     generation
 	hasGen  bool
 	objs    []object
+
+	// The generation check through the assembly callback (phdrgen_*.s),
+	// which needs no Go callback: genArgs are dl_iterate_phdr's arguments
+	// (the callback and &genOut), genOut what the callback stores (adds,
+	// subs, and 1 when it saw them). Both live in this package-level
+	// variable, so neither moves nor allocates; walker.mu guards them.
+	genArgs [2]uintptr
+	genOut  [3]uint64
 }
 
 func walkerInit() {
@@ -68,6 +76,9 @@ func walkerInit() {
 		return
 	}
 	walker.callback = purego.NewCallback(phdrCallback)
+	if pc := phdrGenCallbackPC(); pc != 0 {
+		walker.genArgs = [2]uintptr{pc, uintptr(unsafe.Pointer(&walker.genOut))}
+	}
 }
 
 func phdrCallback(info *dlPhdrInfo, size uintptr, _ uintptr) int32 {
@@ -110,9 +121,25 @@ func walk(onlyGen bool) ([]object, generation, bool, error) {
 
 // loaderGeneration reads glibc's load counters; ok is false where the C
 // library does not provide them (then every call rescans).
+//
+// It runs on every public call, so it avoids the purego callback (a trip
+// back into Go through reflect, several hundred ns and four allocations):
+// where an assembly callback exists it is one plain C call.
 func loaderGeneration() (generation, bool, error) {
-	_, gen, ok, err := walk(true)
-	return gen, ok, err
+	walker.once.Do(walkerInit)
+	if walker.err != nil {
+		return generation{}, false, walker.err
+	}
+	if walker.genArgs[0] == 0 {
+		_, gen, ok, err := walk(true)
+		return gen, ok, err
+	}
+	walker.mu.Lock()
+	walker.genOut = [3]uint64{}
+	purego.SyscallN(walker.iterate, walker.genArgs[:]...)
+	gen, ok := generation{walker.genOut[0], walker.genOut[1]}, walker.genOut[2] == 1
+	walker.mu.Unlock()
+	return gen, ok, nil
 }
 
 // listObjects lists every loaded object through dl_iterate_phdr, with the

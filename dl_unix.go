@@ -3,6 +3,7 @@
 package blasctl
 
 import (
+	"sync"
 	"unsafe"
 
 	"github.com/ebitengine/purego"
@@ -35,10 +36,18 @@ func call0(fn uintptr) uintptr {
 	return r
 }
 
+// call1 calls fn(a). purego.SyscallN's variadic arguments escape, so a
+// plain SyscallN(fn, a) allocates at every call; a pooled argument array
+// keeps the hot path (every set of a scope) free of allocations.
 func call1(fn, a uintptr) uintptr {
-	r, _, _ := purego.SyscallN(fn, a)
+	args := argPool.Get().(*[1]uintptr)
+	args[0] = a
+	r, _, _ := purego.SyscallN(fn, args[:]...)
+	argPool.Put(args)
 	return r
 }
+
+var argPool = sync.Pool{New: func() any { return new([1]uintptr) }}
 
 // callBuf calls fn(buf, len(buf)) and returns the C string it wrote.
 func callBuf(fn uintptr, size int) string {

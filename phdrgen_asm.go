@@ -1,0 +1,10 @@
+//go:build linux && (amd64 || arm64)
+
+package blasctl
+
+// phdrGenCallback is the assembly dl_iterate_phdr callback of the
+// generation check (phdrgen_*.s). It is never called from Go.
+func phdrGenCallback()
+
+// phdrGenCallbackPC returns phdrGenCallback's code address, for C to call.
+func phdrGenCallbackPC() uintptr
