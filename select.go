@@ -34,9 +34,31 @@ func (f Filter) match(l Library) bool { return f.field != nil && f.field(l) == f
 type Controller struct {
 	filters []Filter
 
+	// frozen marks a snapshot: sel is fixed and no call checks the loader.
+	frozen bool
+
 	mu   sync.Mutex
 	from []*lib // the detection result sel was computed from
 	sel  []*lib
+}
+
+// Snapshot returns a Controller fixed to the libraries c selects now. Its
+// calls skip the check for libraries loaded or unloaded since, which every
+// other call makes, so a scope costs only the library calls: use it to wrap
+// many short BLAS calls in a hot loop, much like a reused threadpoolctl
+// ThreadpoolController.
+//
+// A snapshot never sees a library loaded after it was taken, and every
+// library it holds must stay loaded while it is used (blasctl cannot notice
+// a dlclose without the check it skips). Take a new snapshot after loading
+// or unloading a library. A snapshot is safe for concurrent use, and its
+// scopes combine with every other scope and limit as usual.
+func (c *Controller) Snapshot() (*Controller, error) {
+	libs, err := c.libs()
+	if err != nil {
+		return nil, err
+	}
+	return &Controller{frozen: true, sel: libs}, nil
 }
 
 // all is the Controller of the package-level functions.
@@ -73,6 +95,9 @@ func (c *Controller) Libraries() ([]Library, error) {
 // libs returns the selected libraries, reusing the last selection while the
 // detection result is unchanged.
 func (c *Controller) libs() ([]*lib, error) {
+	if c.frozen {
+		return c.sel, nil
+	}
 	found, err := loaded()
 	if err != nil {
 		return nil, err
