@@ -1,0 +1,139 @@
+// Command compare times blasctl's operations in one process that has loaded
+// one library build, for bench/compare.sh, which runs it next to the same
+// operations in threadpoolctl. It prints one JSON object of medians in
+// microseconds.
+//
+//	go run ./bench/compare -build openblas-pthread
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/blasctl/blasctl"
+	"github.com/blasctl/blasctl/internal/libtest"
+	"github.com/ebitengine/purego"
+)
+
+func main() {
+	build := flag.String("build", "openblas-pthread", "library build to load (internal/libtest.Builds)")
+	coldOnly := flag.Bool("cold", false, "only time the first Libraries() call")
+	flag.Parse()
+
+	var b libtest.Build
+	for _, bl := range libtest.Builds {
+		if bl.Name == *build {
+			b = bl
+		}
+	}
+	if b.Name == "" {
+		fatal("unknown build %q", *build)
+	}
+	for _, kv := range b.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		os.Setenv(k, v)
+	}
+	for _, p := range b.Load {
+		if _, err := purego.Dlopen(p, purego.RTLD_NOW|purego.RTLD_GLOBAL); err != nil {
+			fatal("dlopen %s: %v", p, err)
+		}
+	}
+	runtime.LockOSThread()
+
+	t0 := time.Now()
+	libs, err := blasctl.Libraries()
+	cold := time.Since(t0)
+	if err != nil {
+		fatal("%v", err)
+	}
+	out := map[string]any{"objects": countObjects(), "libraries": len(libs), "libraries_cold_us": us(cold)}
+	if *coldOnly {
+		emit(out)
+		return
+	}
+	blas := blasctl.Select(blasctl.UserAPI(blasctl.UserAPIBLAS))
+	snap, err := blas.Snapshot()
+	if err != nil {
+		fatal("%v", err)
+	}
+	noop := func() {}
+	out["libraries_warm_us"] = median(func() { must(blasctl.Libraries()) })
+	out["scope_us"] = median(func() { check(blas.WithThreads(1, noop)) })
+	out["scope_snapshot_us"] = median(func() { check(snap.WithThreads(1, noop)) })
+	out["limit_us"] = median(func() {
+		restore, err := blas.Limit(1)
+		check(err)
+		check(restore())
+	})
+	emit(out)
+}
+
+// median runs op in 9 batches of about 20 ms and returns the median time of
+// one op in microseconds.
+func median(op func()) float64 {
+	n := 1
+	for {
+		t := time.Now()
+		for range n {
+			op()
+		}
+		if time.Since(t) > 2*time.Millisecond {
+			break
+		}
+		n *= 2
+	}
+	n *= 10
+	var per []float64
+	for range 9 {
+		t := time.Now()
+		for range n {
+			op()
+		}
+		per = append(per, us(time.Since(t))/float64(n))
+	}
+	slices.Sort(per)
+	return per[len(per)/2]
+}
+
+func us(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
+
+// countObjects counts the shared objects mapped in this process.
+func countObjects() int {
+	data, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		return -1
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 6 && strings.Contains(f[5], ".so") {
+			seen[f[5]] = true
+		}
+	}
+	return len(seen)
+}
+
+func must(_ []blasctl.Library, err error) { check(err) }
+
+func check(err error) {
+	if err != nil {
+		fatal("%v", err)
+	}
+}
+
+func emit(v any) {
+	if err := json.NewEncoder(os.Stdout).Encode(v); err != nil {
+		fatal("%v", err)
+	}
+}
+
+func fatal(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "compare: "+format+"\n", args...)
+	os.Exit(1)
+}
