@@ -1,6 +1,10 @@
 package blasctl
 
-import "strings"
+import (
+	"runtime"
+	"strings"
+	"sync/atomic"
+)
 
 // OpenBLAS, under every name it ships with: Debian's libopenblas.so.0 and
 // libopenblas64.so.0, scipy-openblas's libscipy_openblas*, and builds whose
@@ -48,7 +52,8 @@ func newOpenBLAS(b *binder, sym func(string) uintptr, get, set uintptr) *lib {
 			l.info.ThreadingLayer = layer
 		}
 	}
-	global := openblasGlobal{getFn: get, setFn: set}
+	global := openblasGlobal{getFn: get, setFn: set, peak: new(atomic.Int64)}
+	global.get() // the pool it starts with
 	if l.info.ThreadingLayer == "openmp" {
 		// An OpenMP build takes its count at each call from the calling
 		// thread's OpenMP setting, and rewrites its global from it: the
@@ -74,8 +79,26 @@ func openblasVersion(config string) string {
 
 // openblasGlobal is the process-wide count of a pthreads (or serial) build.
 // A serial build always reads 1 and ignores set.
-type openblasGlobal struct{ getFn, setFn uintptr }
+//
+// A pthreads build starts the threads a larger count needs as soon as it is
+// set, and keeps them for the life of the process. So that a scope never
+// leaves threads behind, set caps a count at the larger of the CPU count and
+// peak, the largest count the library was seen at: its pool already has
+// that many threads, and every value get returned can be put back.
+type openblasGlobal struct {
+	getFn, setFn uintptr
+	peak         *atomic.Int64
+}
 
-func (c openblasGlobal) get() int     { return int(int32(call0(c.getFn))) }
-func (c openblasGlobal) set(v int)    { call1(c.setFn, uintptr(v)) }
-func (c openblasGlobal) threads() int { return c.get() }
+func (c openblasGlobal) get() int {
+	v := c.threads()
+	for p := c.peak.Load(); int64(v) > p && !c.peak.CompareAndSwap(p, int64(v)); p = c.peak.Load() {
+	}
+	return v
+}
+
+func (c openblasGlobal) set(v int) {
+	call1(c.setFn, uintptr(min(v, max(runtime.NumCPU(), int(c.peak.Load())))))
+}
+
+func (c openblasGlobal) threads() int { return int(int32(call0(c.getFn))) }

@@ -5,6 +5,9 @@ import (
 	"sync"
 )
 
+// maxCount is the largest count a C int argument holds.
+const maxCount = 1<<31 - 1
+
 // WithThreads runs fn with every detected library limited to n threads and
 // then puts every count back. It is Select().WithThreads(n, fn).
 func WithThreads(n int, fn func()) error { return all.WithThreads(n, fn) }
@@ -32,6 +35,12 @@ func Limit(n int) (restore func() error, err error) { return all.Limit(n) }
 // smallest n among the goroutines' innermost scopes, and it returns to its
 // original value when the last scope ends.
 //
+// n larger than a library can run is not an error: the library runs what it
+// can, which is at most n. OpenBLAS built with pthreads starts the threads a
+// larger count needs at once and never ends them, so for it n is capped at
+// the larger of runtime.NumCPU() and the count it already had: a scope never
+// leaves idle threads behind. n above the largest C int is taken as that.
+//
 // n < 1 returns ErrInvalidCount and a nil fn ErrNilFunc; fn does not run and
 // nothing changes. On platforms other than Linux and macOS it returns
 // ErrUnsupported and fn does not run.
@@ -42,6 +51,7 @@ func (c *Controller) WithThreads(n int, fn func()) (err error) {
 	if fn == nil {
 		return ErrNilFunc
 	}
+	n = min(n, maxCount)
 	libs, err := c.libs()
 	if err != nil {
 		return err
@@ -80,6 +90,7 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 	if n < 1 {
 		return noop, invalidCount(n)
 	}
+	n = min(n, maxCount)
 	libs, err := c.libs()
 	if err != nil {
 		return noop, err
