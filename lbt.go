@@ -1,0 +1,76 @@
+package blasctl
+
+import (
+	"regexp"
+	"strings"
+	"unsafe"
+)
+
+// libblastrampoline (Julia's BLAS forwarder, libblastrampoline.so.5),
+// claimed when the object defines lbt_get_num_threads and
+// lbt_set_num_threads. Its count is one for the whole process
+// (ScopeProcess): lbt_set_num_threads calls the setter of every library it
+// forwards to, and lbt_get_num_threads returns the largest of their counts.
+// The forwarded libraries are loaded objects too, which blasctl also limits
+// with their own controls when it knows them.
+//
+// The forwarded libraries are reported (Library.Forwarded) from
+// lbt_get_config for major version 5, whose layout blasctl knows; for any
+// other version they are reported as unknown. libblastrampoline has no
+// version call: the major version is read from the file name.
+var lbtBackend = &backend{
+	internalAPI: "blastrampoline",
+	userAPI:     UserAPIBLAS,
+	prefixes:    []string{"libblastrampoline"},
+	open:        openLBT,
+}
+
+// lbtMajorRE finds the major version in libblastrampoline.so.5[.x.y] or
+// libblastrampoline.5.dylib.
+var lbtMajorRE = regexp.MustCompile(`^libblastrampoline(?:\.so)?\.(\d+)`)
+
+func openLBT(b *binder) *lib {
+	get, set := b.sym("lbt_get_num_threads"), b.sym("lbt_set_num_threads")
+	if get == 0 || set == 0 {
+		return nil
+	}
+	l := &lib{key: get, proc: newKnob(lbtCount{get, set}, ScopeProcess)}
+	major := ""
+	if m := lbtMajorRE.FindStringSubmatch(strings.ToLower(baseName(realPath(b.obj.path)))); m != nil {
+		major = m[1]
+	}
+	config := b.sym("lbt_get_config")
+	l.describe = func(info *Library) { info.Forwarded = lbtForwarded(config, major) }
+	return l
+}
+
+// lbtForwarded reads lbt_config_t.loaded_libs, a NULL-terminated array of
+// lbt_library_info_t pointers whose first field is libname, as laid out in
+// every 5.x release.
+func lbtForwarded(config uintptr, major string) *ForwardedLibraries {
+	if config == 0 || major != "5" {
+		return &ForwardedLibraries{}
+	}
+	cfg := call0(config)
+	libs := peek(cfg, 0)
+	if libs == 0 {
+		return &ForwardedLibraries{}
+	}
+	f := &ForwardedLibraries{Known: true, Libraries: []string{}}
+	const ptr = unsafe.Sizeof(uintptr(0))
+	for i := uintptr(0); i < 256; i++ {
+		info := peek(libs, i*ptr)
+		if info == 0 {
+			break
+		}
+		f.Libraries = append(f.Libraries, goString(peek(info, 0)))
+	}
+	return f
+}
+
+// lbtCount is lbt_get/set_num_threads (int32).
+type lbtCount struct{ getFn, setFn uintptr }
+
+func (c lbtCount) get() int     { return int(int32(call0(c.getFn))) }
+func (c lbtCount) set(v int)    { call1(c.setFn, uintptr(v)) }
+func (c lbtCount) threads() int { return c.get() }

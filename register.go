@@ -1,0 +1,129 @@
+package blasctl
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Custom describes a kind of library blasctl does not know, so that
+// Libraries, WithThreads and Limit handle it like the built-in ones: the same
+// nesting, the same sharing of a process-wide count among concurrent scopes,
+// the same per-thread save and restore on a locked OS thread, and the same
+// read-back checks. It is the Go counterpart of threadpoolctl's register.
+type Custom struct {
+	// InternalAPI names the implementation in reports; it must not be the
+	// name of a built-in backend or of another registered one.
+	InternalAPI string
+	// UserAPI is "blas", "openmp" or another API name of your choosing.
+	UserAPI string
+	// Prefixes are file-name prefixes (matched without regard to case, links
+	// in the last path element followed) that make a loaded object a
+	// candidate. Built-in backends are tried first.
+	Prefixes []string
+	// Open is called once per candidate object and per detection. sym returns
+	// the address of a function the object itself defines, or 0 (a symbol
+	// found only in a dependency does not count). Open returns nil when the
+	// object is not a library of this kind. It must look up at least one
+	// symbol with sym: the first address found identifies the library, so
+	// that two names for one file count once. Open runs with blasctl's
+	// detection lock held: it must not call back into blasctl.
+	Open func(sym func(name string) uintptr) *CustomControl
+}
+
+// CustomControl is the thread count of one library found by a Custom.
+// blasctl calls Get, Set and Threads only with its own lock held, one call at
+// a time, and for a ScopeThread control on the OS thread the count belongs to.
+type CustomControl struct {
+	// Scope is ScopeProcess when one count applies to the whole process, or
+	// ScopeThread when each OS thread has its own.
+	Scope Scope
+	// Get returns the raw stored value, such that Set(Get()) puts the setting
+	// back exactly ("unset" markers included).
+	Get func() int
+	// Set stores a raw value: a count of at least 1, or a value Get returned.
+	Set func(v int)
+	// Threads returns the count that applies to calls from the calling OS
+	// thread; nil means Get.
+	Threads func() int
+	// Version, ThreadingLayer and Architecture are reported as they are.
+	Version, ThreadingLayer, Architecture string
+}
+
+// customCount adapts a CustomControl to a control.
+type customCount struct{ c *CustomControl }
+
+func (c customCount) get() int  { return c.c.Get() }
+func (c customCount) set(v int) { c.c.Set(v) }
+func (c customCount) threads() int {
+	if c.c.Threads != nil {
+		return c.c.Threads()
+	}
+	return c.c.Get()
+}
+
+// Register adds a Custom backend. Every later detection recognises its
+// libraries, including ones already loaded. unregister removes it; libraries
+// found through it are then forgotten, and scopes still holding one leave it
+// alone from then on. Register returns an error for an empty InternalAPI or
+// Prefixes, a nil Open, or an InternalAPI already in use.
+func Register(c Custom) (unregister func(), err error) {
+	if c.InternalAPI == "" || len(c.Prefixes) == 0 || c.Open == nil {
+		return nil, errors.New("blasctl: Register needs InternalAPI, Prefixes and Open")
+	}
+	prefixes := make([]string, len(c.Prefixes))
+	for i, p := range c.Prefixes {
+		if p == "" {
+			return nil, errors.New("blasctl: Register: empty prefix")
+		}
+		prefixes[i] = strings.ToLower(p)
+	}
+	be := &backend{internalAPI: c.InternalAPI, userAPI: c.UserAPI, prefixes: prefixes, open: customOpen(c.Open)}
+	det.mu.Lock()
+	defer det.mu.Unlock()
+	for _, b := range backends {
+		if b.internalAPI == c.InternalAPI {
+			return nil, fmt.Errorf("blasctl: Register: internal API %q is already in use", c.InternalAPI)
+		}
+	}
+	backends = append(backends[:len(backends):len(backends)], be)
+	det.valid = false
+	return func() {
+		det.mu.Lock()
+		defer det.mu.Unlock()
+		kept := make([]*backend, 0, len(backends))
+		for _, b := range backends {
+			if b != be {
+				kept = append(kept, b)
+			}
+		}
+		backends = kept
+		det.valid = false
+	}, nil
+}
+
+func customOpen(open func(func(string) uintptr) *CustomControl) func(*binder) *lib {
+	return func(b *binder) *lib {
+		var key uintptr
+		c := open(func(name string) uintptr {
+			p := b.sym(name)
+			if key == 0 {
+				key = p
+			}
+			return p
+		})
+		if c == nil || key == 0 || c.Get == nil || c.Set == nil ||
+			(c.Scope != ScopeProcess && c.Scope != ScopeThread) {
+			return nil
+		}
+		l := &lib{key: key}
+		l.info.Version, l.info.ThreadingLayer, l.info.Architecture = c.Version, c.ThreadingLayer, c.Architecture
+		k := newKnob(customCount{c}, c.Scope)
+		if c.Scope == ScopeThread {
+			l.thread = k
+		} else {
+			l.proc = k
+		}
+		return l
+	}
+}
