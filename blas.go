@@ -88,6 +88,32 @@ type Library struct {
 	// Scope says whether WithThreads limits this library for the whole process
 	// or for the calling OS thread only.
 	Scope Scope `json:"thread_limit_scope"`
+	// FlexiBLAS is set for FlexiBLAS only: its backends, as threadpoolctl
+	// reports them (keys current_backend, available_backends, loaded_backends).
+	FlexiBLAS *FlexiBLASInfo `json:"-"`
+	// Forwarded is set for libblastrampoline only: the libraries it forwards
+	// to, key forwarded_libraries. Forwarded.Known is false (JSON null) when
+	// blasctl cannot read them for that version.
+	Forwarded *ForwardedLibraries `json:"-"`
+}
+
+// FlexiBLASInfo is FlexiBLAS's view of its backends when Libraries ran.
+type FlexiBLASInfo struct {
+	// CurrentBackend is the name of the backend BLAS calls go to.
+	CurrentBackend string `json:"current_backend"`
+	// AvailableBackends are the backends named in FlexiBLAS's configuration.
+	AvailableBackends []string `json:"available_backends"`
+	// LoadedBackends are the backends loaded so far, in load order.
+	LoadedBackends []string `json:"loaded_backends"`
+}
+
+// ForwardedLibraries are the libraries libblastrampoline forwards to.
+type ForwardedLibraries struct {
+	// Known is false when the configuration layout of this libblastrampoline
+	// version is not known to blasctl; Libraries is then nil.
+	Known bool
+	// Libraries are the forwarded libraries' names, in load order.
+	Libraries []string
 }
 
 // MarshalJSON writes the threadpoolctl keys, with null for unknown strings.
@@ -102,9 +128,27 @@ func (l Library) MarshalJSON() ([]byte, error) {
 		Architecture   *string `json:"architecture"`
 		NumThreads     int     `json:"num_threads"`
 		Scope          Scope   `json:"thread_limit_scope"`
+		*FlexiBLASInfo
+		*forwardedJSON
 	}{l.UserAPI, l.InternalAPI, l.Prefix, l.Filepath,
 		nullable(l.Version), nullable(l.ThreadingLayer), nullable(l.Architecture),
-		l.NumThreads, l.Scope})
+		l.NumThreads, l.Scope, l.FlexiBLAS, forwarded(l.Forwarded)})
+}
+
+// forwardedJSON is the forwarded_libraries key, null when unknown.
+type forwardedJSON struct {
+	Libraries *[]string `json:"forwarded_libraries"`
+}
+
+func forwarded(f *ForwardedLibraries) *forwardedJSON {
+	if f == nil {
+		return nil
+	}
+	if !f.Known {
+		return &forwardedJSON{}
+	}
+	libs := append([]string{}, f.Libraries...)
+	return &forwardedJSON{&libs}
 }
 
 func nullable(s string) *string {

@@ -47,6 +47,9 @@ type lib struct {
 	// gone is set (under reg.mu) once the library has left the process: its
 	// functions must not be called again.
 	gone bool
+	// describe, when set, adds what changes while the library is loaded
+	// (FlexiBLAS's current backend) to a report.
+	describe func(*Library)
 }
 
 func newKnob(c control, s Scope) *knob {
@@ -74,5 +77,8 @@ func (l *lib) report() Library {
 	info := l.info
 	info.NumThreads = l.scopeKnob().ctl.threads()
 	info.Scope = l.scopeKnob().scope
+	if l.describe != nil {
+		l.describe(&info)
+	}
 	return info
 }

@@ -45,7 +45,10 @@ type backend struct {
 }
 
 // backends lists every library kind blasctl knows, in report order.
-var backends = []*backend{openblasBackend, mklBackend, openmpBackend}
+var backends = []*backend{
+	openblasBackend, mklBackend, blisBackend, flexiblasBackend, nvplBackend,
+	armplBackend, lbtBackend, accelerateBackend, openmpBackend,
+}
 
 // binder resolves symbols of one candidate object through its own handle.
 type binder struct {

@@ -35,6 +35,13 @@ type Build struct {
 	Cap int
 	// Package is the Debian package that provides it.
 	Package string
+	// NoVersion is set for a library without a version API: Libraries
+	// reports no version for it.
+	NoVersion bool
+	// Applies maps a raw Probe reading to the count Libraries reports, for
+	// libraries whose stored value can be a marker (BLIS 0.9's -1, "unset",
+	// runs 1 thread); nil means the reading itself.
+	Applies func(raw int) int
 }
 
 const lib = "/usr/lib/x86_64-linux-gnu/"
@@ -57,13 +64,24 @@ var Builds = []Build{
 	{Name: "mkl", Load: []string{lib + "libgomp.so.1", lib + "libmkl_rt.so"}, Env: []string{"MKL_THREADING_LAYER=GNU"},
 		InternalAPI: "mkl", Layer: "gnu", Scope: "current_thread",
 		Probe: "MKL_Get_Max_Threads", Setter: "MKL_Set_Num_Threads", Package: "libmkl-rt"},
-	{Name: "libgomp", Load: []string{lib + "libgomp.so.1"},
+	// BLIS 0.9 keeps one count per process; it reads -1 when no count is
+	// set, which runs one thread. The two builds cannot share a process.
+	{Name: "blis-pthread", Load: []string{lib + "blis-pthread/libblis.so.4"},
+		InternalAPI: "blis", Layer: "pthreads", Scope: "process", Applies: blisUnset,
+		Probe: "bli_thread_get_num_threads", Setter: "bli_thread_set_num_threads", Package: "libblis4-pthread"},
+	{Name: "blis-openmp", Load: []string{lib + "blis-openmp/libblis.so.4"},
+		InternalAPI: "blis", Layer: "openmp", Scope: "process", Applies: blisUnset,
+		Probe: "bli_thread_get_num_threads", Setter: "bli_thread_set_num_threads", Package: "libblis4-openmp"},
+	{Name: "libgomp", Load: []string{lib + "libgomp.so.1"}, Layer: "gnu",
 		InternalAPI: "openmp", Scope: "current_thread",
 		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Package: "libgomp1"},
-	{Name: "libomp", Load: []string{lib + "libomp.so.5"},
+	{Name: "libomp", Load: []string{lib + "libomp.so.5"}, Layer: "llvm",
 		InternalAPI: "openmp", Scope: "current_thread",
 		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Package: "libomp5-14"},
 }
+
+// blisUnset is what a BLIS count below 1 runs with (no ways set): 1 thread.
+func blisUnset(raw int) int { return max(raw, 1) }
 
 // Required reports whether a missing library fails the test instead of
 // skipping it (BLASCTL_REQUIRE_LIBS=1, which .ci/run sets).
