@@ -1,0 +1,240 @@
+// Command payoff measures what scoping buys: G goroutines each running
+// dgemm on OpenBLAS (pthreads build), with OpenBLAS left at its default
+// thread count (unscoped) and with every dgemm call wrapped in
+// blasctl.WithThreads(1, ...) (scoped), against the ideal: one goroutine's
+// single-threaded GFLOPS times min(G, CPUs).
+//
+//	go run ./bench/payoff                  # the table
+//	go run ./bench/payoff -svg payoff.svg  # and a chart
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/blasctl/blasctl"
+	"github.com/ebitengine/purego"
+)
+
+const openblas = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0"
+
+var (
+	dgemm, setThreads, getThreads uintptr
+)
+
+func main() {
+	sizesFlag := flag.String("sizes", "64,256,1024", "matrix orders")
+	gsFlag := flag.String("g", "1,2,4,8", "goroutine counts")
+	dur := flag.Duration("time", 600*time.Millisecond, "time per measurement")
+	reps := flag.Int("reps", 3, "measurements per cell (the median is reported)")
+	svg := flag.String("svg", "", "write a chart of scoped, unscoped and ideal GFLOPS to this file")
+	flag.Parse()
+
+	h, err := purego.Dlopen(openblas, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+	if err != nil {
+		fatal("%v", err)
+	}
+	dgemm = sym(h, "dgemm_")
+	setThreads = sym(h, "openblas_set_num_threads")
+	getThreads = sym(h, "openblas_get_num_threads")
+	cpus := runtime.NumCPU()
+	def := get()
+	fmt.Printf("OpenBLAS pthreads, %d CPUs, GOMAXPROCS %d, default %d threads; median of %d x %v per cell\n\n",
+		cpus, runtime.GOMAXPROCS(0), def, *reps, *dur)
+
+	sizes, gs := ints(*sizesFlag), ints(*gsFlag)
+	fmt.Printf("%6s %3s %10s %10s %10s %16s %13s\n", "n", "G", "unscoped", "scoped", "ideal", "scoped/unscoped", "scoped/ideal")
+	var rows []row
+	for _, n := range sizes {
+		set(1)
+		single := measure(n, 1, false, *dur, *reps)
+		set(def)
+		for _, g := range gs {
+			r := row{n: n, g: g, ideal: single * float64(min(g, cpus))}
+			r.unscoped = measure(n, g, false, *dur, *reps)
+			r.scoped = measure(n, g, true, *dur, *reps)
+			if got := get(); got != def {
+				fatal("OpenBLAS reads %d threads after the scoped run, want %d", got, def)
+			}
+			rows = append(rows, r)
+			fmt.Printf("%6d %3d %10.2f %10.2f %10.2f %15.2fx %12.0f%%\n",
+				n, g, r.unscoped, r.scoped, r.ideal, r.scoped/r.unscoped, 100*r.scoped/r.ideal)
+		}
+	}
+	fmt.Println("\nGFLOPS summed over the G goroutines; ideal = single-thread GFLOPS of one goroutine x min(G, CPUs)")
+	if *svg != "" {
+		if err := os.WriteFile(*svg, []byte(chart(rows, gs, sizes)), 0o644); err != nil {
+			fatal("%v", err)
+		}
+	}
+}
+
+type row struct {
+	n, g                    int
+	unscoped, scoped, ideal float64
+}
+
+// measure returns the median over reps of the GFLOPS of g goroutines each
+// running n x n dgemm calls for d.
+func measure(n, g int, scoped bool, d time.Duration, reps int) float64 {
+	var runs []float64
+	for range reps {
+		runs = append(runs, once(n, g, scoped, d))
+	}
+	slices.Sort(runs)
+	return runs[len(runs)/2]
+}
+
+func once(n, g int, scoped bool, d time.Duration) float64 {
+	var (
+		wg    sync.WaitGroup
+		calls = make([]int, g)
+		start = make(chan struct{})
+	)
+	for w := range g {
+		a, b, c := matrix(n, w), matrix(n, w+1), make([]float64, n*n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			deadline := time.Now().Add(d)
+			for calls[w] == 0 || time.Now().Before(deadline) {
+				if scoped {
+					if err := blasctl.WithThreads(1, func() { mul(n, a, b, c) }); err != nil {
+						panic(err)
+					}
+				} else {
+					mul(n, a, b, c)
+				}
+				calls[w]++
+			}
+		}()
+	}
+	t := time.Now()
+	close(start)
+	wg.Wait()
+	elapsed := time.Since(t).Seconds()
+	total := 0
+	for _, k := range calls {
+		total += k
+	}
+	return float64(total) * 2 * math.Pow(float64(n), 3) / elapsed / 1e9
+}
+
+func matrix(n, seed int) []float64 {
+	m := make([]float64, n*n)
+	for i := range m {
+		m[i] = float64((i*7+seed)%13) - 6
+	}
+	return m
+}
+
+// mul computes c = a*b with the Fortran dgemm_, every argument by pointer.
+func mul(n int, a, b, c []float64) {
+	trans, dim, alpha, beta := byte('N'), int32(n), 1.0, 0.0
+	purego.SyscallN(dgemm,
+		uintptr(unsafe.Pointer(&trans)), uintptr(unsafe.Pointer(&trans)),
+		uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)),
+		uintptr(unsafe.Pointer(&alpha)), uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&dim)),
+		uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&dim)),
+		uintptr(unsafe.Pointer(&beta)), uintptr(unsafe.Pointer(&c[0])), uintptr(unsafe.Pointer(&dim)),
+		1, 1)
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(b)
+	runtime.KeepAlive(c)
+}
+
+func get() int {
+	r, _, _ := purego.SyscallN(getThreads)
+	return int(int32(r))
+}
+
+func set(n int) { purego.SyscallN(setThreads, uintptr(n)) }
+
+func sym(h uintptr, name string) uintptr {
+	p, err := purego.Dlsym(h, name)
+	if err != nil {
+		fatal("%v", err)
+	}
+	return p
+}
+
+func ints(s string) []int {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || v < 1 {
+			fatal("bad list %q", s)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func fatal(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "payoff: "+format+"\n", args...)
+	os.Exit(1)
+}
+
+// chart draws one panel per matrix order: for each G, bars for unscoped,
+// scoped and ideal GFLOPS.
+func chart(rows []row, gs, sizes []int) string {
+	const pw, ph, top, left, gap = 300, 220, 40, 50, 30
+	w := left + len(sizes)*(pw+gap)
+	h := top + ph + 70
+	var sb strings.Builder
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`+"\n", w, h)
+	fmt.Fprintf(&sb, `<rect width="%d" height="%d" fill="white"/>`+"\n", w, h)
+	fmt.Fprintf(&sb, `<text x="%d" y="18" font-size="14">dgemm GFLOPS, G goroutines, OpenBLAS pthreads: unscoped, WithThreads(1) per call, ideal</text>`+"\n", left)
+	colors := []string{"#d62728", "#1f77b4", "#bbbbbb"}
+	names := []string{"unscoped", "scoped", "ideal"}
+	for si, n := range sizes {
+		x0 := left + si*(pw+gap)
+		peak := 0.0
+		for _, r := range rows {
+			if r.n == n {
+				peak = max(peak, r.unscoped, r.scoped, r.ideal)
+			}
+		}
+		peak *= 1.1
+		fmt.Fprintf(&sb, `<text x="%d" y="%d" font-size="12">n = %d</text>`+"\n", x0+pw/2-25, top-6, n)
+		fmt.Fprintf(&sb, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>`+"\n", x0, top+ph, x0+pw, top+ph)
+		fmt.Fprintf(&sb, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>`+"\n", x0, top, x0, top+ph)
+		for t := 0; t <= 4; t++ {
+			y := top + ph - ph*t/4
+			fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="end">%.0f</text>`+"\n", x0-4, y+4, peak*float64(t)/4)
+		}
+		slot := pw / len(gs)
+		bw := (slot - 10) / 3
+		for gi, g := range gs {
+			var r row
+			for _, rr := range rows {
+				if rr.n == n && rr.g == g {
+					r = rr
+				}
+			}
+			for k, v := range []float64{r.unscoped, r.scoped, r.ideal} {
+				bh := int(float64(ph) * v / peak)
+				x := x0 + gi*slot + 5 + k*bw
+				fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s"/>`+"\n", x, top+ph-bh, bw-1, bh, colors[k])
+			}
+			fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="middle">G=%d</text>`+"\n", x0+gi*slot+slot/2, top+ph+15, g)
+		}
+	}
+	for k, name := range names {
+		x := left + k*110
+		fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n",
+			x, h-30, colors[k], x+16, h-20, name)
+	}
+	sb.WriteString("</svg>\n")
+	return sb.String()
+}
