@@ -1,0 +1,278 @@
+package blasctl
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/blasctl/blasctl/internal/libtest"
+)
+
+// TestNeverLoadsCode checks, in a child process per real build, that
+// Libraries, WithThreads, Limit and Select leave the set of mapped objects
+// exactly as they found it (in /proc/self/maps and in the loader's own list,
+// whose load counter must not move either), and that no child process is
+// ever started. Symbols are resolved only through each library's own handle:
+// faults_test.go's DecoySymbols checks that a decoy's exports are not taken.
+func TestNeverLoadsCode(t *testing.T) {
+	if name, ok := strings.CutPrefix(os.Getenv("BLASCTL_TEST_BUILD"), noLoadPrefix); ok {
+		cold := false
+		if name, cold = strings.CutSuffix(name, coldSuffix); cold {
+			noLoadColdChild(t, noLoadBuild(t, name))
+			return
+		}
+		noLoadChild(t, noLoadBuild(t, name))
+		return
+	}
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("the real-library builds are Debian amd64 packages")
+	}
+	for _, name := range []string{"openblas-pthread", "openblas-openmp", "mkl", "libgomp", "libomp", "mkl" + coldSuffix} {
+		child := noLoadBuild(t, strings.TrimSuffix(name, coldSuffix))
+		child.Name = noLoadPrefix + name
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			libtest.RunChild(t, child, "TestNeverLoadsCode")
+		})
+	}
+}
+
+const (
+	noLoadPrefix = "noload-"
+	coldSuffix   = "-cold"
+)
+
+func noLoadBuild(t *testing.T, name string) libtest.Build {
+	for _, b := range libtest.Builds {
+		if b.Name == name {
+			return b
+		}
+	}
+	t.Fatalf("no build %s", name)
+	return libtest.Build{}
+}
+
+// mappedFiles is the file-backed part of /proc/self/maps: path -> ranges.
+func mappedFiles(t *testing.T) map[string][][2]uintptr {
+	t.Helper()
+	f, err := os.Open("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	objs, err := parseMaps(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := make(map[string][][2]uintptr, len(objs))
+	for _, o := range objs {
+		m[o.path] = o.segments
+	}
+	return m
+}
+
+// loaderList is the loader's list of objects, by name and segments.
+func loaderList(t *testing.T) ([]object, generation) {
+	t.Helper()
+	objs, gen, ok, err := listObjects()
+	if err != nil || !ok {
+		t.Fatalf("listObjects: ok %v, %v", ok, err)
+	}
+	return objs, gen
+}
+
+// waitedChildren reports the largest resident size of any child process this
+// process ever waited for: 0 while it never had one.
+func waitedChildren(t *testing.T) int64 {
+	t.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return ru.Maxrss
+}
+
+// liveChildren lists this process's children that have not been waited for.
+func liveChildren(t *testing.T) string {
+	t.Helper()
+	paths, _ := filepath.Glob("/proc/self/task/*/children")
+	var all []string
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, strings.Fields(string(b))...)
+	}
+	return strings.Join(all, " ")
+}
+
+func noLoadChild(t *testing.T, b libtest.Build) {
+	if waitedChildren(t) != 0 || liveChildren(t) != "" {
+		t.Fatal("the child process had children before the test: the check proves nothing")
+	}
+	h := b.LoadAll(t)
+	// The program uses its library before blasctl looks at it: MKL, for
+	// one, maps its threading layer and kernels at its first call.
+	libtest.Get(libtest.Func(t, h, b.Probe))
+	mapsBefore := mappedFiles(t)
+	listBefore, genBefore := loaderList(t)
+
+	calls := 0
+	if _, err := Libraries(); err != nil {
+		t.Fatal(err)
+	}
+	calls++
+	for _, n := range []int{1, 2, 1000} {
+		if err := WithThreads(n, func() {
+			if err := WithThreads(1, func() {}); err != nil {
+				t.Error(err)
+			}
+		}); err != nil {
+			t.Error(err)
+		}
+		calls += 2
+	}
+	done := make(chan struct{})
+	go func() { // Limit locks its goroutine's thread until restore
+		defer close(done)
+		restore, err := Limit(1)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if err := restore(); err != nil {
+			t.Error(err)
+		}
+	}()
+	<-done
+	calls++
+	if _, err := Select(UserAPI(UserAPIBLAS), Prefix("libgomp")).Libraries(); err != nil {
+		t.Fatal(err)
+	}
+	calls++
+
+	mapsAfter := mappedFiles(t)
+	listAfter, genAfter := loaderList(t)
+	if !reflect.DeepEqual(mapsBefore, mapsAfter) {
+		for p := range mapsAfter {
+			if _, ok := mapsBefore[p]; !ok {
+				t.Errorf("mapped by blasctl's calls: %s", p)
+			}
+		}
+		t.Errorf("/proc/self/maps changed its file mappings")
+	}
+	if genAfter != genBefore || !reflect.DeepEqual(listBefore, listAfter) {
+		t.Errorf("the loader's list changed: generation %v -> %v, %d -> %d objects", genBefore, genAfter, len(listBefore), len(listAfter))
+	}
+	if rss, live := waitedChildren(t), liveChildren(t); rss != 0 || live != "" {
+		t.Errorf("a child process was started (largest waited child %d KiB, live: %q)", rss, live)
+	}
+	// The control: one real child process is seen.
+	if err := exec.Command("true").Run(); err != nil {
+		t.Fatal(err)
+	}
+	if waitedChildren(t) == 0 {
+		t.Error("control: a child process that ran is not seen: the check proves nothing")
+	}
+	t.Logf("never-loads figures: %s: %d calls, %d mapped files and %d loader objects unchanged, generation %v",
+		b.Name, calls, len(mapsAfter), len(listAfter), genAfter)
+}
+
+// TestNoProcessCode checks the package's own source: it imports nothing that
+// starts processes and names no such C function.
+func TestNoProcessCode(t *testing.T) {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	banned := []string{"os/exec", "os/signal", "plugin"}
+	cFuncs := []string{"fork", "vfork", "clone", "execve", "execv", "execvp", "system", "popen", "posix_spawn", "dlmopen"}
+	checked := 0
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked++
+		for _, imp := range f.Imports {
+			p, _ := strconv.Unquote(imp.Path.Value)
+			for _, b := range banned {
+				if p == b {
+					t.Errorf("%s imports %s", name, p)
+				}
+			}
+		}
+		src, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fn := range cFuncs {
+			if strings.Contains(string(src), strconv.Quote(fn)) {
+				t.Errorf("%s names the C function %s", name, fn)
+			}
+		}
+		for _, id := range []string{"ForkExec", "StartProcess", "unix.Exec", "syscall.Exec"} {
+			if strings.Contains(string(src), id) {
+				t.Errorf("%s uses %s", name, id)
+			}
+		}
+		// Every dlopen asks for RTLD_NOLOAD: a handle to what is loaded.
+		for i, line := range strings.Split(string(src), "\n") {
+			if strings.Contains(line, "Dlopen(") && !strings.Contains(line, "rtldNoLoad") {
+				t.Errorf("%s:%d: dlopen without RTLD_NOLOAD: %s", name, i+1, strings.TrimSpace(line))
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no source checked")
+	}
+	// Nor does anything the package links.
+	if _, err := exec.LookPath("go"); err == nil {
+		out, err := exec.Command("go", "list", "-deps", ".").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			for _, b := range banned {
+				if dep == b {
+					t.Errorf("the package links %s", dep)
+				}
+			}
+		}
+	}
+}
+
+// noLoadColdChild documents the one exception: MKL loads its core, its
+// interface and its threading layer at its first call. In a program that
+// loaded libmkl_rt but never called it, blasctl's detection makes that first
+// call, so MKL maps those (and only those) objects of its own.
+func noLoadColdChild(t *testing.T, b libtest.Build) {
+	b.LoadAll(t)
+	before := mappedFiles(t)
+	if _, err := Libraries(); err != nil {
+		t.Fatal(err)
+	}
+	var added []string
+	for p := range mappedFiles(t) {
+		if _, ok := before[p]; !ok {
+			added = append(added, filepath.Base(p))
+			if base := filepath.Base(p); !strings.HasPrefix(base, "libmkl_") && !strings.HasPrefix(base, "libpthread.") {
+				t.Errorf("MKL's first call mapped %s, not one of its own parts", p)
+			}
+		}
+	}
+	t.Logf("MKL's first call (made by detection) mapped its own %v", added)
+}
