@@ -1,0 +1,253 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+	"unsafe"
+
+	"github.com/blasctl/blasctl"
+	"github.com/ebitengine/purego"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+)
+
+func init() {
+	commands["bench"] = runBench
+	extraUsage = append(extraUsage,
+		"  bench   measure dgemm throughput of G goroutines with and without a single-threaded scope\n")
+}
+
+// benchPoint is the measured throughput at one goroutine count.
+type benchPoint struct {
+	g                     int
+	free, scoped, ideal   float64 // GFLOPS
+	freeCalls, scopeCalls int64
+}
+
+func runBench(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	size := fs.Int("n", 256, "matrix `size` of each dgemm (n x n times n x n)")
+	per := fs.Duration("time", time.Second, "how long to measure each point")
+	maxG := fs.Int("max", 2*runtime.NumCPU(), "the largest goroutine count")
+	lib := fs.String("lib", "", "the BLAS to load, `name or path` (default: the first of "+strings.Join(defaultBLAS, ", ")+")")
+	plotFile := fs.String("plot", "", "write a chart of GFLOPS against goroutines to `FILE` (.png or .svg)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 || *size < 1 || *maxG < 1 || *per <= 0 {
+		fs.Usage()
+		return 2
+	}
+	dgemm, name, err := loadDgemm(*lib)
+	if err != nil {
+		fmt.Fprintf(stderr, "blasctl bench: %v\n", err)
+		return 1
+	}
+	libs, err := blasctl.Libraries()
+	if err != nil {
+		fmt.Fprintf(stderr, "blasctl bench: %v\n", err)
+		return 1
+	}
+	var counts []string
+	for _, l := range libs {
+		counts = append(counts, fmt.Sprintf("%s %s %d threads", l.InternalAPI, l.ThreadingLayer, l.NumThreads))
+	}
+	fmt.Fprintf(stdout, "dgemm %dx%d from %s (%s), %d CPUs, GOMAXPROCS %d, %v per point\n",
+		*size, *size, name, strings.Join(counts, "; "), runtime.NumCPU(), runtime.GOMAXPROCS(0), *per)
+
+	var gs []int
+	for g := 1; g < *maxG; g *= 2 {
+		gs = append(gs, g)
+	}
+	gs = append(gs, *maxG)
+
+	bar := &progress{w: stderr, total: 2 * len(gs)}
+	points := make([]benchPoint, len(gs))
+	var single float64
+	for i, g := range gs {
+		p := &points[i]
+		p.g = g
+		bar.step(fmt.Sprintf("%d goroutines, library default", g))
+		p.free, p.freeCalls = measure(dgemm, *size, g, *per, false)
+		bar.step(fmt.Sprintf("%d goroutines, WithThreads(1)", g))
+		p.scoped, p.scopeCalls = measure(dgemm, *size, g, *per, true)
+		if i == 0 {
+			single = p.scoped // one goroutine on one BLAS thread
+		}
+		p.ideal = single * float64(min(g, runtime.NumCPU()))
+	}
+	bar.finish()
+
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "GOROUTINES\tDEFAULT GFLOPS\tWITHTHREADS(1) GFLOPS\tIDEAL GFLOPS\tDEFAULT/IDEAL\tWITHTHREADS(1)/IDEAL\t")
+	for _, p := range points {
+		fmt.Fprintf(tw, "%d\t%.2f\t%.2f\t%.2f\t%.0f%%\t%.0f%%\t\n", p.g, p.free, p.scoped, p.ideal,
+			100*p.free/p.ideal, 100*p.scoped/p.ideal)
+	}
+	tw.Flush()
+
+	if *plotFile != "" {
+		title := fmt.Sprintf("dgemm %dx%d, %s, %d CPUs", *size, *size, name, runtime.NumCPU())
+		if err := writePlot(*plotFile, title, points); err != nil {
+			fmt.Fprintf(stderr, "blasctl bench: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stderr, "wrote %s\n", *plotFile)
+	}
+	return 0
+}
+
+// loadDgemm loads the BLAS (lib, or the first default that loads) and
+// returns its dgemm_.
+func loadDgemm(lib string) (dgemm uintptr, name string, err error) {
+	names := defaultBLAS
+	if lib != "" {
+		names = []string{lib}
+	}
+	for _, name := range names {
+		if err = load(name); err != nil {
+			continue
+		}
+		h, err := purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_GLOBAL)
+		if err != nil {
+			return 0, "", err
+		}
+		sym, err := purego.Dlsym(h, "dgemm_")
+		if err != nil {
+			return 0, "", fmt.Errorf("%s has no dgemm_: %v", name, err)
+		}
+		return sym, name, nil
+	}
+	if lib != "" {
+		return 0, "", err
+	}
+	return 0, "", fmt.Errorf("no BLAS library is installed (looked for %s); on Debian: sudo apt-get install -y libopenblas0-pthread",
+		strings.Join(defaultBLAS, ", "))
+}
+
+// measure runs g goroutines calling dgemm for d, each inside its own
+// WithThreads(1) scope when scoped, and returns the total GFLOPS.
+func measure(dgemm uintptr, n, g int, d time.Duration, scoped bool) (gflops float64, calls int64) {
+	var (
+		total atomic.Int64
+		wg    sync.WaitGroup
+		start = make(chan struct{})
+	)
+	var deadline time.Time // set before start is closed
+	for range g {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a, c := make([]float64, n*n), make([]float64, n*n)
+			for i := range a {
+				a[i] = float64(i%7) - 3
+			}
+			work := func() {
+				<-start
+				k := int64(0)
+				for time.Now().Before(deadline) {
+					callDgemm(dgemm, n, a, c)
+					k++
+				}
+				total.Add(k)
+			}
+			if scoped {
+				if err := blasctl.WithThreads(1, work); err != nil {
+					panic(err)
+				}
+				return
+			}
+			work()
+		}()
+	}
+	t0 := time.Now()
+	deadline = t0.Add(d)
+	close(start)
+	wg.Wait()
+	elapsed := time.Since(t0)
+	calls = total.Load()
+	return 2 * float64(n) * float64(n) * float64(n) * float64(calls) / elapsed.Seconds() / 1e9, calls
+}
+
+// callDgemm sets c = a x a through the Fortran dgemm_ (arguments by
+// pointer, then the two hidden character lengths).
+func callDgemm(dgemm uintptr, n int, a, c []float64) {
+	trans, dim, alpha, beta := byte('N'), int32(n), 1.0, 0.0
+	purego.SyscallN(dgemm,
+		uintptr(unsafe.Pointer(&trans)), uintptr(unsafe.Pointer(&trans)),
+		uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)),
+		uintptr(unsafe.Pointer(&alpha)), uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&dim)),
+		uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&dim)),
+		uintptr(unsafe.Pointer(&beta)), uintptr(unsafe.Pointer(&c[0])), uintptr(unsafe.Pointer(&dim)),
+		1, 1)
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(c)
+	runtime.KeepAlive(&trans)
+	runtime.KeepAlive(&dim)
+	runtime.KeepAlive(&alpha)
+	runtime.KeepAlive(&beta)
+}
+
+// progress draws a one-line bar on w.
+type progress struct {
+	w            io.Writer
+	total, steps int
+}
+
+func (p *progress) step(label string) {
+	const width = 30
+	fill := width * p.steps / p.total
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d %-40s", strings.Repeat("=", fill), strings.Repeat(" ", width-fill), p.steps+1, p.total, label)
+	p.steps++
+}
+
+func (p *progress) finish() {
+	fmt.Fprintf(p.w, "\r[%s] %d/%d %-40s\n", strings.Repeat("=", 30), p.total, p.total, "done")
+}
+
+// writePlot draws GFLOPS against goroutines; the format follows the file
+// extension (.png, .svg, also .pdf).
+func writePlot(file, title string, points []benchPoint) error {
+	p := plot.New()
+	p.Title.Text = title
+	p.X.Label.Text = "goroutines"
+	p.Y.Label.Text = "GFLOPS"
+	p.Y.Min = 0
+	line := func(f func(benchPoint) float64) plotter.XYs {
+		xy := make(plotter.XYs, len(points))
+		for i, pt := range points {
+			xy[i].X, xy[i].Y = float64(pt.g), f(pt)
+		}
+		return xy
+	}
+	if err := plotutil.AddLinePoints(p,
+		"library default", line(func(b benchPoint) float64 { return b.free }),
+		"WithThreads(1) per goroutine", line(func(b benchPoint) float64 { return b.scoped }),
+		"ideal: 1-thread x min(G, CPUs)", line(func(b benchPoint) float64 { return b.ideal }),
+	); err != nil {
+		return err
+	}
+	top := 0.0
+	for _, pt := range points {
+		top = max(top, pt.free, pt.scoped, pt.ideal)
+	}
+	p.Y.Max = 1.35 * top // room for the legend above the lines
+	p.Legend.Top = true
+	p.Legend.Left = true
+	var ticks []plot.Tick
+	for _, pt := range points {
+		ticks = append(ticks, plot.Tick{Value: float64(pt.g), Label: fmt.Sprint(pt.g)})
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
+	return p.Save(6*vg.Inch, 4*vg.Inch, file)
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/blasctl/blasctl/internal/libtest"
+)
+
+// TestBenchTiny runs a tiny bench in a child process (it loads the system
+// BLAS) and checks the table, the progress bar and both chart formats.
+func TestBenchTiny(t *testing.T) {
+	if _, err := os.Stat("/usr/lib/x86_64-linux-gnu/libopenblas.so.0"); err != nil {
+		libtest.Missing(t, "libopenblas.so.0 is not installed")
+	}
+	dir := t.TempDir()
+	for _, file := range []string{"chart.png", "chart.svg"} {
+		path := filepath.Join(dir, file)
+		stdout, stderr, code := runCommand(t, nil, "bench", "-n", "32", "-time", "20ms", "-max", "3", "-plot", path)
+		if code != 0 {
+			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		// One row per goroutine count 1, 2, max=3, each with positive figures.
+		row := regexp.MustCompile(`(?m)^\s*(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+\d+%\s+\d+%\s*$`)
+		rows := row.FindAllStringSubmatch(stdout, -1)
+		var gs []string
+		for _, r := range rows {
+			gs = append(gs, r[1])
+			for _, f := range r[2:5] {
+				if v, _ := strconv.ParseFloat(f, 64); v <= 0 {
+					t.Errorf("row %q: a throughput is not positive", r[0])
+				}
+			}
+		}
+		if strings.Join(gs, ",") != "1,2,3" || !strings.Contains(stdout, "WITHTHREADS(1) GFLOPS") {
+			t.Errorf("table rows for goroutines %v, want 1,2,3:\n%s", gs, stdout)
+		}
+		if !strings.Contains(stderr, "6/6") || !strings.Contains(stderr, "wrote "+path) {
+			t.Errorf("stderr lacks the progress bar or the chart line:\n%s", stderr)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		magic := map[string][]byte{".png": []byte("\x89PNG"), ".svg": []byte("<svg")}[filepath.Ext(file)]
+		if !bytes.Contains(data[:min(len(data), 200)], magic) || !bytes.Contains(data, []byte("goroutines")) && filepath.Ext(file) == ".svg" {
+			t.Errorf("%s does not look like a chart (%d bytes)", file, len(data))
+		}
+	}
+}
+
+func TestBenchErrors(t *testing.T) {
+	for _, args := range [][]string{{"bench", "-n", "0"}, {"bench", "-max", "0"}, {"bench", "extra"}} {
+		if _, _, code := runCommand(t, nil, args...); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+	if _, stderr, code := runCommand(t, nil, "bench", "-lib", "/nonexistent/libblas.so"); code != 1 || stderr == "" {
+		t.Errorf("missing -lib: exit %d, stderr %q", code, stderr)
+	}
+}
