@@ -80,7 +80,7 @@ func Set(opts ...Option) (undo func(), err error) {
 	case len(before) == 0:
 		cfg.printf("blasctl: no BLAS or OpenMP library loaded; nothing to cap at GOMAXPROCS=%d", n)
 	case changed == 0:
-		cfg.printf("blasctl: %d libraries already run at most GOMAXPROCS=%d threads; nothing changed", len(before), n)
+		cfg.printf("blasctl: every loaded library runs at most GOMAXPROCS=%d threads; nothing changed", n)
 	}
 	if changed == 0 {
 		// Nothing to undo: release the lock LimitToGOMAXPROCS took, if any.

@@ -33,4 +33,5 @@ done
 if [ -x scripts/test-extra.sh ]; then
   bash scripts/test-extra.sh
 fi
+echo "== examples"; for ex in netlibpool purego container; do go run ./examples/$ex >/dev/null; done
 echo "== all checks passed"
