@@ -4,7 +4,6 @@ package blasctl
 
 // Never called: detection reports ErrUnsupported first.
 
-func call2(uintptr, uintptr, uintptr) uintptr          { return 0 }
 func call3(uintptr, uintptr, uintptr, uintptr) uintptr { return 0 }
 func callStr(uintptr, string) uintptr                  { return 0 }
 func callList(uintptr, int) string                     { return "" }

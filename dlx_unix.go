@@ -11,11 +11,6 @@ import (
 // Calls with more than one argument, and C strings passed in, for the
 // backends beyond the core (FlexiBLAS, Arm PL, libblastrampoline).
 
-func call2(fn, a, b uintptr) uintptr {
-	r, _, _ := purego.SyscallN(fn, a, b)
-	return r
-}
-
 func call3(fn, a, b, c uintptr) uintptr {
 	r, _, _ := purego.SyscallN(fn, a, b, c)
 	return r

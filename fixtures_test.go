@@ -245,3 +245,49 @@ func TestMixedOpenMP(t *testing.T) {
 		t.Errorf("MixedOpenMP layers %v, want [gnu llvm]", layers)
 	}
 }
+
+// TestBLISEnvironment checks, in children running the real BLIS 0.9
+// pthreads build, what the environment does to its count: OMP_NUM_THREADS is
+// read into it, and ways set through BLIS_JC_NT win over it, so that a scope
+// of 1 cannot apply and must say so without changing anything.
+func TestBLISEnvironment(t *testing.T) {
+	const path = "/usr/lib/x86_64-linux-gnu/blis-pthread/libblis.so.4"
+	mode := os.Getenv("BLASCTL_TEST_BLIS_ENV")
+	if mode == "" {
+		if !libtest.Supported() {
+			t.Skip("Debian libraries")
+		}
+		for _, env := range []string{"OMP_NUM_THREADS=3", "BLIS_JC_NT=2"} {
+			t.Run(env, func(t *testing.T) {
+				b := libtest.Build{Name: "blis-env", Load: []string{path}, Package: "libblis4-pthread",
+					Env: []string{env, "BLASCTL_TEST_BLIS_ENV=" + env}}
+				libtest.RunChild(t, b, "TestBLISEnvironment")
+			})
+		}
+		return
+	}
+	h := libtest.Open(t, path)
+	get := libtest.Func(t, h, "bli_thread_get_num_threads")
+	l := only(t, "blis")
+	switch mode {
+	case "OMP_NUM_THREADS=3":
+		if raw := libtest.Get(get); raw != 3 || l.NumThreads != 3 {
+			t.Errorf("stored %d, reported %d, want 3", raw, l.NumThreads)
+		}
+	case "BLIS_JC_NT=2":
+		if raw := libtest.Get(get); raw != -1 || l.NumThreads != 2 {
+			t.Fatalf("stored %d, reported %d, want -1 and 2 (the jc ways)", raw, l.NumThreads)
+		}
+		ran := false
+		err := blasctl.WithThreads(1, func() { ran = true })
+		if !errors.Is(err, blasctl.ErrNotApplied) || ran {
+			t.Errorf("WithThreads(1) under BLIS_JC_NT=2: %v, ran %v", err, ran)
+		}
+		if raw := libtest.Get(get); raw != -1 {
+			t.Errorf("after the refused scope the count is %d, want -1", raw)
+		}
+		if err := blasctl.WithThreads(2, func() {}); err != nil {
+			t.Errorf("WithThreads(2): %v", err)
+		}
+	}
+}
