@@ -19,6 +19,9 @@ import "strings"
 //   - BLIS 1.0 and later (bli_thread_get_thread_impl exported): one count per
 //     OS thread (ScopeThread), read from the environment by each thread.
 //   - AOCL-BLIS: one count per OS thread (ScopeThread); n < 1 becomes 1.
+//     Until a thread sets a count, AOCL follows that thread's OpenMP count;
+//     AOCL has no way to unset it, so after a scope the thread keeps the
+//     value read before the scope as a set count.
 //
 // In every version, ways set through BLIS_{JC,PC,IC,JR,IR}_NT (or
 // bli_thread_set_ways) win over the count: Library.NumThreads reports the

@@ -27,7 +27,9 @@ type Custom struct {
 	// object is not a library of this kind. It must look up at least one
 	// symbol with sym: the first address found identifies the library, so
 	// that two names for one file count once. Open runs with blasctl's
-	// detection lock held: it must not call back into blasctl.
+	// detection lock held: it must not call back into blasctl, and must not
+	// keep sym, which is only valid during the call (the addresses it
+	// returned stay valid while the library is loaded).
 	Open func(sym func(name string) uintptr) *CustomControl
 }
 
