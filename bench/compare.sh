@@ -5,7 +5,8 @@
 #   with threadpool_limits(limits=1, user_api="blas")   vs Select(UserAPI("blas")).WithThreads(1, ...)
 #   with ThreadpoolController().limit(...) (reused)     vs the same scope on a Snapshot
 # and prints the medians and the ratios. The first Libraries() call is timed
-# in RUNS fresh processes (median).
+# in RUNS fresh processes (median). The Go process is padded with copies of
+# a tiny C library to as many mapped objects as the Python one (needs cc).
 #
 #   bash bench/compare.sh            # RUNS=5 by default
 set -euo pipefail
@@ -19,11 +20,16 @@ go build -o "$tmp/compare" ./bench/compare
 for build in openblas-pthread mkl; do
   env=()
   [ "$build" = mkl ] && env=(MKL_THREADING_LAYER=GNU)
+  # The Go process loads copies of a tiny library until it maps as many
+  # objects as the Python one, so both walk lists of the same length.
   for i in $(seq "$RUNS"); do
-    env "${env[@]}" "$tmp/compare" -build "$build" -cold >>"$tmp/$build.cold"
     $PY bench/threadpoolctl_times.py "$build" >>"$tmp/$build.py"
   done
-  env "${env[@]}" "$tmp/compare" -build "$build" >"$tmp/$build.go"
+  objects=$($PY -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["objects"])' "$tmp/$build.py")
+  for i in $(seq "$RUNS"); do
+    env "${env[@]}" "$tmp/compare" -build "$build" -objects "$objects" -cold >>"$tmp/$build.cold"
+  done
+  env "${env[@]}" "$tmp/compare" -build "$build" -objects "$objects" >"$tmp/$build.go"
 done
 
 $PY - "$tmp" <<'PYEOF'

@@ -11,6 +11,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -24,6 +26,7 @@ import (
 func main() {
 	build := flag.String("build", "openblas-pthread", "library build to load (internal/libtest.Builds)")
 	coldOnly := flag.Bool("cold", false, "only time the first Libraries() call")
+	objects := flag.Int("objects", 0, "load copies of a tiny C library until this many shared objects are mapped (needs cc)")
 	flag.Parse()
 
 	var b libtest.Build
@@ -43,6 +46,9 @@ func main() {
 		if _, err := purego.Dlopen(p, purego.RTLD_NOW|purego.RTLD_GLOBAL); err != nil {
 			fatal("dlopen %s: %v", p, err)
 		}
+	}
+	if *objects > 0 {
+		pad(*objects)
 	}
 	runtime.LockOSThread()
 
@@ -102,6 +108,37 @@ func median(op func()) float64 {
 }
 
 func us(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
+
+// pad compiles a one-function C library and dlopens copies of it under
+// distinct names until the process maps n shared objects, so that blasctl
+// walks as many objects as the Python process it is compared with.
+func pad(n int) {
+	dir, err := os.MkdirTemp("", "blasctl-compare")
+	if err != nil {
+		fatal("%v", err)
+	}
+	defer os.RemoveAll(dir)
+	src, lib := filepath.Join(dir, "pad.c"), filepath.Join(dir, "libpad.so")
+	if err := os.WriteFile(src, []byte("int blasctl_pad(void) { return 1; }\n"), 0o644); err != nil {
+		fatal("%v", err)
+	}
+	if out, err := exec.Command("cc", "-shared", "-fPIC", "-o", lib, src).CombinedOutput(); err != nil {
+		fatal("cc: %v %s", err, out)
+	}
+	data, err := os.ReadFile(lib)
+	if err != nil {
+		fatal("%v", err)
+	}
+	for i := 0; countObjects() < n; i++ {
+		p := filepath.Join(dir, fmt.Sprintf("libpad%03d.so", i))
+		if err := os.WriteFile(p, data, 0o755); err != nil {
+			fatal("%v", err)
+		}
+		if _, err := purego.Dlopen(p, purego.RTLD_NOW|purego.RTLD_GLOBAL); err != nil {
+			fatal("dlopen %s: %v", p, err)
+		}
+	}
+}
 
 // countObjects counts the shared objects mapped in this process.
 func countObjects() int {
