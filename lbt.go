@@ -12,7 +12,10 @@ import (
 // (ScopeProcess): lbt_set_num_threads calls the setter of every library it
 // forwards to, and lbt_get_num_threads returns the largest of their counts.
 // The forwarded libraries are loaded objects too, which blasctl also limits
-// with their own controls when it knows them.
+// with their own controls when it knows them. libblastrampoline can only read
+// back the largest of their counts, so the restore writes that one value to
+// every forwarded library: libraries it forwards to that had different counts
+// end up sharing the largest.
 //
 // The forwarded libraries are reported (Library.Forwarded) from
 // lbt_get_config for major version 5, whose layout blasctl knows; for any

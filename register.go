@@ -35,7 +35,8 @@ type Custom struct {
 
 // CustomControl is the thread count of one library found by a Custom.
 // blasctl calls Get, Set and Threads only with its own lock held, one call at
-// a time, and for a ScopeThread control on the OS thread the count belongs to.
+// a time, and for a ScopeThread control on the OS thread the count belongs to;
+// they must not panic or call back into blasctl.
 type CustomControl struct {
 	// Scope is ScopeProcess when one count applies to the whole process, or
 	// ScopeThread when each OS thread has its own.
