@@ -1,8 +1,9 @@
 package maxprocs_test
 
 import (
-	"fmt"
+	"log"
 
+	"github.com/blasctl/blasctl"
 	_ "github.com/blasctl/blasctl/maxprocs"
 )
 
@@ -10,6 +11,11 @@ import (
 // program are capped at GOMAXPROCS before main runs, and log.Printf says
 // what changed.
 func Example() {
-	fmt.Println("BLAS thread counts capped at GOMAXPROCS")
-	// Output: BLAS thread counts capped at GOMAXPROCS
+	libs, err := blasctl.Libraries()
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, l := range libs {
+		log.Printf("%s: %d threads", l.InternalAPI, l.NumThreads)
+	}
 }
