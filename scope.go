@@ -41,6 +41,14 @@ func Limit(n int) (restore func() error, err error) { return all.Limit(n) }
 // the larger of runtime.NumCPU() and the count it already had: a scope never
 // leaves idle threads behind. n above the largest C int is taken as that.
 //
+// Many goroutines calling OpenBLAS at once can abort the process: OpenBLAS
+// keeps per-caller buffers in a table of fixed size (twice its MAX_THREADS,
+// 128 in Debian's builds; "too many memory regions") and, in its OpenMP
+// builds, starts a team of threads for each calling thread. The safe way is a
+// bounded worker pool, a few times GOMAXPROCS at most, with each worker's
+// BLAS calls inside WithThreads(1, ...): the parallelism is then the pool's,
+// and OpenBLAS runs each call on the worker's own thread.
+//
 // n < 1 returns ErrInvalidCount and a nil fn ErrNilFunc; fn does not run and
 // nothing changes. On platforms other than Linux and macOS it returns
 // ErrUnsupported and fn does not run.

@@ -1,0 +1,156 @@
+package blasctl_test
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"unsafe"
+
+	"github.com/blasctl/blasctl"
+	"github.com/blasctl/blasctl/internal/libtest"
+	"github.com/ebitengine/purego"
+)
+
+// TestWorkerPool is the safe way to call OpenBLAS from many goroutines (see
+// WithThreads): a pool of 2 x GOMAXPROCS workers, each running its dgemm
+// calls inside WithThreads(1). Every product must be right, every call must
+// run with one thread, the process must gain no more threads than the
+// workers' own, and the count must be back at the end. One child process per
+// OpenBLAS build (pthreads, and OpenMP, where each calling thread would
+// otherwise start a team of its own).
+func TestWorkerPool(t *testing.T) {
+	if name, ok := strings.CutPrefix(libtestBuildEnv(), poolPrefix); ok {
+		workerPoolChild(t, buildNamed(t, name))
+		return
+	}
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("the real-library builds are Debian amd64 packages")
+	}
+	for _, name := range []string{"openblas-pthread", "openblas-openmp"} {
+		child := buildNamed(t, name)
+		child.Name = poolPrefix + name
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			libtest.RunChild(t, child, "TestWorkerPool")
+		})
+	}
+}
+
+const poolPrefix = "pool-"
+
+// dgemm computes c = a*b for n x n column-major matrices through dgemm_.
+func dgemm(fn uintptr, n int, a, b, c []float64) {
+	trans, dim, alpha, beta := byte('N'), int32(n), 1.0, 0.0
+	purego.SyscallN(fn,
+		uintptr(unsafe.Pointer(&trans)), uintptr(unsafe.Pointer(&trans)),
+		uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)),
+		uintptr(unsafe.Pointer(&alpha)), uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&dim)),
+		uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&dim)),
+		uintptr(unsafe.Pointer(&beta)), uintptr(unsafe.Pointer(&c[0])), uintptr(unsafe.Pointer(&dim)),
+		1, 1)
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(b)
+	runtime.KeepAlive(c)
+	runtime.KeepAlive(&trans)
+	runtime.KeepAlive(&dim)
+	runtime.KeepAlive(&alpha)
+	runtime.KeepAlive(&beta)
+}
+
+// naiveProduct is the reference a*b, exact for small integer entries.
+func naiveProduct(n int, a, b []float64) []float64 {
+	c := make([]float64, n*n)
+	for j := 0; j < n; j++ {
+		for k := 0; k < n; k++ {
+			bkj := b[k+j*n]
+			for i := 0; i < n; i++ {
+				c[i+j*n] += a[i+k*n] * bkj
+			}
+		}
+	}
+	return c
+}
+
+func workerPoolChild(t *testing.T, b libtest.Build) {
+	h := b.LoadAll(t)
+	fn := libtest.Func(t, h, "dgemm_")
+	probe := libtest.Func(t, h, b.Probe)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	start := libtest.Get(probe)
+	threadsBefore := libtest.Threads(t)
+
+	const n, jobs = 96, 400
+	workers := 2 * runtime.GOMAXPROCS(0)
+	work := make(chan int)
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		bad     []string
+		peak    int
+		ran     int
+		wrongNs int
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := make([]float64, n*n)
+			for job := range work {
+				a, bm := make([]float64, n*n), make([]float64, n*n)
+				for i := range a {
+					a[i] = float64((i+job)%7) - 3
+					bm[i] = float64((i*job)%5) - 2
+				}
+				var inside int
+				err := blasctl.WithThreads(1, func() {
+					inside = libtest.Get(probe)
+					dgemm(fn, n, a, bm, c)
+				})
+				ok := err == nil && slices.Equal(c, naiveProduct(n, a, bm))
+				threads := libtest.Threads(t)
+				mu.Lock()
+				ran++
+				peak = max(peak, threads)
+				if inside != 1 {
+					wrongNs++
+				}
+				if !ok && len(bad) < 5 {
+					bad = append(bad, fmt.Sprintf("job %d: %s", job, errString(err)))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for j := 0; j < jobs; j++ {
+		work <- j
+	}
+	close(work)
+	wg.Wait()
+
+	if len(bad) > 0 {
+		t.Errorf("wrong products or errors: %v", bad)
+	}
+	if wrongNs > 0 {
+		t.Errorf("%d of %d calls ran with more than one thread", wrongNs, ran)
+	}
+	// Each worker may hold an OS thread of its own (WithThreads locks it),
+	// the Go runtime may add a few; OpenBLAS must add none per caller.
+	if limit := threadsBefore + workers + runtime.GOMAXPROCS(0) + 4; peak > limit {
+		t.Errorf("the process peaked at %d threads, %d before: more than the workers' own (%d)", peak, threadsBefore, limit)
+	}
+	if got := libtest.Get(probe); got != start {
+		t.Errorf("after the pool, the count reads %d, want %d", got, start)
+	}
+	t.Logf("worker-pool figures: %s: %d workers, %d dgemm %dx%d in WithThreads(1), threads %d before, %d at most", b.Name, workers, ran, n, n, threadsBefore, peak)
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "wrong product"
+	}
+	return err.Error()
+}
