@@ -199,7 +199,7 @@ func faultIgnore(t *testing.T, fx *faultEnv) {
 func faultLie(t *testing.T, fx *faultEnv) {
 	good := openFault(t, buildFault(t, "good"))
 	liar := openFault(t, buildFault(t, "lie", "-DFAULT_LIE"))
-	for _, n := range []int{1, 2, 8} {
+	for _, n := range []int{1, 2, 3} {
 		ran := false
 		err := blasctl.WithThreads(n, func() { ran = true })
 		if !errors.Is(err, blasctl.ErrNotApplied) || ran {
