@@ -136,7 +136,7 @@ func loaderGeneration() (generation, bool, error) {
 	}
 	walker.mu.Lock()
 	walker.genOut = [3]uint64{}
-	purego.SyscallN(walker.iterate, walker.genArgs[:]...)
+	ccall(walker.iterate, walker.genArgs[0], walker.genArgs[1])
 	gen, ok := generation{walker.genOut[0], walker.genOut[1]}, walker.genOut[2] == 1
 	walker.mu.Unlock()
 	return gen, ok, nil

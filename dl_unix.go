@@ -3,7 +3,6 @@
 package blasctl
 
 import (
-	"sync"
 	"unsafe"
 
 	"github.com/ebitengine/purego"
@@ -31,23 +30,9 @@ func dlsym(h uintptr, name string) uintptr {
 	return p
 }
 
-func call0(fn uintptr) uintptr {
-	r, _, _ := purego.SyscallN(fn)
-	return r
-}
+func call0(fn uintptr) uintptr { return ccall(fn, 0, 0) }
 
-// call1 calls fn(a). purego.SyscallN's variadic arguments escape, so a
-// plain SyscallN(fn, a) allocates at every call; a pooled argument array
-// keeps the hot path (every set of a scope) free of allocations.
-func call1(fn, a uintptr) uintptr {
-	args := argPool.Get().(*[1]uintptr)
-	args[0] = a
-	r, _, _ := purego.SyscallN(fn, args[:]...)
-	argPool.Put(args)
-	return r
-}
-
-var argPool = sync.Pool{New: func() any { return new([1]uintptr) }}
+func call1(fn, a uintptr) uintptr { return ccall(fn, a, 0) }
 
 // callBuf calls fn(buf, len(buf)) and returns the C string it wrote.
 func callBuf(fn uintptr, size int) string {
