@@ -5,7 +5,17 @@ import (
 	"testing"
 
 	"github.com/blasctl/blasctl/internal/libtest"
+	"golang.org/x/sys/unix"
 )
+
+// threadCPU is the calling thread's CPU time in ns.
+func threadCPU() int64 {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts) != nil {
+		return -1
+	}
+	return ts.Nano()
+}
 
 // TestGenerationCheck checks the assembly callback of the generation check
 // against the purego callback, before and after a dlopen.
