@@ -168,6 +168,28 @@ func badInputChild(t *testing.T, b libtest.Build) {
 		if got := read(); got != start {
 			t.Errorf("after an out-of-order restore: %d, want %d", got, start)
 		}
+
+		// A limit inside a scope holds on the scope's thread too (MKL keeps
+		// a local count there that its global limit alone would not beat).
+		tried++
+		if err := blasctl.WithThreads(2, func() {
+			restore, err := blasctl.Limit(1)
+			if err != nil {
+				t.Errorf("Limit(1) inside WithThreads(2): %v", err)
+				return
+			}
+			if got := read(); got != 1 {
+				t.Errorf("Limit(1) inside WithThreads(2) reads %d", got)
+			}
+			if err := restore(); err != nil {
+				t.Error(err)
+			}
+			if got := read(); got > 2 {
+				t.Errorf("back in WithThreads(2) after the limit: %d", got)
+			}
+		}); err != nil {
+			t.Error(err)
+		}
 	})
 	if got := read(); got != start {
 		t.Errorf("at the end: %d, want %d", got, start)

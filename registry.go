@@ -18,11 +18,18 @@ type frame struct {
 	limit bool // Limit uses process-wide controls where they exist
 }
 
-func (f *frame) knob(l *lib) *knob {
-	if f.limit {
-		return l.limitKnob()
+// knobs are the controls f holds on l: for a scope, its per-thread control
+// (or the process-wide one where it has none); for a limit, the process-wide
+// one, and also the per-thread one where the library has both (MKL), so that
+// the calling thread obeys the limit even inside a scope that set its own.
+func (f *frame) knobs(l *lib) (*knob, *knob) {
+	if !f.limit {
+		return l.scopeKnob(), nil
 	}
-	return l.scopeKnob()
+	if l.proc != nil && l.thread != nil {
+		return l.proc, l.thread
+	}
+	return l.limitKnob(), nil
 }
 
 // enter applies f.n to every library of f and checks, on the calling
@@ -35,14 +42,19 @@ func enter(f *frame) error {
 	f.id = reg.nextID
 	for _, l := range f.libs {
 		if !l.gone {
-			f.knob(l).push(f)
+			k, also := f.knobs(l)
+			k.push(f)
+			if also != nil {
+				also.push(f)
+			}
 		}
 	}
 	for _, l := range f.libs {
 		if l.gone {
 			continue
 		}
-		if got := f.knob(l).ctl.threads(); got > f.n {
+		k, _ := f.knobs(l)
+		if got := k.ctl.threads(); got > f.n {
 			err := &CountError{Op: opApply, Library: l.info, Wanted: f.n, Got: got}
 			releaseLocked(f)
 			return err
@@ -67,7 +79,13 @@ func releaseLocked(f *frame) error {
 		if l.gone {
 			continue
 		}
-		if err := f.knob(l).pop(f); err != nil && first == nil {
+		k, also := f.knobs(l)
+		if also != nil {
+			if err := also.pop(f); err != nil && first == nil {
+				first = &CountError{Op: opRestore, Library: l.info, Wanted: err.wanted, Got: err.got}
+			}
+		}
+		if err := k.pop(f); err != nil && first == nil {
 			first = &CountError{Op: opRestore, Library: l.info, Wanted: err.wanted, Got: err.got}
 		}
 	}

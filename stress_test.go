@@ -175,11 +175,15 @@ func runStress(t *testing.T, probes []probe, goroutines, scopes int) {
 		}
 	}()
 
-	var scope func(r *rand.Rand, depth int, budget *int)
+	var (
+		scope func(r *rand.Rand, depth int, budget *int)
+		limit func(r *rand.Rand, budget *int)
+	)
 	scope = func(r *rand.Rand, depth int, budget *int) {
 		*budget--
 		n := 1 + r.Intn(4)
 		defer func() {
+			stats.scopes.Add(1)
 			if p := recover(); p != nil {
 				if p != "stress panic" {
 					panic(p)
@@ -193,16 +197,19 @@ func runStress(t *testing.T, probes []probe, goroutines, scopes int) {
 				scope(r, depth+1, budget)
 				check("WithThreads after a nested scope", n)
 			}
+			if depth < 3 && *budget > 0 && r.Intn(10) == 0 {
+				limit(r, budget)
+				check("WithThreads after a nested Limit", n)
+			}
 			if r.Intn(100) == 0 {
 				panic("stress panic")
 			}
 		})
-		stats.scopes.Add(1)
 		if err != nil {
 			fail("WithThreads(%d): %v", n, err)
 		}
 	}
-	limit := func(r *rand.Rand, budget *int) {
+	limit = func(r *rand.Rand, budget *int) {
 		*budget--
 		n := 1 + r.Intn(4)
 		restore, err := blasctl.Limit(n)
