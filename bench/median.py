@@ -1,4 +1,5 @@
-"""Summarises `go test -bench -count N` output: the median ns/op and the
+"""Summarises `go test -bench -count N` output: the median ns/op, the
+median cpu-ns/op (the benchmark thread's CPU time, where reported) and the
 allocs/op of each benchmark, in a Markdown table.
 
     python3 bench/median.py bench/out/bench-*.txt
@@ -9,6 +10,7 @@ import sys
 
 for path in sys.argv[1:]:
     runs = collections.defaultdict(list)
+    cpu = collections.defaultdict(list)
     allocs = {}
     for line in open(path):
         f = line.split()
@@ -16,8 +18,12 @@ for path in sys.argv[1:]:
             continue
         name = f[0].rsplit("-", 1)[0]
         runs[name].append(float(f[f.index("ns/op") - 1]))
+        if "cpu-ns/op" in f:
+            cpu[name].append(float(f[f.index("cpu-ns/op") - 1]))
         if "allocs/op" in f:
             allocs[name] = f[f.index("allocs/op") - 1]
-    print(f"\n{path}\n\n| benchmark | median ns/op | allocs/op | runs |\n|---|---:|---:|---:|")
+    print(f"\n{path}\n\n| benchmark | median ns/op | median cpu-ns/op | allocs/op | runs |")
+    print("|---|---:|---:|---:|---:|")
     for name, v in runs.items():
-        print(f"| {name} | {statistics.median(v):.0f} | {allocs.get(name, '')} | {len(v)} |")
+        c = f"{statistics.median(cpu[name]):.0f}" if cpu[name] else ""
+        print(f"| {name.removeprefix('Benchmark')} | {statistics.median(v):.0f} | {c} | {allocs.get(name, '')} | {len(v)} |")

@@ -35,7 +35,7 @@ func main() {
 	sizesFlag := flag.String("sizes", "64,256,1024", "matrix orders")
 	gsFlag := flag.String("g", "1,2,4,8", "goroutine counts")
 	dur := flag.Duration("time", 600*time.Millisecond, "time per measurement")
-	reps := flag.Int("reps", 3, "measurements per cell (the median is reported)")
+	reps := flag.Int("reps", 3, "rounds of measurements (each cell reports its median)")
 	svg := flag.String("svg", "", "write a chart of scoped, unscoped and ideal GFLOPS to this file")
 	flag.Parse()
 
@@ -55,16 +55,26 @@ func main() {
 	fmt.Printf("%6s %3s %10s %10s %10s %16s %13s\n", "n", "G", "unscoped", "scoped", "ideal", "scoped/unscoped", "scoped/ideal")
 	var rows []row
 	for _, n := range sizes {
-		set(1)
-		single := measure(n, 1, false, *dur, *reps)
-		set(def)
-		for _, g := range gs {
-			r := row{n: n, g: g, ideal: single * float64(min(g, cpus))}
-			r.unscoped = measure(n, g, false, *dur, *reps)
-			r.scoped = measure(n, g, true, *dur, *reps)
-			if got := get(); got != def {
-				fatal("OpenBLAS reads %d threads after the scoped run, want %d", got, def)
+		// The cells of one size are measured in rounds, each round taking
+		// every cell once, so that load from other processes that comes and
+		// goes weighs on all of them alike; each cell is the median.
+		var single []float64
+		unscoped, scoped := make([][]float64, len(gs)), make([][]float64, len(gs))
+		for range *reps {
+			set(1)
+			single = append(single, once(n, 1, false, *dur))
+			set(def)
+			for i, g := range gs {
+				unscoped[i] = append(unscoped[i], once(n, g, false, *dur))
+				scoped[i] = append(scoped[i], once(n, g, true, *dur))
+				if got := get(); got != def {
+					fatal("OpenBLAS reads %d threads after the scoped run, want %d", got, def)
+				}
 			}
+		}
+		for i, g := range gs {
+			r := row{n: n, g: g, ideal: median(single) * float64(min(g, cpus)),
+				unscoped: median(unscoped[i]), scoped: median(scoped[i])}
 			rows = append(rows, r)
 			fmt.Printf("%6d %3d %10.2f %10.2f %10.2f %15.2fx %12.0f%%\n",
 				n, g, r.unscoped, r.scoped, r.ideal, r.scoped/r.unscoped, 100*r.scoped/r.ideal)
@@ -83,15 +93,10 @@ type row struct {
 	unscoped, scoped, ideal float64
 }
 
-// measure returns the median over reps of the GFLOPS of g goroutines each
-// running n x n dgemm calls for d.
-func measure(n, g int, scoped bool, d time.Duration, reps int) float64 {
-	var runs []float64
-	for range reps {
-		runs = append(runs, once(n, g, scoped, d))
-	}
-	slices.Sort(runs)
-	return runs[len(runs)/2]
+func median(v []float64) float64 {
+	v = slices.Clone(v)
+	slices.Sort(v)
+	return v[len(v)/2]
 }
 
 func once(n, g int, scoped bool, d time.Duration) float64 {
