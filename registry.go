@@ -20,8 +20,10 @@ type frame struct {
 
 // knobs are the controls f holds on l: for a scope, its per-thread control
 // (or the process-wide one where it has none); for a limit, the process-wide
-// one, and also the per-thread one where the library has both (MKL), so that
-// the calling thread obeys the limit even inside a scope that set its own.
+// one, and also the per-thread one where the library has both (MKL). enter
+// holds that one only on a thread inside a scope that set its own count, so
+// that the limit is the thread's innermost there; elsewhere the thread
+// follows the process-wide count, the smallest of all limits.
 func (f *frame) knobs(l *lib) (*knob, *knob) {
 	if !f.limit {
 		return l.scopeKnob(), nil
@@ -44,7 +46,7 @@ func enter(f *frame) error {
 		if !l.gone {
 			k, also := f.knobs(l)
 			k.push(f)
-			if also != nil {
+			if also != nil && len(also.stacks[f.tid]) > 0 {
 				also.push(f)
 			}
 		}

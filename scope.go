@@ -82,8 +82,8 @@ func (c *Controller) WithThreads(n int, fn func()) (err error) {
 // Limit limits the selected libraries to n threads until restore is called,
 // for the whole process where the library allows it (OpenBLAS pthreads, MKL's
 // global count) and for the calling goroutine's OS thread otherwise (OpenMP,
-// OpenBLAS built with OpenMP). MKL's own count for the calling thread is
-// limited too, so a Limit inside a WithThreads scope holds on its thread.
+// OpenBLAS built with OpenMP). Inside a WithThreads scope, MKL's own count
+// for the calling thread is limited too, so that the limit holds there.
 // It is meant for main and for tests:
 //
 //	restore, err := blasctl.Limit(1)
