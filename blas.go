@@ -22,9 +22,9 @@
 //
 //	library                  scope of WithThreads     control used
 //	OpenBLAS (pthreads)      process                  openblas_set_num_threads
-//	OpenBLAS (OpenMP build)  current_thread           omp_set_num_threads of its OpenMP runtime
+//	OpenBLAS (OpenMP build)  current_thread           omp_set_num_threads of its OpenMP runtime, and openblas_set_num_threads
 //	OpenBLAS (serial)        process                  none needed: always 1
-//	Intel MKL                current_thread           MKL_Set_Num_Threads_Local (Limit: MKL_Set_Num_Threads)
+//	Intel MKL                current_thread           MKL_Set_Num_Threads_Local (Limit: MKL_Domain_Set_Num_Threads, all domains)
 //	OpenMP (libgomp, libomp) current_thread           omp_set_num_threads
 //	BLIS 0.4-0.9             process                  bli_thread_set_num_threads
 //	BLIS 1.x, AOCL-BLIS      current_thread           bli_thread_set_num_threads (per-thread there)

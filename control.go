@@ -44,6 +44,8 @@ type lib struct {
 	// has one; proc is the process-wide control used by Limit, if it has one.
 	// At least one is set.
 	thread, proc *knob
+	// bothKnobs makes scopes and limits hold both controls (see frame.knobs).
+	bothKnobs bool
 	// gone is set (under reg.mu) once the library has left the process: its
 	// functions must not be called again.
 	gone bool

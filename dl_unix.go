@@ -34,6 +34,8 @@ func call0(fn uintptr) uintptr { return ccall(fn, 0, 0) }
 
 func call1(fn, a uintptr) uintptr { return ccall(fn, a, 0) }
 
+func call2(fn, a, b uintptr) uintptr { return ccall(fn, a, b) }
+
 // callBuf calls fn(buf, len(buf)) and returns the C string it wrote.
 func callBuf(fn uintptr, size int) string {
 	buf := make([]byte, size)

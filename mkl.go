@@ -1,6 +1,9 @@
 package blasctl
 
-import "regexp"
+import (
+	"regexp"
+	"sync/atomic"
+)
 
 // Intel MKL through its single dynamic library, libmkl_rt. Only the
 // MixedCase exports are used: the lower-case ones take their arguments by
@@ -21,13 +24,11 @@ var mklVersionRE = regexp.MustCompile(`Version ([^ ]+) `)
 
 func openMKL(b *binder) *lib {
 	getMax := b.sym("MKL_Get_Max_Threads")
-	setNum := b.sym("MKL_Set_Num_Threads")
-	if getMax == 0 || setNum == 0 {
+	if getMax == 0 {
 		return nil
 	}
 	l := &lib{key: getMax}
 	setLocal := b.sym("MKL_Set_Num_Threads_Local")
-	l.proc = newKnob(mklGlobal{getMax: getMax, setNum: setNum, setLocal: setLocal}, ScopeProcess)
 	if setLocal != 0 {
 		l.thread = newKnob(mklLocal{getMax: getMax, setLocal: setLocal}, ScopeThread)
 	}
@@ -40,6 +41,12 @@ func openMKL(b *binder) *lib {
 	if p := b.sym("MKL_Set_Threading_Layer"); p != 0 {
 		call0(getMax)
 		l.info.ThreadingLayer = mklLayers[int(int32(call1(p, uintptr(negOne))))]
+	}
+	if p := b.sym("MKL_Domain_Set_Num_Threads"); p != 0 {
+		l.proc = newKnob(mklAll{getMax: getMax, domainSet: p, cur: new(atomic.Int64)}, ScopeProcess)
+	}
+	if l.thread == nil && l.proc == nil {
+		return nil
 	}
 	return l
 }
@@ -61,20 +68,28 @@ func (c mklLocal) get() int {
 func (c mklLocal) set(v int)    { call1(c.setLocal, uintptr(v)) }
 func (c mklLocal) threads() int { return int(int32(call0(c.getMax))) }
 
-// mklGlobal is the process-wide count (MKL_Set_Num_Threads). MKL has no
-// getter for it: get reads MKL_Get_Max_Threads with this thread's local value
-// cleared. MKL cannot unset its global count, so a restore writes the value
-// that applied before.
-type mklGlobal struct{ getMax, setNum, setLocal uintptr }
-
-func (c mklGlobal) get() int {
-	if c.setLocal == 0 {
-		return c.threads()
-	}
-	prev := call1(c.setLocal, 0)
-	v := c.threads()
-	call1(c.setLocal, prev)
-	return v
+// mklAll is MKL's process-wide count for every domain
+// (MKL_Domain_Set_Num_Threads with MKL_DOMAIN_ALL). Unlike the global count
+// of MKL_Set_Num_Threads, it can be unset again: 0 puts back whatever applied
+// before (MKL_Set_Num_Threads's value, or each thread's OpenMP count), and a
+// thread's local count still wins over it. MKL has no raw getter for it, so
+// get answers the value blasctl last wrote (0 when none), or -1 when MKL
+// refused that write.
+type mklAll struct {
+	getMax, domainSet uintptr
+	cur               *atomic.Int64
 }
-func (c mklGlobal) set(v int)    { call1(c.setNum, uintptr(v)) }
-func (c mklGlobal) threads() int { return int(int32(call0(c.getMax))) }
+
+// mklDomainAll is MKL_DOMAIN_ALL.
+const mklDomainAll = 0
+
+func (c mklAll) get() int { return int(c.cur.Load()) }
+
+func (c mklAll) set(v int) {
+	if int32(call2(c.domainSet, uintptr(v), mklDomainAll)) != 1 {
+		v = -1
+	}
+	c.cur.Store(int64(v))
+}
+
+func (c mklAll) threads() int { return int(int32(call0(c.getMax))) }

@@ -54,16 +54,18 @@ func newOpenBLAS(b *binder, sym func(string) uintptr, get, set uintptr) *lib {
 	}
 	global := openblasGlobal{getFn: get, setFn: set, peak: new(atomic.Int64)}
 	global.get() // the pool it starts with
+	l.proc = newKnob(global, ScopeProcess)
 	if l.info.ThreadingLayer == "openmp" {
-		// An OpenMP build takes its count at each call from the calling
-		// thread's OpenMP setting, and rewrites its global from it: the
-		// control that holds is the ICV of the runtime OpenBLAS links to.
+		// An OpenMP build runs each call with the calling thread's OpenMP
+		// count (nthreads-var of the runtime it links to): that is the
+		// control that holds. Its own count, which openblas_get_num_threads
+		// reads, is held too so that it agrees; its setter also writes the
+		// calling thread's OpenMP count, which is why both are held in order.
 		if icv, ok := ompControl(b.symDep); ok {
 			l.thread = newKnob(icv, ScopeThread)
-			return l
+			l.bothKnobs = true
 		}
 	}
-	l.proc = newKnob(global, ScopeProcess)
 	return l
 }
 

@@ -1,6 +1,9 @@
 package blasctl
 
-import "sync"
+import (
+	"runtime"
+	"sync"
+)
 
 // reg serialises every change blasctl makes to a library's count, so that
 // scopes on many goroutines can overlap without losing a saved value.
@@ -18,17 +21,23 @@ type frame struct {
 	limit bool // Limit uses process-wide controls where they exist
 }
 
-// knobs are the controls f holds on l: for a scope, its per-thread control
-// (or the process-wide one where it has none); for a limit, the process-wide
-// one, and also the per-thread one where the library has both (MKL). enter
-// holds that one only on a thread inside a scope that set its own count, so
-// that the limit is the thread's innermost there; elsewhere the thread
-// follows the process-wide count, the smallest of all limits.
+// knobs are the controls f holds on l, in the order they are applied and
+// released: for a scope, its per-thread control (or the process-wide one
+// where it has none); for a limit, the process-wide one. Where a library has
+// both, the other one is held too in two cases: always when the library asks
+// for both (an OpenMP OpenBLAS: its process-wide setter also writes the
+// calling thread's OpenMP count, so that count is released after it), and
+// for a limit on a thread inside a scope that set the thread's own count
+// (MKL), so that the limit is the thread's innermost there. Elsewhere such a
+// thread follows the process-wide count, the smallest of all limits.
 func (f *frame) knobs(l *lib) (*knob, *knob) {
+	if l.proc != nil && l.thread != nil && l.bothKnobs {
+		return l.proc, l.thread
+	}
 	if !f.limit {
 		return l.scopeKnob(), nil
 	}
-	if l.proc != nil && l.thread != nil {
+	if l.proc != nil && l.thread != nil && len(l.thread.stacks[f.tid]) > 0 {
 		return l.proc, l.thread
 	}
 	return l.limitKnob(), nil
@@ -36,7 +45,9 @@ func (f *frame) knobs(l *lib) (*knob, *knob) {
 
 // enter applies f.n to every library of f and checks, on the calling
 // thread, that none runs more than f.n threads. On failure it undoes
-// everything it applied.
+// everything it applied. Every value is saved before any is changed: one
+// library's count can follow another's (MKL with no count of its own reads
+// the thread's OpenMP count), and a saved value must be the original.
 func enter(f *frame) error {
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
@@ -45,9 +56,18 @@ func enter(f *frame) error {
 	for _, l := range f.libs {
 		if !l.gone {
 			k, also := f.knobs(l)
-			k.push(f)
-			if also != nil && len(also.stacks[f.tid]) > 0 {
-				also.push(f)
+			k.hold(f)
+			if also != nil {
+				also.hold(f)
+			}
+		}
+	}
+	for _, l := range f.libs {
+		if !l.gone {
+			k, also := f.knobs(l)
+			k.apply(f)
+			if also != nil {
+				also.apply(f)
 			}
 		}
 	}
@@ -74,6 +94,8 @@ func release(f *frame) error {
 	return releaseLocked(f)
 }
 
+// releaseLocked releases the libraries in reverse order, and each
+// library's controls in the order enter applied them.
 func releaseLocked(f *frame) error {
 	var first error
 	for i := len(f.libs) - 1; i >= 0; i-- {
@@ -82,35 +104,51 @@ func releaseLocked(f *frame) error {
 			continue
 		}
 		k, also := f.knobs(l)
-		if also != nil {
-			if err := also.pop(f); err != nil && first == nil {
+		for _, k := range [2]*knob{k, also} {
+			if k == nil {
+				continue
+			}
+			if err := k.pop(f); err != nil && first == nil {
 				first = &CountError{Op: opRestore, Library: l.info, Wanted: err.wanted, Got: err.got}
 			}
-		}
-		if err := k.pop(f); err != nil && first == nil {
-			first = &CountError{Op: opRestore, Library: l.info, Wanted: err.wanted, Got: err.got}
 		}
 	}
 	return first
 }
 
-// push adds f's hold and applies what the knob should now read.
-func (k *knob) push(f *frame) {
-	h := hold{frame: f.id, n: f.n}
+// hold records f's claim on the knob and saves what it reads now. The
+// count asked for is capped at the larger of the CPU count and the count
+// that applies now: more threads than CPUs only oversubscribe, and several
+// libraries start the threads a count needs at once and keep them (OpenBLAS,
+// MKL, OpenMP runtimes) or abort when a huge count does not fit in memory.
+func (k *knob) hold(f *frame) {
+	h := hold{frame: f.id, n: min(f.n, max(numCPU, k.ctl.threads()))}
 	if k.scope == ScopeThread {
 		h.saved = k.ctl.get()
-		k.ctl.set(f.n)
-		k.stacks[f.tid] = append(k.stacks[f.tid], h)
-		return
-	}
-	if k.holds == 0 {
-		k.orig = k.ctl.get()
-		k.cur = k.orig
+	} else {
+		if k.holds == 0 {
+			k.orig = k.ctl.get()
+			k.cur = k.orig
+		}
+		k.holds++
 	}
 	k.stacks[f.tid] = append(k.stacks[f.tid], h)
-	k.holds++
+}
+
+// apply makes the knob read what its holds ask: a per-thread knob the
+// newest hold of this thread, a process-wide one the smallest newest hold
+// across threads.
+func (k *knob) apply(f *frame) {
+	if k.scope == ScopeThread {
+		st := k.stacks[f.tid]
+		k.ctl.set(st[len(st)-1].n)
+		return
+	}
 	k.applyMin()
 }
+
+// numCPU is the CPU count counts are capped at.
+var numCPU = runtime.NumCPU()
 
 // mismatch is a value that did not read back.
 type mismatch struct{ wanted, got int }

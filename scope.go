@@ -36,10 +36,13 @@ func Limit(n int) (restore func() error, err error) { return all.Limit(n) }
 // original value when the last scope ends.
 //
 // n larger than a library can run is not an error: the library runs what it
-// can, which is at most n. OpenBLAS built with pthreads starts the threads a
-// larger count needs at once and never ends them, so for it n is capped at
-// the larger of runtime.NumCPU() and the count it already had: a scope never
-// leaves idle threads behind. n above the largest C int is taken as that.
+// can, which is at most n. blasctl caps n, for each library, at the larger of
+// runtime.NumCPU() and the count that applied before: more threads than CPUs
+// only oversubscribe, OpenBLAS, MKL and the OpenMP runtimes start the threads
+// a larger count needs and keep them for the life of the process, and some
+// libraries abort when a huge count does not fit in memory. So a scope never
+// leaves idle threads behind, and a count above the CPU count that was set
+// before blasctl (OMP_NUM_THREADS=8 on 2 CPUs) is still allowed.
 //
 // Many goroutines calling OpenBLAS at once can abort the process: OpenBLAS
 // keeps per-caller buffers in a table of fixed size (twice its MAX_THREADS,
@@ -80,9 +83,10 @@ func (c *Controller) WithThreads(n int, fn func()) (err error) {
 }
 
 // Limit limits the selected libraries to n threads until restore is called,
-// for the whole process where the library allows it (OpenBLAS pthreads, MKL's
-// global count) and for the calling goroutine's OS thread otherwise (OpenMP,
-// OpenBLAS built with OpenMP). Inside a WithThreads scope, MKL's own count
+// for the whole process where the library allows it (OpenBLAS, MKL through
+// its count for all domains, which unlike MKL_Set_Num_Threads's can be unset
+// again) and for the calling goroutine's OS thread otherwise (OpenMP, and
+// the OpenMP count an OpenMP build of OpenBLAS runs each call with). Inside a WithThreads scope, MKL's own count
 // for the calling thread is limited too, so that the limit holds there.
 // It is meant for main and for tests:
 //

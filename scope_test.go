@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"unsafe"
@@ -40,7 +41,7 @@ type target struct {
 	handle uintptr
 	probe  uintptr
 	setter uintptr
-	pool   int // the count at the start: OpenBLAS pthreads has that many threads
+	pool   int // the count that applies at the start
 }
 
 func (tg *target) threads() int { return libtest.Get(tg.probe) }
@@ -50,11 +51,8 @@ func (tg *target) expect(n int) int {
 	if tg.build.Cap > 0 && n > tg.build.Cap {
 		return tg.build.Cap
 	}
-	if tg.build.InternalAPI == "openblas" && tg.build.Scope == "process" {
-		// capped so as not to grow the pool: see WithThreads
-		return min(n, max(runtime.NumCPU(), tg.pool))
-	}
-	return n
+	// capped at the larger of the CPU count and the count before: see WithThreads
+	return min(n, max(runtime.NumCPU(), tg.pool))
 }
 
 // find returns the library under test among libs.
@@ -115,6 +113,9 @@ func realSuite(t *testing.T, b libtest.Build) {
 	defer runtime.UnlockOSThread()
 	start := tg.threads()
 	tg.pool = start
+	if b.Applies != nil {
+		tg.pool = b.Applies(start)
+	}
 
 	t.Run("Report", func(t *testing.T) {
 		libs, _ := blasctl.Libraries()
@@ -130,6 +131,7 @@ func realSuite(t *testing.T, b libtest.Build) {
 			t.Errorf("no version: %+v", l)
 		}
 	})
+	t.Run("LimitLeavesOtherThreads", func(t *testing.T) { limitLeavesOtherThreads(t, tg) })
 	t.Run("InvalidCount", func(t *testing.T) {
 		for _, n := range []int{0, -1, -100} {
 			ran := false
@@ -150,10 +152,18 @@ func realSuite(t *testing.T, b libtest.Build) {
 		}
 	})
 	t.Run("ApplyAndRestore", func(t *testing.T) {
+		witness, witnessStart := uintptr(0), 0
+		if b.Witness != "" {
+			witness = libtest.Func(t, tg.handle, b.Witness)
+			witnessStart = libtest.Get(witness)
+		}
 		for _, n := range []int{1, 2, 3} {
 			err := blasctl.WithThreads(n, func() {
 				if got := tg.threads(); got != tg.expect(n) {
 					t.Errorf("inside WithThreads(%d) reads %d", n, got)
+				}
+				if witness != 0 && libtest.Get(witness) > n {
+					t.Errorf("inside WithThreads(%d) %s reads %d", n, b.Witness, libtest.Get(witness))
 				}
 				libs, _ := blasctl.Libraries()
 				if l := tg.find(t, libs); l.NumThreads != tg.expect(n) {
@@ -165,6 +175,9 @@ func realSuite(t *testing.T, b libtest.Build) {
 			}
 			if got := tg.threads(); got != start {
 				t.Errorf("after WithThreads(%d): %d, want %d", n, got, start)
+			}
+			if witness != 0 && libtest.Get(witness) != witnessStart {
+				t.Errorf("after WithThreads(%d) %s reads %d, want %d", n, b.Witness, libtest.Get(witness), witnessStart)
 			}
 		}
 	})
@@ -268,6 +281,41 @@ func realSuite(t *testing.T, b libtest.Build) {
 	t.Run("Concurrent", func(t *testing.T) { stress(t, tg, start, 32, 1000) })
 	if b.Layer == "openmp" && b.InternalAPI == "openblas" {
 		t.Run("DgemmInsideScope", func(t *testing.T) { dgemmRunsLimited(t, tg) })
+	}
+}
+
+// limitLeavesOtherThreads checks that Limit and restore leave other
+// threads as they were, even where the limiting thread's own OpenMP count
+// was lowered first: MKL, before anything set its global count, follows
+// that count. It runs before any other subtest sets a count.
+func limitLeavesOtherThreads(t *testing.T, tg *target) {
+	var before, after int
+	onThread(func() { before = tg.threads() })
+	onThread(func() {
+		for _, p := range tg.build.Load {
+			if strings.HasSuffix(p, "/libgomp.so.1") {
+				libtest.Set(libtest.Func(t, libtest.Open(t, p), "omp_set_num_threads"), 1)
+			}
+		}
+		restore, err := blasctl.Limit(1)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		var under int
+		onThread(func() { under = tg.threads() })
+		if tg.build.Scope == "process" || tg.build.InternalAPI == "mkl" {
+			if under != 1 {
+				t.Errorf("under Limit(1) another thread reads %d", under)
+			}
+		}
+		if err := restore(); err != nil {
+			t.Error(err)
+		}
+	})
+	onThread(func() { after = tg.threads() })
+	if after != before {
+		t.Errorf("Limit and restore changed another thread's count from %d to %d", before, after)
 	}
 }
 

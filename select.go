@@ -78,7 +78,10 @@ func Libraries() ([]Library, error) { return all.Libraries() }
 
 // Libraries reports the selected libraries loaded now, each with the count
 // that applies to calls from the calling OS thread. It finds libraries
-// dlopen-ed at any time before the call; it never loads anything.
+// dlopen-ed at any time before the call; it never loads anything itself.
+// (One library loads parts of its own: MKL chooses and maps its threading
+// layer at its first call, and if the program never called MKL, blasctl's
+// first reading is that call.)
 // On platforms other than Linux and macOS it returns ErrUnsupported.
 func (c *Controller) Libraries() ([]Library, error) {
 	libs, err := c.libs()

@@ -12,7 +12,7 @@ import (
 // Pin limits every library blasctl detects to n threads for the rest of the
 // test and puts every count back when the test and its subtests end.
 //
-// Process-wide counts (OpenBLAS pthreads, MKL's global count) apply to the
+// Process-wide counts (OpenBLAS pthreads, MKL's count for all domains) apply to the
 // whole process, so other tests running in parallel see them too. Per-thread
 // counts (OpenMP runtimes, OpenBLAS built with OpenMP) apply to the test's
 // own goroutine, which Pin keeps locked to its OS thread until cleanup;

@@ -30,6 +30,9 @@ type Build struct {
 	// Setter is the C setter (void(int)) a test uses to put an odd starting
 	// value in place; "" when the build has no settable count.
 	Setter string
+	// Witness is a second C getter (int(void)) that must agree with the
+	// limit: the library's own count where Probe reads another control.
+	Witness string
 	// Cap is the most threads the build ever runs (1 for serial builds),
 	// or 0 for no cap below the CPU count.
 	Cap int
@@ -53,7 +56,8 @@ var Builds = []Build{
 		Probe: "openblas_get_num_threads", Setter: "openblas_set_num_threads", Package: "libopenblas0-pthread"},
 	{Name: "openblas-openmp", Load: []string{lib + "openblas-openmp/libopenblas.so.0"},
 		InternalAPI: "openblas", Layer: "openmp", Scope: "current_thread",
-		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Package: "libopenblas0-openmp"},
+		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Witness: "openblas_get_num_threads",
+		Package: "libopenblas0-openmp"},
 	{Name: "openblas-serial", Load: []string{lib + "openblas-serial/libopenblas.so.0"},
 		InternalAPI: "openblas", Layer: "disabled", Scope: "process",
 		Probe: "openblas_get_num_threads", Cap: 1, Package: "libopenblas0-serial"},
