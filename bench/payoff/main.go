@@ -1,8 +1,9 @@
 // Command payoff measures what scoping buys: G goroutines each running
 // dgemm on OpenBLAS (pthreads build), with OpenBLAS left at its default
-// thread count (unscoped) and with every dgemm call wrapped in
-// blasctl.WithThreads(1, ...) (scoped), against the ideal: one goroutine's
-// single-threaded GFLOPS times min(G, CPUs).
+// thread count (unscoped), with every dgemm call wrapped in
+// blasctl.WithThreads(1, ...) (per call), and with each goroutine's whole
+// loop in one WithThreads(1, ...) (per worker), against the ideal: one
+// goroutine's single-threaded GFLOPS times min(G, CPUs).
 //
 //	go run ./bench/payoff                  # the table
 //	go run ./bench/payoff -svg payoff.svg  # and a chart
@@ -36,7 +37,7 @@ func main() {
 	gsFlag := flag.String("g", "1,2,4,8", "goroutine counts")
 	dur := flag.Duration("time", 600*time.Millisecond, "time per measurement")
 	reps := flag.Int("reps", 3, "rounds of measurements (each cell reports its median)")
-	svg := flag.String("svg", "", "write a chart of scoped, unscoped and ideal GFLOPS to this file")
+	svg := flag.String("svg", "", "write a chart of the GFLOPS to this SVG file")
 	flag.Parse()
 
 	h, err := purego.Dlopen(openblas, purego.RTLD_NOW|purego.RTLD_GLOBAL)
@@ -52,21 +53,23 @@ func main() {
 		cpus, runtime.GOMAXPROCS(0), def, *reps, *dur)
 
 	sizes, gs := ints(*sizesFlag), ints(*gsFlag)
-	fmt.Printf("%6s %3s %10s %10s %10s %16s %13s\n", "n", "G", "unscoped", "scoped", "ideal", "scoped/unscoped", "scoped/ideal")
+	fmt.Printf("%5s %2s %9s %9s %10s %9s %10s %9s %11s\n",
+		"n", "G", "unscoped", "per call", "per worker", "ideal", "call/unsc", "call/ideal", "worker/ideal")
 	var rows []row
 	for _, n := range sizes {
 		// The cells of one size are measured in rounds, each round taking
 		// every cell once, so that load from other processes that comes and
 		// goes weighs on all of them alike; each cell is the median.
 		var single []float64
-		unscoped, scoped := make([][]float64, len(gs)), make([][]float64, len(gs))
+		unscoped, scoped, worker := make([][]float64, len(gs)), make([][]float64, len(gs)), make([][]float64, len(gs))
 		for range *reps {
 			set(1)
-			single = append(single, once(n, 1, false, *dur))
+			single = append(single, once(n, 1, unscopedMode, *dur))
 			set(def)
 			for i, g := range gs {
-				unscoped[i] = append(unscoped[i], once(n, g, false, *dur))
-				scoped[i] = append(scoped[i], once(n, g, true, *dur))
+				unscoped[i] = append(unscoped[i], once(n, g, unscopedMode, *dur))
+				scoped[i] = append(scoped[i], once(n, g, perCall, *dur))
+				worker[i] = append(worker[i], once(n, g, perWorker, *dur))
 				if got := get(); got != def {
 					fatal("OpenBLAS reads %d threads after the scoped run, want %d", got, def)
 				}
@@ -74,10 +77,10 @@ func main() {
 		}
 		for i, g := range gs {
 			r := row{n: n, g: g, ideal: median(single) * float64(min(g, cpus)),
-				unscoped: median(unscoped[i]), scoped: median(scoped[i])}
+				unscoped: median(unscoped[i]), scoped: median(scoped[i]), worker: median(worker[i])}
 			rows = append(rows, r)
-			fmt.Printf("%6d %3d %10.2f %10.2f %10.2f %15.2fx %12.0f%%\n",
-				n, g, r.unscoped, r.scoped, r.ideal, r.scoped/r.unscoped, 100*r.scoped/r.ideal)
+			fmt.Printf("%5d %2d %9.2f %9.2f %10.2f %9.2f %9.2fx %9.0f%% %10.0f%%\n",
+				n, g, r.unscoped, r.scoped, r.worker, r.ideal, r.scoped/r.unscoped, 100*r.scoped/r.ideal, 100*r.worker/r.ideal)
 		}
 	}
 	fmt.Println("\nGFLOPS summed over the G goroutines; ideal = single-thread GFLOPS of one goroutine x min(G, CPUs)")
@@ -89,9 +92,17 @@ func main() {
 }
 
 type row struct {
-	n, g                    int
-	unscoped, scoped, ideal float64
+	n, g                            int
+	unscoped, scoped, worker, ideal float64
 }
+
+type mode int
+
+const (
+	unscopedMode mode = iota
+	perCall
+	perWorker
+)
 
 func median(v []float64) float64 {
 	v = slices.Clone(v)
@@ -99,7 +110,7 @@ func median(v []float64) float64 {
 	return v[len(v)/2]
 }
 
-func once(n, g int, scoped bool, d time.Duration) float64 {
+func once(n, g int, m mode, d time.Duration) float64 {
 	var (
 		wg    sync.WaitGroup
 		calls = make([]int, g)
@@ -112,16 +123,25 @@ func once(n, g int, scoped bool, d time.Duration) float64 {
 			defer wg.Done()
 			<-start
 			deadline := time.Now().Add(d)
-			for calls[w] == 0 || time.Now().Before(deadline) {
-				if scoped {
-					if err := blasctl.WithThreads(1, func() { mul(n, a, b, c) }); err != nil {
-						panic(err)
+			loop := func() {
+				for calls[w] == 0 || time.Now().Before(deadline) {
+					if m == perCall {
+						if err := blasctl.WithThreads(1, func() { mul(n, a, b, c) }); err != nil {
+							panic(err)
+						}
+					} else {
+						mul(n, a, b, c)
 					}
-				} else {
-					mul(n, a, b, c)
+					calls[w]++
 				}
-				calls[w]++
 			}
+			if m == perWorker {
+				if err := blasctl.WithThreads(1, loop); err != nil {
+					panic(err)
+				}
+				return
+			}
+			loop()
 		}()
 	}
 	t := time.Now()
@@ -191,7 +211,7 @@ func fatal(format string, args ...any) {
 }
 
 // chart draws one panel per matrix order: for each G, bars for unscoped,
-// scoped and ideal GFLOPS.
+// per-call scoped, per-worker scoped and ideal GFLOPS.
 func chart(rows []row, gs, sizes []int) string {
 	const pw, ph, top, left, gap = 300, 220, 40, 50, 30
 	w := left + len(sizes)*(pw+gap)
@@ -199,15 +219,15 @@ func chart(rows []row, gs, sizes []int) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`+"\n", w, h)
 	fmt.Fprintf(&sb, `<rect width="%d" height="%d" fill="white"/>`+"\n", w, h)
-	fmt.Fprintf(&sb, `<text x="%d" y="18" font-size="14">dgemm GFLOPS, G goroutines, OpenBLAS pthreads: unscoped, WithThreads(1) per call, ideal</text>`+"\n", left)
-	colors := []string{"#d62728", "#1f77b4", "#bbbbbb"}
-	names := []string{"unscoped", "scoped", "ideal"}
+	fmt.Fprintf(&sb, `<text x="%d" y="18" font-size="14">dgemm GFLOPS, G goroutines, OpenBLAS pthreads: unscoped, scoped, ideal</text>`+"\n", left)
+	colors := []string{"#d62728", "#1f77b4", "#2ca02c", "#bbbbbb"}
+	names := []string{"unscoped", "WithThreads(1) per call", "WithThreads(1) per worker", "ideal"}
 	for si, n := range sizes {
 		x0 := left + si*(pw+gap)
 		peak := 0.0
 		for _, r := range rows {
 			if r.n == n {
-				peak = max(peak, r.unscoped, r.scoped, r.ideal)
+				peak = max(peak, r.unscoped, r.scoped, r.worker, r.ideal)
 			}
 		}
 		peak *= 1.1
@@ -219,7 +239,7 @@ func chart(rows []row, gs, sizes []int) string {
 			fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="end">%.0f</text>`+"\n", x0-4, y+4, peak*float64(t)/4)
 		}
 		slot := pw / len(gs)
-		bw := (slot - 10) / 3
+		bw := (slot - 10) / 4
 		for gi, g := range gs {
 			var r row
 			for _, rr := range rows {
@@ -227,7 +247,7 @@ func chart(rows []row, gs, sizes []int) string {
 					r = rr
 				}
 			}
-			for k, v := range []float64{r.unscoped, r.scoped, r.ideal} {
+			for k, v := range []float64{r.unscoped, r.scoped, r.worker, r.ideal} {
 				bh := int(float64(ph) * v / peak)
 				x := x0 + gi*slot + 5 + k*bw
 				fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s"/>`+"\n", x, top+ph-bh, bw-1, bh, colors[k])
@@ -236,7 +256,7 @@ func chart(rows []row, gs, sizes []int) string {
 		}
 	}
 	for k, name := range names {
-		x := left + k*110
+		x := left + k*190
 		fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s</text>`+"\n",
 			x, h-30, colors[k], x+16, h-20, name)
 	}
