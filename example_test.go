@@ -201,3 +201,54 @@ func ExampleController_Limit() {
 	fmt.Println("restore:", restore())
 	// Output: restore: <nil>
 }
+
+// A Library encodes as threadpoolctl's threadpool_info() entry, with null
+// for what the library does not say.
+func ExampleLibrary_MarshalJSON() {
+	l := blasctl.Library{
+		UserAPI: "openmp", InternalAPI: "openmp", Prefix: "libgomp",
+		Filepath: "/usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0", ThreadingLayer: "gnu",
+		NumThreads: 2, Scope: blasctl.ScopeThread,
+	}
+	b, _ := json.Marshal(l)
+	fmt.Println(string(b))
+	// Output:
+	// {"user_api":"openmp","internal_api":"openmp","prefix":"libgomp","filepath":"/usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0","version":null,"threading_layer":"gnu","architecture":null,"num_threads":2,"thread_limit_scope":"current_thread"}
+}
+
+// MixedOpenMP warns about two OpenMP runtimes in one process.
+func ExampleMixedOpenMP() {
+	libs := []blasctl.Library{
+		{UserAPI: "openmp", InternalAPI: "openmp", Prefix: "libgomp", Filepath: "/usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0", ThreadingLayer: "gnu"},
+		{UserAPI: "blas", InternalAPI: "openblas", Prefix: "libopenblas", Filepath: "/usr/lib/libopenblas.so.0"},
+		{UserAPI: "openmp", InternalAPI: "openmp", Prefix: "libomp", Filepath: "/usr/lib/llvm-14/lib/libomp.so.5", ThreadingLayer: "llvm"},
+	}
+	for _, rt := range blasctl.MixedOpenMP(libs) {
+		fmt.Println(rt.ThreadingLayer, rt.Filepath)
+	}
+	// Output:
+	// gnu /usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0
+	// llvm /usr/lib/llvm-14/lib/libomp.so.5
+}
+
+// A snapshot skips the check for newly loaded libraries: for scopes around
+// many short BLAS calls in a hot loop.
+func ExampleController_Snapshot() {
+	blas, err := blasctl.Select(blasctl.UserAPI("blas")).Snapshot()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i := 0; i < 1000; i++ {
+		_ = blas.WithThreads(1, func() { /* one small BLAS call */ })
+	}
+}
+
+// Switch every loaded FlexiBLAS to its OpenBLAS backend.
+func ExampleSwitchFlexiBLASBackend() {
+	err := blasctl.SwitchFlexiBLASBackend("OPENBLAS")
+	if errors.Is(err, blasctl.ErrNoFlexiBLAS) {
+		fmt.Println("no FlexiBLAS in this process")
+	}
+	// Output: no FlexiBLAS in this process
+}

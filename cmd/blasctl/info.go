@@ -47,6 +47,12 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "blasctl info: %v\n", err)
 		return 1
 	}
+	if mixed := blasctl.MixedOpenMP(libs); mixed != nil {
+		fmt.Fprintln(stderr, "blasctl info: warning: several OpenMP runtimes are loaded; each keeps its own thread pool, which oversubscribes the CPUs and is a known cause of crashes:")
+		for _, l := range mixed {
+			fmt.Fprintf(stderr, "  %s (%s)\n", l.Filepath, l.ThreadingLayer)
+		}
+	}
 	if *asJSON {
 		if libs == nil {
 			libs = []blasctl.Library{}

@@ -130,3 +130,20 @@ func TestInfoMatchesThreadpoolctl(t *testing.T) {
 		})
 	}
 }
+
+func TestInfoWarnsOfMixedOpenMP(t *testing.T) {
+	gomp, omp := "/usr/lib/x86_64-linux-gnu/libgomp.so.1", "/usr/lib/x86_64-linux-gnu/libomp.so.5"
+	for _, p := range []string{gomp, omp} {
+		if _, err := os.Stat(p); err != nil {
+			libtest.Missing(t, "%s is not installed", p)
+		}
+	}
+	_, errs, code := runCommand(t, nil, "info", "-load", gomp, "-load", omp)
+	if code != 0 || !strings.Contains(errs, "several OpenMP runtimes") || !strings.Contains(errs, "libomp") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+	_, errs, _ = runCommand(t, nil, "info", "-load", gomp)
+	if strings.Contains(errs, "several OpenMP runtimes") {
+		t.Errorf("warned with one runtime: %q", errs)
+	}
+}
