@@ -3,9 +3,7 @@ package blasctl_test
 import (
 	"errors"
 	"math"
-	"os"
 	"runtime"
-	"strings"
 	"testing"
 
 	"github.com/blasctl/blasctl"
@@ -16,25 +14,8 @@ import (
 // builds, one child process each, and checks each documented answer and
 // that the library's count and the process's thread count are untouched.
 func TestBadInput(t *testing.T) {
-	if name, ok := strings.CutPrefix(libtestBuildEnv(), badInputPrefix); ok {
-		badInputChild(t, buildNamed(t, name))
-		return
-	}
-	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
-		t.Skip("the real-library builds are Debian amd64 packages")
-	}
-	for _, name := range []string{"openblas-pthread", "openblas-openmp", "mkl", "libgomp"} {
-		b := buildNamed(t, name)
-		child := b
-		child.Name = badInputPrefix + name
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			libtest.RunChild(t, child, "TestBadInput")
-		})
-	}
+	libtest.PerBuild(t, libtest.Named(t, "openblas-pthread", "openblas-openmp", "mkl", "libgomp"), badInputChild)
 }
-
-const badInputPrefix = "badinput-"
 
 // badInputCounts are the counts tried, each with what it is.
 var badInputCounts = []struct {
@@ -196,6 +177,3 @@ func badInputChild(t *testing.T, b libtest.Build) {
 	}
 	t.Logf("bad-input figures: %d bad inputs and misuses tried against %s", tried, b.Name)
 }
-
-// libtestBuildEnv is the build a child process runs for.
-func libtestBuildEnv() string { return os.Getenv("BLASCTL_TEST_BUILD") }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"unsafe"
@@ -22,24 +21,8 @@ import (
 // OpenBLAS build (pthreads, and OpenMP, where each calling thread would
 // otherwise start a team of its own).
 func TestWorkerPool(t *testing.T) {
-	if name, ok := strings.CutPrefix(libtestBuildEnv(), poolPrefix); ok {
-		workerPoolChild(t, buildNamed(t, name))
-		return
-	}
-	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
-		t.Skip("the real-library builds are Debian amd64 packages")
-	}
-	for _, name := range []string{"openblas-pthread", "openblas-openmp"} {
-		child := buildNamed(t, name)
-		child.Name = poolPrefix + name
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			libtest.RunChild(t, child, "TestWorkerPool")
-		})
-	}
+	libtest.PerBuild(t, libtest.Named(t, "openblas-pthread", "openblas-openmp"), workerPoolChild)
 }
-
-const poolPrefix = "pool-"
 
 // dgemm computes c = a*b for n x n column-major matrices through dgemm_.
 func dgemm(fn uintptr, n int, a, b, c []float64) {

@@ -50,25 +50,13 @@ func TestFaults(t *testing.T) {
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
 		t.Skip("the fixtures load next to Debian amd64's libgomp")
 	}
-	gomp := buildNamed(t, "libgomp")
+	gomp := libtest.Named(t, "libgomp")[0]
 	for name := range faultScenarios {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			libtest.RunChild(t, libtest.Build{Name: faultPrefix + name, Load: gomp.Load, Package: gomp.Package}, "TestFaults")
 		})
 	}
-}
-
-// buildNamed returns the real build called name.
-func buildNamed(t *testing.T, name string) libtest.Build {
-	t.Helper()
-	for _, b := range libtest.Builds {
-		if b.Name == name {
-			return b
-		}
-	}
-	t.Fatalf("no build %s", name)
-	return libtest.Build{}
 }
 
 // faultEnv is one child's state: the real libgomp, loaded first, with an odd
@@ -80,7 +68,7 @@ type faultEnv struct {
 
 func newFaultEnv(t *testing.T) *faultEnv {
 	runtime.LockOSThread() // the child's checks run on one thread; it exits with the child
-	h := buildNamed(t, "libgomp").LoadAll(t)
+	h := libtest.Named(t, "libgomp")[0].LoadAll(t)
 	fx := &faultEnv{gompGet: libtest.Func(t, h, "omp_get_max_threads"), gompSet: libtest.Func(t, h, "omp_set_num_threads")}
 	libtest.Set(fx.gompSet, 3)
 	fx.gompStart = libtest.Get(fx.gompGet)

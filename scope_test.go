@@ -18,21 +18,7 @@ import (
 
 // TestRealLibraries runs the scope semantics against each real library
 // build, one child process per build. In the child it runs the suite.
-func TestRealLibraries(t *testing.T) {
-	if b, ok := libtest.Current(); ok {
-		realSuite(t, b)
-		return
-	}
-	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
-		t.Skip("the real-library builds are Debian amd64 packages")
-	}
-	for _, b := range libtest.Builds {
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			libtest.RunChild(t, b, "TestRealLibraries")
-		})
-	}
-}
+func TestRealLibraries(t *testing.T) { libtest.PerBuild(t, libtest.Builds, realSuite) }
 
 // target is the library under test in one child, read directly through its
 // own C getter so the checks do not trust blasctl's reading.

@@ -32,21 +32,11 @@ func TestStress(t *testing.T) {
 		stressFixtureChild(t)
 		return
 	}
-	if b, ok := libtest.Current(); ok {
-		stressRealChild(t, b)
+	libtest.PerBuild(t, libtest.Named(t, stressBuilds...), stressRealChild)
+	if _, child := libtest.Current(); child {
 		return
 	}
-	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
-		t.Skip("the real-library builds are Debian amd64 packages")
-	}
-	for _, name := range stressBuilds {
-		b := buildNamed(t, name)
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			libtest.RunChild(t, b, "TestStress")
-		})
-	}
-	gomp := buildNamed(t, "libgomp")
+	gomp := libtest.Named(t, "libgomp")[0]
 	t.Run("fixture", func(t *testing.T) {
 		t.Parallel()
 		libtest.RunChild(t, libtest.Build{Name: stressFixture, Load: gomp.Load, Package: gomp.Package}, "TestStress")
@@ -96,7 +86,7 @@ func stressRealChild(t *testing.T, b libtest.Build) {
 }
 
 func stressFixtureChild(t *testing.T) {
-	gomp := buildNamed(t, "libgomp").LoadAll(t)
+	gomp := libtest.Named(t, "libgomp")[0].LoadAll(t)
 	f := openFault(t, buildFault(t, "stress"))
 	probes := []probe{
 		{"fixture", f.get, false},

@@ -3,7 +3,6 @@ package blasctltest_test
 import (
 	"fmt"
 	"runtime"
-	"slices"
 	"strings"
 	"testing"
 
@@ -17,22 +16,7 @@ var pinBuilds = []string{"openblas-pthread", "openblas-openmp", "mkl"}
 
 // TestPin pins each real build in a child process of its own.
 func TestPin(t *testing.T) {
-	if b, ok := libtest.Current(); ok {
-		pinSuite(t, b)
-		return
-	}
-	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
-		t.Skip("the real-library builds are Debian amd64 packages")
-	}
-	for _, b := range libtest.Builds {
-		if !slices.Contains(pinBuilds, b.Name) {
-			continue
-		}
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			libtest.RunChild(t, b, "TestPin")
-		})
-	}
+	libtest.PerBuild(t, libtest.Named(t, pinBuilds...), pinSuite)
 }
 
 func pinSuite(t *testing.T, b libtest.Build) {

@@ -18,23 +18,11 @@ var capBuilds = []string{"openblas-pthread", "mkl", "libgomp"}
 // TestSet runs each build in a child process started with GOMAXPROCS=1,
 // below the count the test gives the library.
 func TestSet(t *testing.T) {
-	if b, ok := libtest.Current(); ok {
-		setSuite(t, b)
-		return
+	builds := libtest.Named(t, capBuilds...)
+	for i := range builds {
+		builds[i].Env = append(slices.Clip(builds[i].Env), "GOMAXPROCS=1")
 	}
-	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
-		t.Skip("the real-library builds are Debian amd64 packages")
-	}
-	for _, b := range libtest.Builds {
-		if !slices.Contains(capBuilds, b.Name) {
-			continue
-		}
-		b.Env = append(slices.Clip(b.Env), "GOMAXPROCS=1")
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			libtest.RunChild(t, b, "TestSet")
-		})
-	}
+	libtest.PerBuild(t, builds, setSuite)
 }
 
 // logger collects what Set logs.

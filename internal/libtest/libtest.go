@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -133,7 +135,8 @@ func RunChild(t *testing.T, b Build, test string) {
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(append(os.Environ(), "BLASCTL_TEST_BUILD="+b.Name), b.Env...)
 	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "\nPASS") {
+	ran := strings.Contains(string(out), "--- PASS: "+test+" ")
+	if err != nil || !ran || !strings.Contains(string(out), "\nPASS") {
 		t.Fatalf("%s in a child process for %s: %v\n%s", test, b.Name, err, out)
 	}
 	if testing.Verbose() {
@@ -189,4 +192,40 @@ func Threads(tb testing.TB) int {
 		tb.Fatal(err)
 	}
 	return len(entries)
+}
+
+// Named returns the builds with the given names, in that order; it fails tb
+// for a name it does not know.
+func Named(tb testing.TB, names ...string) []Build {
+	tb.Helper()
+	var out []Build
+	for _, name := range names {
+		i := slices.IndexFunc(Builds, func(b Build) bool { return b.Name == name })
+		if i < 0 {
+			tb.Fatalf("no build %q", name)
+		}
+		out = append(out, Builds[i])
+	}
+	return out
+}
+
+// PerBuild runs suite once per build, each in a child process of its own:
+// in the parent it starts one child per build (in parallel), re-running the
+// calling top-level test; in a child it runs suite for the child's build.
+func PerBuild(t *testing.T, builds []Build, suite func(t *testing.T, b Build)) {
+	t.Helper()
+	if b, ok := Current(); ok {
+		suite(t, b)
+		return
+	}
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("the real-library builds are Debian amd64 packages")
+	}
+	test, _, _ := strings.Cut(t.Name(), "/")
+	for _, b := range builds {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			RunChild(t, b, test)
+		})
+	}
 }
