@@ -164,8 +164,11 @@ func markGone(prev, now []*lib) {
 
 // match finds the backend whose prefix starts the object's file name,
 // following a symbolic link in the last path element when the name itself
-// does not match (a memfd opened as /proc/self/fd/N, a libblas.so.3 link to
-// OpenBLAS). It returns the backend and the matching prefix.
+// does not match but may stand for another library: a memfd opened as
+// /proc/self/fd/N, or a generic BLAS name (libblas.so.3 linked to OpenBLAS,
+// as conda and Debian's alternatives do). Only those names are followed, so
+// that the first scan makes no system call for the other thirty-odd objects
+// of a process. It returns the backend and the matching prefix.
 func match(path string) (*backend, string) {
 	if path == "" {
 		return nil, ""
@@ -175,7 +178,7 @@ func match(path string) (*backend, string) {
 		if be, prefix := matchName(name); be != nil {
 			return be, prefix
 		}
-		if hops == 8 {
+		if hops == 8 || !mayAlias(name) {
 			return nil, ""
 		}
 		target, err := os.Readlink(path)
@@ -187,6 +190,21 @@ func match(path string) (*backend, string) {
 		}
 		path, name = target, baseName(target)
 	}
+}
+
+// aliasPrefixes start the generic names a BLAS is loaded under.
+var aliasPrefixes = []string{"libblas", "libcblas", "liblapack"}
+
+// mayAlias reports whether a file name may be a link to a library of
+// another name: a generic BLAS name, or a descriptor number.
+func mayAlias(name string) bool {
+	lower := strings.ToLower(name)
+	for _, p := range aliasPrefixes {
+		if strings.HasPrefix(lower, p) {
+			return true
+		}
+	}
+	return strings.Trim(name, "0123456789") == ""
 }
 
 // matchName matches a file's base name against every backend's prefixes.
