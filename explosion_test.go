@@ -6,11 +6,10 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"unsafe"
 
 	"github.com/blasctl/blasctl"
+	"github.com/blasctl/blasctl/internal/fblas"
 	"github.com/blasctl/blasctl/internal/libtest"
-	"github.com/ebitengine/purego"
 )
 
 // TestWorkerPool is the safe way to call OpenBLAS from many goroutines (see
@@ -22,39 +21,6 @@ import (
 // otherwise start a team of its own).
 func TestWorkerPool(t *testing.T) {
 	libtest.PerBuild(t, libtest.Named(t, "openblas-pthread", "openblas-openmp"), workerPoolChild)
-}
-
-// dgemm computes c = a*b for n x n column-major matrices through dgemm_.
-func dgemm(fn uintptr, n int, a, b, c []float64) {
-	trans, dim, alpha, beta := byte('N'), int32(n), 1.0, 0.0
-	purego.SyscallN(fn,
-		uintptr(unsafe.Pointer(&trans)), uintptr(unsafe.Pointer(&trans)),
-		uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)),
-		uintptr(unsafe.Pointer(&alpha)), uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&dim)),
-		uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&dim)),
-		uintptr(unsafe.Pointer(&beta)), uintptr(unsafe.Pointer(&c[0])), uintptr(unsafe.Pointer(&dim)),
-		1, 1)
-	runtime.KeepAlive(a)
-	runtime.KeepAlive(b)
-	runtime.KeepAlive(c)
-	runtime.KeepAlive(&trans)
-	runtime.KeepAlive(&dim)
-	runtime.KeepAlive(&alpha)
-	runtime.KeepAlive(&beta)
-}
-
-// naiveProduct is the reference a*b, exact for small integer entries.
-func naiveProduct(n int, a, b []float64) []float64 {
-	c := make([]float64, n*n)
-	for j := 0; j < n; j++ {
-		for k := 0; k < n; k++ {
-			bkj := b[k+j*n]
-			for i := 0; i < n; i++ {
-				c[i+j*n] += a[i+k*n] * bkj
-			}
-		}
-	}
-	return c
 }
 
 func workerPoolChild(t *testing.T, b libtest.Build) {
@@ -91,9 +57,9 @@ func workerPoolChild(t *testing.T, b libtest.Build) {
 				var inside int
 				err := blasctl.WithThreads(1, func() {
 					inside = libtest.Get(probe)
-					dgemm(fn, n, a, bm, c)
+					fblas.Dgemm(fn, n, a, bm, c)
 				})
-				ok := err == nil && slices.Equal(c, naiveProduct(n, a, bm))
+				ok := err == nil && slices.Equal(c, fblas.Naive(n, a, bm))
 				threads := libtest.Threads(t)
 				mu.Lock()
 				ran++

@@ -20,9 +20,9 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/blasctl/blasctl"
+	"github.com/blasctl/blasctl/internal/fblas"
 	"github.com/ebitengine/purego"
 )
 
@@ -126,11 +126,11 @@ func once(n, g int, m mode, d time.Duration) float64 {
 			loop := func() {
 				for calls[w] == 0 || time.Now().Before(deadline) {
 					if m == perCall {
-						if err := blasctl.WithThreads(1, func() { mul(n, a, b, c) }); err != nil {
+						if err := blasctl.WithThreads(1, func() { fblas.Dgemm(dgemm, n, a, b, c) }); err != nil {
 							panic(err)
 						}
 					} else {
-						mul(n, a, b, c)
+						fblas.Dgemm(dgemm, n, a, b, c)
 					}
 					calls[w]++
 				}
@@ -161,21 +161,6 @@ func matrix(n, seed int) []float64 {
 		m[i] = float64((i*7+seed)%13) - 6
 	}
 	return m
-}
-
-// mul computes c = a*b with the Fortran dgemm_, every argument by pointer.
-func mul(n int, a, b, c []float64) {
-	trans, dim, alpha, beta := byte('N'), int32(n), 1.0, 0.0
-	purego.SyscallN(dgemm,
-		uintptr(unsafe.Pointer(&trans)), uintptr(unsafe.Pointer(&trans)),
-		uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)),
-		uintptr(unsafe.Pointer(&alpha)), uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&dim)),
-		uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&dim)),
-		uintptr(unsafe.Pointer(&beta)), uintptr(unsafe.Pointer(&c[0])), uintptr(unsafe.Pointer(&dim)),
-		1, 1)
-	runtime.KeepAlive(a)
-	runtime.KeepAlive(b)
-	runtime.KeepAlive(c)
 }
 
 func get() int {

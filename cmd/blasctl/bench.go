@@ -10,9 +10,9 @@ import (
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
-	"unsafe"
 
 	"github.com/blasctl/blasctl"
+	"github.com/blasctl/blasctl/internal/fblas"
 	"github.com/ebitengine/purego"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -156,7 +156,7 @@ func measure(dgemm uintptr, n, g int, d time.Duration, scoped bool) (gflops floa
 				<-start
 				k := int64(0)
 				for time.Now().Before(deadline) {
-					callDgemm(dgemm, n, a, c)
+					fblas.Dgemm(dgemm, n, a, a, c)
 					k++
 				}
 				total.Add(k)
@@ -177,25 +177,6 @@ func measure(dgemm uintptr, n, g int, d time.Duration, scoped bool) (gflops floa
 	elapsed := time.Since(t0)
 	calls = total.Load()
 	return 2 * float64(n) * float64(n) * float64(n) * float64(calls) / elapsed.Seconds() / 1e9, calls
-}
-
-// callDgemm sets c = a x a through the Fortran dgemm_ (arguments by
-// pointer, then the two hidden character lengths).
-func callDgemm(dgemm uintptr, n int, a, c []float64) {
-	trans, dim, alpha, beta := byte('N'), int32(n), 1.0, 0.0
-	purego.SyscallN(dgemm,
-		uintptr(unsafe.Pointer(&trans)), uintptr(unsafe.Pointer(&trans)),
-		uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)),
-		uintptr(unsafe.Pointer(&alpha)), uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&dim)),
-		uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&dim)),
-		uintptr(unsafe.Pointer(&beta)), uintptr(unsafe.Pointer(&c[0])), uintptr(unsafe.Pointer(&dim)),
-		1, 1)
-	runtime.KeepAlive(a)
-	runtime.KeepAlive(c)
-	runtime.KeepAlive(&trans)
-	runtime.KeepAlive(&dim)
-	runtime.KeepAlive(&alpha)
-	runtime.KeepAlive(&beta)
 }
 
 // progress draws a one-line bar on w.
