@@ -122,7 +122,10 @@ func releaseLocked(f *frame) error {
 // libraries start the threads a count needs at once and keep them (OpenBLAS,
 // MKL, OpenMP runtimes) or abort when a huge count does not fit in memory.
 func (k *knob) hold(f *frame) {
-	h := hold{frame: f.id, n: min(f.n, max(numCPU, k.ctl.threads()))}
+	h := hold{frame: f.id, n: f.n}
+	if h.n > numCPU { // only then can the cap bite: skip the read otherwise
+		h.n = min(h.n, max(numCPU, k.ctl.threads()))
+	}
 	if k.scope == ScopeThread {
 		h.saved = k.ctl.get()
 	} else {
