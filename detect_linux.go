@@ -40,15 +40,19 @@ const (
 	sizeWithSubs = unsafe.Offsetof(dlPhdrInfo{}.subs) + 8
 )
 
-// walker runs dl_iterate_phdr with one purego callback, created once and
-// kept trivial: it copies what it is shown and never calls back into the
-// loader (the loader lock is held while it runs).
+// walker runs dl_iterate_phdr. Where assembly callbacks exist
+// (phdrgen_amd64.s, phdrlist_amd64.s) it calls them directly; elsewhere,
+// and for the tests that compare the two, it uses one purego callback,
+// created on first use and kept trivial: it copies what it is shown and
+// never calls back into the loader (the loader lock is held while it runs).
 var walker struct {
 	mu       sync.Mutex
 	once     sync.Once
 	iterate  uintptr // dl_iterate_phdr
-	callback uintptr
+	listPC   uintptr // the assembly listing callback, or 0
 	err      error
+	cbOnce   sync.Once
+	callback uintptr // the purego callback, once walk has run
 
 	onlyGen bool // stop after the first object: a generation check
 	gen     generation
@@ -75,7 +79,7 @@ func walkerInit() {
 		walker.err = ErrUnsupported
 		return
 	}
-	walker.callback = purego.NewCallback(phdrCallback)
+	walker.listPC = phdrListCallbackPC()
 	if pc := phdrGenCallbackPC(); pc != 0 {
 		walker.genArgs = [2]uintptr{pc, uintptr(unsafe.Pointer(&walker.genOut))}
 	}
@@ -110,6 +114,9 @@ func walk(onlyGen bool) ([]object, generation, bool, error) {
 	if walker.err != nil {
 		return nil, generation{}, false, walker.err
 	}
+	// purego.NewCallback costs tens of microseconds of reflect set-up, which
+	// the first call of a process does not pay where assembly covers it.
+	walker.cbOnce.Do(func() { walker.callback = purego.NewCallback(phdrCallback) })
 	walker.mu.Lock()
 	defer walker.mu.Unlock()
 	walker.onlyGen, walker.hasGen, walker.objs = onlyGen, false, nil
@@ -143,7 +150,15 @@ func loaderGeneration() (generation, bool, error) {
 }
 
 // listObjects lists every loaded object through dl_iterate_phdr, with the
-// generation the list belongs to.
+// generation the list belongs to: through the assembly callback where there
+// is one, else through the purego callback.
 func listObjects() ([]object, generation, bool, error) {
+	walker.once.Do(walkerInit)
+	if walker.err != nil {
+		return nil, generation{}, false, walker.err
+	}
+	if objs, gen, ok, done := listObjectsAsm(); done {
+		return objs, gen, ok, nil
+	}
 	return walk(false)
 }

@@ -1,0 +1,181 @@
+package blasctl
+
+import (
+	"runtime"
+	"unsafe"
+)
+
+// Listing through the assembly callback (phdrlist_amd64.s). purego's
+// callback goes back into Go through reflect for every object, about 4 us
+// each on the benchmark VM; the assembly callback copies what detection
+// needs into a Go buffer while the loader lock is held, and Go decodes the
+// buffer after dl_iterate_phdr returns. Nothing the loader owns is read
+// after that.
+
+// phdrListCallback is the assembly callback. It is never called from Go.
+//
+//lint:ignore U1000 called by the C loader through phdrListCallbackPC
+func phdrListCallback()
+
+// phdrListCallbackPC returns phdrListCallback's code address, for C to call.
+func phdrListCallbackPC() uintptr
+
+// Bits of phdrList.overflow: which part of the buffer was too small.
+const (
+	phdrFullObjs  = 1
+	phdrFullArena = 2
+	phdrFullSegs  = 4
+)
+
+// phdrMaxName bounds the bytes copied from one name, as cString does on the
+// purego path.
+//
+//lint:ignore U1000 used by phdrlist_amd64.s through go_asm.h
+const phdrMaxName = 4096
+
+// phdrList heads the buffer the callback fills; its layout is read by
+// phdrlist_amd64.s through go_asm.h. Addresses are kept as uintptr: they
+// point into the same pointer-free buffer, which the caller keeps alive.
+type phdrList struct {
+	objs     uintptr // first phdrRecord
+	maxObjs  uint64
+	recSize  uint64 // bytes per record: the header and maxSegs pairs
+	maxSegs  uint64
+	arena    uintptr // name bytes
+	arenaCap uint64
+
+	nobjs    uint64
+	arenaLen uint64
+	overflow uint64
+	adds     uint64
+	subs     uint64
+	hasGen   uint64
+}
+
+// phdrRecord is one object: dlpi_addr, its name in the arena, and nsegs
+// (p_vaddr, p_memsz) pairs of PT_LOAD headers, of which segs is the first.
+type phdrRecord struct {
+	addr    uint64
+	nameOff uint64
+	nameLen uint64
+	nsegs   uint64
+	segs    [1][2]uint64
+}
+
+// phdrSizes are the capacities of a listing buffer.
+type phdrSizes struct{ objs, segs, arena int }
+
+// phdrStartSizes fit a process with a few hundred objects of long paths.
+var phdrStartSizes = phdrSizes{objs: 128, segs: 8, arena: 16 << 10}
+
+const (
+	phdrHeadBytes = (unsafe.Sizeof(phdrList{}) + 15) &^ 15
+	phdrRecHead   = unsafe.Offsetof(phdrRecord{}.segs)
+)
+
+func (s phdrSizes) recSize() uintptr { return phdrRecHead + uintptr(s.segs)*16 }
+
+// phdrBuffer allocates a listing buffer of sizes s: pointer-free heap
+// memory, which the garbage collector neither scans nor moves.
+func phdrBuffer(s phdrSizes) []uint64 {
+	n := phdrHeadBytes + uintptr(s.objs)*s.recSize() + uintptr(s.arena)
+	return make([]uint64, (n+7)/8)
+}
+
+// lister is the listing buffer, kept between calls and grown on overflow,
+// and how many times it grew; walker.mu guards it.
+var lister struct {
+	buf     []uint64
+	sizes   phdrSizes
+	retries int
+}
+
+// listObjectsAsm lists the loaded objects through the assembly callback.
+// done is false where there is none.
+func listObjectsAsm() (objs []object, gen generation, ok, done bool) {
+	if walker.listPC == 0 {
+		return nil, generation{}, false, false
+	}
+	walker.mu.Lock()
+	defer walker.mu.Unlock()
+	if lister.buf == nil {
+		lister.sizes = phdrStartSizes
+		lister.buf = phdrBuffer(lister.sizes)
+	}
+	for {
+		objs, gen, ok, full := listPhdr(lister.buf, lister.sizes)
+		if full == 0 {
+			return objs, gen, ok, true
+		}
+		lister.sizes = lister.sizes.grow(full)
+		lister.buf = phdrBuffer(lister.sizes)
+		lister.retries++
+	}
+}
+
+// grow doubles the capacities the overflow bits name.
+func (s phdrSizes) grow(full uint64) phdrSizes {
+	if full&phdrFullObjs != 0 {
+		s.objs *= 2
+	}
+	if full&phdrFullArena != 0 {
+		s.arena *= 2
+	}
+	if full&phdrFullSegs != 0 {
+		s.segs *= 2
+	}
+	return s
+}
+
+// listPhdr runs dl_iterate_phdr with the assembly callback over buf and
+// decodes what it copied. full holds the overflow bits; the objects are
+// valid only when it is 0.
+func listPhdr(buf []uint64, s phdrSizes) (objs []object, gen generation, ok bool, full uint64) {
+	base := unsafe.Pointer(&buf[0])
+	recs := unsafe.Add(base, phdrHeadBytes)
+	arena := unsafe.Add(recs, uintptr(s.objs)*s.recSize())
+	h := (*phdrList)(base)
+	*h = phdrList{
+		objs:     uintptr(recs),
+		maxObjs:  uint64(s.objs),
+		recSize:  uint64(s.recSize()),
+		maxSegs:  uint64(s.segs),
+		arena:    uintptr(arena),
+		arenaCap: uint64(s.arena),
+	}
+	ccall(walker.iterate, walker.listPC, uintptr(base))
+	// buf's address went to C as an integer: keep it reachable until the
+	// call has returned.
+	runtime.KeepAlive(buf)
+	if h.overflow != 0 {
+		return nil, generation{}, false, h.overflow
+	}
+	n := int(h.nobjs)
+	nsegs := 0
+	for i := range n {
+		nsegs += int(phdrRecordAt(recs, s, i).nsegs)
+	}
+	names := string(unsafe.Slice((*byte)(arena), h.arenaLen))
+	segs := make([][2]uintptr, nsegs)
+	objs = make([]object, n)
+	for i := range objs {
+		r := phdrRecordAt(recs, s, i)
+		objs[i].path = names[r.nameOff : r.nameOff+r.nameLen]
+		if r.nsegs == 0 {
+			continue
+		}
+		pairs := unsafe.Slice(&r.segs[0], r.nsegs)
+		own := segs[:len(pairs):len(pairs)]
+		segs = segs[len(pairs):]
+		for j, p := range pairs {
+			lo := uintptr(r.addr) + uintptr(p[0])
+			own[j] = [2]uintptr{lo, lo + uintptr(p[1])}
+		}
+		objs[i].segments = own
+	}
+	return objs, generation{h.adds, h.subs}, h.hasGen == 1, 0
+}
+
+func phdrRecordAt(recs unsafe.Pointer, s phdrSizes, i int) *phdrRecord {
+	return (*phdrRecord)(unsafe.Add(recs, uintptr(i)*s.recSize()))
+}
