@@ -11,6 +11,9 @@ import (
 // dlopenNoLoad returns a handle to an object that is already loaded, or 0.
 // RTLD_NOLOAD guarantees it never loads anything.
 func dlopenNoLoad(path string) uintptr {
+	if h, ok := fastDlopenNoLoad(path); ok {
+		return h
+	}
 	h, err := purego.Dlopen(path, purego.RTLD_LAZY|rtldNoLoad)
 	if err != nil {
 		return 0
@@ -18,11 +21,18 @@ func dlopenNoLoad(path string) uintptr {
 	return h
 }
 
-func dlclose(h uintptr) { _ = purego.Dlclose(h) }
+func dlclose(h uintptr) {
+	if !fastDlclose(h) {
+		_ = purego.Dlclose(h)
+	}
+}
 
 // dlsym looks a symbol up through one object's own handle (which also
 // searches that object's dependencies); 0 when it is missing.
 func dlsym(h uintptr, name string) uintptr {
+	if p, ok := fastDlsym(h, name); ok {
+		return p
+	}
 	p, err := purego.Dlsym(h, name)
 	if err != nil {
 		return 0
