@@ -65,8 +65,15 @@ type phdrRecord struct {
 // phdrSizes are the capacities of a listing buffer.
 type phdrSizes struct{ objs, segs, arena int }
 
-// phdrStartSizes fit a process with a few hundred objects of long paths.
-var phdrStartSizes = phdrSizes{objs: 128, segs: 8, arena: 16 << 10}
+// phdrSizesFor are the capacities of a first buffer for about n objects:
+// room for a few more, four to six PT_LOAD headers each, and names of 96
+// bytes on average (a conda path runs to 120). A buffer that proves too
+// small grows; this one stays small so that a first call does not fault in
+// fresh pages for room it never uses.
+func phdrSizesFor(n int) phdrSizes {
+	n = max(n+n/4+4, 32)
+	return phdrSizes{objs: n, segs: 6, arena: n * 96}
+}
 
 const (
 	phdrHeadBytes = (unsafe.Sizeof(phdrList{}) + 15) &^ 15
@@ -99,7 +106,14 @@ func listObjectsAsm() (objs []object, gen generation, ok, done bool) {
 	walker.mu.Lock()
 	defer walker.mu.Unlock()
 	if lister.buf == nil {
-		lister.sizes = phdrStartSizes
+		// glibc counts every load and unload: their difference, from the
+		// generation check that precedes a listing, is about the number of
+		// objects loaded now.
+		n := 0
+		if walker.genOut[2] == 1 && walker.genOut[0] >= walker.genOut[1] && walker.genOut[0]-walker.genOut[1] < 1<<16 {
+			n = int(walker.genOut[0] - walker.genOut[1])
+		}
+		lister.sizes = phdrSizesFor(n)
 		lister.buf = phdrBuffer(lister.sizes)
 	}
 	for {
