@@ -224,6 +224,9 @@ func matchName(name string) (*backend, string) {
 
 // realPath resolves symbolic links, as threadpoolctl reports paths.
 func realPath(path string) string {
+	if rp, ok := fastRealPath(path); ok {
+		return rp
+	}
 	if rp, err := filepath.EvalSymlinks(path); err == nil {
 		return rp
 	}
