@@ -89,8 +89,9 @@ func phdrBuffer(s phdrSizes) []uint64 {
 	return make([]uint64, (n+7)/8)
 }
 
-// lister is the listing buffer, kept between calls and grown on overflow,
-// and how many times it grew; walker.mu guards it.
+// lister holds the capacities a listing buffer needs (grown on overflow),
+// how many times they grew, and a buffer not yet filled; walker.mu guards
+// it.
 var lister struct {
 	buf     []uint64
 	sizes   phdrSizes
@@ -105,7 +106,7 @@ func listObjectsAsm() (objs []object, gen generation, ok, done bool) {
 	}
 	walker.mu.Lock()
 	defer walker.mu.Unlock()
-	if lister.buf == nil {
+	if lister.sizes.objs == 0 {
 		// glibc counts every load and unload: their difference, from the
 		// generation check that precedes a listing, is about the number of
 		// objects loaded now.
@@ -114,15 +115,20 @@ func listObjectsAsm() (objs []object, gen generation, ok, done bool) {
 			n = int(walker.genOut[0] - walker.genOut[1])
 		}
 		lister.sizes = phdrSizesFor(n)
-		lister.buf = phdrBuffer(lister.sizes)
 	}
 	for {
+		if lister.buf == nil {
+			lister.buf = phdrBuffer(lister.sizes)
+		}
 		objs, gen, ok, full := listPhdr(lister.buf, lister.sizes)
 		if full == 0 {
+			// The objects point into the buffer: the next listing takes a
+			// new one, of the size that worked.
+			lister.buf = nil
 			return objs, gen, ok, true
 		}
 		lister.sizes = lister.sizes.grow(full)
-		lister.buf = phdrBuffer(lister.sizes)
+		lister.buf = nil
 		lister.retries++
 	}
 }
@@ -164,28 +170,24 @@ func listPhdr(buf []uint64, s phdrSizes) (objs []object, gen generation, ok bool
 	if h.overflow != 0 {
 		return nil, generation{}, false, h.overflow
 	}
-	n := int(h.nobjs)
-	nsegs := 0
-	for i := range n {
-		nsegs += int(phdrRecordAt(recs, s, i).nsegs)
-	}
-	names := string(unsafe.Slice((*byte)(arena), h.arenaLen))
-	segs := make([][2]uintptr, nsegs)
-	objs = make([]object, n)
+	// The objects point into buf, which the caller drops: names are read in
+	// the arena, and each (p_vaddr, p_memsz) pair becomes the (lo, hi) range
+	// in place. One allocation instead of three for a first call.
+	objs = make([]object, h.nobjs)
 	for i := range objs {
 		r := phdrRecordAt(recs, s, i)
-		objs[i].path = names[r.nameOff : r.nameOff+r.nameLen]
+		if r.nameLen > 0 {
+			objs[i].path = unsafe.String((*byte)(unsafe.Add(arena, r.nameOff)), r.nameLen)
+		}
 		if r.nsegs == 0 {
 			continue
 		}
 		pairs := unsafe.Slice(&r.segs[0], r.nsegs)
-		own := segs[:len(pairs):len(pairs)]
-		segs = segs[len(pairs):]
-		for j, p := range pairs {
-			lo := uintptr(r.addr) + uintptr(p[0])
-			own[j] = [2]uintptr{lo, lo + uintptr(p[1])}
+		for j := range pairs {
+			lo := r.addr + pairs[j][0]
+			pairs[j] = [2]uint64{lo, lo + pairs[j][1]}
 		}
-		objs[i].segments = own
+		objs[i].segments = unsafe.Slice((*[2]uintptr)(unsafe.Pointer(&r.segs[0])), r.nsegs)
 	}
 	return objs, generation{h.adds, h.subs}, h.hasGen == 1, 0
 }
