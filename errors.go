@@ -41,6 +41,7 @@ type CountError struct {
 	Got int
 }
 
+// Error names the library, the step, and the counts wanted and read back.
 func (e *CountError) Error() string {
 	if e.Op == opApply {
 		return fmt.Sprintf("blasctl: %s (%s) runs %d threads, wanted at most %d",
