@@ -128,8 +128,14 @@ func TestRegisterValidates(t *testing.T) {
 		{InternalAPI: "x", Prefixes: []string{""}, Open: open},
 		{InternalAPI: "mkl", Prefixes: []string{"libx"}, Open: open},
 	} {
-		if _, err := Register(c); err == nil {
+		un, err := Register(c)
+		if err == nil {
 			t.Errorf("Register(%+v) accepted", c)
+		}
+		if un == nil {
+			t.Errorf("Register(%+v) returned a nil unregister", c)
+		} else {
+			un()
 		}
 	}
 	un, err := Register(Custom{InternalAPI: "x", Prefixes: []string{"LibX"}, Open: open})

@@ -69,15 +69,16 @@ func (c customCount) threads() int {
 // libraries, including ones already loaded. unregister removes it; libraries
 // found through it are then forgotten, and scopes still holding one leave it
 // alone from then on. Register returns an error for an empty InternalAPI or
-// Prefixes, a nil Open, or an InternalAPI already in use.
+// Prefixes, a nil Open, or an InternalAPI already in use; unregister is never
+// nil (a no-op when Register failed).
 func Register(c Custom) (unregister func(), err error) {
 	if c.InternalAPI == "" || len(c.Prefixes) == 0 || c.Open == nil {
-		return nil, errors.New("blasctl: Register needs InternalAPI, Prefixes and Open")
+		return noUnregister, errors.New("blasctl: Register needs InternalAPI, Prefixes and Open")
 	}
 	prefixes := make([]string, len(c.Prefixes))
 	for i, p := range c.Prefixes {
 		if p == "" {
-			return nil, errors.New("blasctl: Register: empty prefix")
+			return noUnregister, errors.New("blasctl: Register: empty prefix")
 		}
 		prefixes[i] = strings.ToLower(p)
 	}
@@ -86,7 +87,7 @@ func Register(c Custom) (unregister func(), err error) {
 	defer det.mu.Unlock()
 	for _, b := range backends {
 		if b.internalAPI == c.InternalAPI {
-			return nil, fmt.Errorf("blasctl: Register: internal API %q is already in use", c.InternalAPI)
+			return noUnregister, fmt.Errorf("blasctl: Register: internal API %q is already in use", c.InternalAPI)
 		}
 	}
 	backends = append(backends[:len(backends):len(backends)], be)
@@ -130,3 +131,6 @@ func customOpen(open func(func(string) uintptr) *CustomControl) func(*binder) *l
 		return l
 	}
 }
+
+// noUnregister is the unregister func of a failed Register.
+func noUnregister() {}
