@@ -63,15 +63,7 @@ func noLoadBuild(t *testing.T, name string) libtest.Build {
 // mappedFiles is the file-backed part of /proc/self/maps: path -> ranges.
 func mappedFiles(t *testing.T) map[string][][2]uintptr {
 	t.Helper()
-	f, err := os.Open("/proc/self/maps")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	objs, err := parseMaps(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	objs := readMaps(t, "/proc/self/maps")
 	m := make(map[string][][2]uintptr, len(objs))
 	for _, o := range objs {
 		m[o.path] = o.segments

@@ -80,15 +80,7 @@ func listBoth(t *testing.T) []object {
 // each of its PT_LOAD ranges starts inside one of that file's mappings.
 func checkMaps(t *testing.T, objs []object) {
 	t.Helper()
-	f, err := os.Open("/proc/self/maps")
-	if err != nil {
-		t.Skip(err)
-	}
-	defer f.Close()
-	mapped, err := parseMaps(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mapped := readMaps(t, "/proc/self/maps")
 	byPath := map[string]*object{}
 	for i := range mapped {
 		byPath[mapped[i].path] = &mapped[i]

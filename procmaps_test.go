@@ -3,11 +3,14 @@ package blasctl
 import (
 	"os"
 	"reflect"
+	"runtime"
 	"testing"
 )
 
-func TestParseMapsFixture(t *testing.T) {
-	f, err := os.Open("testdata/maps/spaces-deleted-memfd.txt")
+// readMaps parses a maps listing: /proc/self/maps or a fixture file.
+func readMaps(t *testing.T, path string) []object {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -16,6 +19,11 @@ func TestParseMapsFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return objs
+}
+
+func TestParseMapsFixture(t *testing.T) {
+	objs := readMaps(t, "testdata/maps/spaces-deleted-memfd.txt")
 	var paths []string
 	for _, o := range objs {
 		paths = append(paths, o.path)
@@ -41,19 +49,14 @@ func TestParseMapsFixture(t *testing.T) {
 // TestListersAgree checks dl_iterate_phdr against /proc/self/maps: every
 // file-backed object the loader lists is mapped.
 func TestListersAgree(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("/proc/self/maps is Linux's")
+	}
 	objs, _, _, err := listObjects()
-	if err != nil {
-		t.Skip(err)
-	}
-	f, err := os.Open("/proc/self/maps")
-	if err != nil {
-		t.Skip(err)
-	}
-	defer f.Close()
-	mapped, err := parseMaps(f)
 	if err != nil {
 		t.Fatal(err)
 	}
+	mapped := readMaps(t, "/proc/self/maps")
 	inMaps := map[string]bool{}
 	for _, o := range mapped {
 		inMaps[o.path] = true
