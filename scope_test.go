@@ -262,6 +262,15 @@ func realSuite(t *testing.T, b libtest.Build) {
 			t.Fatal(err)
 		}
 	})
+	t.Run("NoAllocations", func(t *testing.T) {
+		if b.InternalAPI == libtest.FixtureCustomAPI {
+			return // a registered library's own Go functions may allocate
+		}
+		noop := func() {}
+		if allocs := testing.AllocsPerRun(200, func() { _ = blasctl.WithThreads(1, noop) }); allocs != 0 {
+			t.Errorf("a warm WithThreads allocates %.1f times", allocs)
+		}
+	})
 	t.Run("Limit", func(t *testing.T) { limitSuite(t, tg, start) })
 	t.Run("Concurrent", func(t *testing.T) { stress(t, tg, start, 32, 1000) })
 	if b.Layer == "openmp" && b.InternalAPI == "openblas" {

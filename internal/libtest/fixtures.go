@@ -67,10 +67,14 @@ var Fixtures = []Fixture{
 		Sources: []string{fx + "iomp/iomp.c"}, File: "libiomp5.so", Flags: []string{"-DFIXTURE_NPROCS=" + strconv.Itoa(FixtureNThreads)}},
 	// A library blasctl does not know, limited through blasctl.Register
 	// (the child registers it before the suite).
-	{Build: Build{Name: "fixture-custom", InternalAPI: "foo", Scope: "process",
+	{Build: Build{Name: "fixture-custom", InternalAPI: FixtureCustomAPI, Scope: "process",
 		Probe: "foo_threads_in_use", Setter: "foo_set_threads"},
 		Sources: []string{fx + "custom/custom.c"}, File: "libfoo.so.1"},
 }
+
+// FixtureCustomAPI is the internal API of the library the tests register
+// with blasctl.Register.
+const FixtureCustomAPI = "foo"
 
 // CurrentFixture returns the fixture this process is a child for, with its
 // files to load, if any.
