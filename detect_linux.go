@@ -40,8 +40,8 @@ const (
 	sizeWithSubs = unsafe.Offsetof(dlPhdrInfo{}.subs) + 8
 )
 
-// walker runs dl_iterate_phdr. Where assembly callbacks exist
-// (phdrgen_amd64.s, phdrlist_amd64.s) it calls them directly; elsewhere,
+// walker runs dl_iterate_phdr. Where the assembly callback exists
+// (phdrlist_amd64.s) it calls it directly; elsewhere,
 // and for the tests that compare the two, it uses one purego callback,
 // created on first use and kept trivial: it copies what it is shown and
 // never calls back into the loader (the loader lock is held while it runs).
@@ -58,14 +58,6 @@ var walker struct {
 	gen     generation
 	hasGen  bool
 	objs    []object
-
-	// The generation check through the assembly callback (phdrgen_*.s),
-	// which needs no Go callback: genArgs are dl_iterate_phdr's arguments
-	// (the callback and &genOut), genOut what the callback stores (adds,
-	// subs, and 1 when it saw them). Both live in this package-level
-	// variable, so neither moves nor allocates; walker.mu guards them.
-	genArgs [2]uintptr
-	genOut  [3]uint64
 }
 
 func walkerInit() {
@@ -80,9 +72,6 @@ func walkerInit() {
 		return
 	}
 	walker.listPC = phdrListCallbackPC()
-	if pc := phdrGenCallbackPC(); pc != 0 {
-		walker.genArgs = [2]uintptr{pc, uintptr(unsafe.Pointer(&walker.genOut))}
-	}
 }
 
 func phdrCallback(info *dlPhdrInfo, size uintptr, _ uintptr) int32 {
@@ -137,16 +126,11 @@ func loaderGeneration() (generation, bool, error) {
 	if walker.err != nil {
 		return generation{}, false, walker.err
 	}
-	if walker.genArgs[0] == 0 {
-		_, gen, ok, err := walk(true)
-		return gen, ok, err
+	if gen, ok, done := generationAsm(); done {
+		return gen, ok, nil
 	}
-	walker.mu.Lock()
-	walker.genOut = [3]uint64{}
-	ccall(walker.iterate, walker.genArgs[0], walker.genArgs[1])
-	gen, ok := generation{walker.genOut[0], walker.genOut[1]}, walker.genOut[2] == 1
-	walker.mu.Unlock()
-	return gen, ok, nil
+	_, gen, ok, err := walk(true)
+	return gen, ok, err
 }
 
 // listObjects lists every loaded object through dl_iterate_phdr, with the

@@ -111,8 +111,8 @@ func listObjectsAsm() (objs []object, gen generation, ok, done bool) {
 		// generation check that precedes a listing, is about the number of
 		// objects loaded now.
 		n := 0
-		if walker.genOut[2] == 1 && walker.genOut[0] >= walker.genOut[1] && walker.genOut[0]-walker.genOut[1] < 1<<16 {
-			n = int(walker.genOut[0] - walker.genOut[1])
+		if g := &genHead; g.hasGen == 1 && g.adds >= g.subs && g.adds-g.subs < 1<<16 {
+			n = int(g.adds - g.subs)
 		}
 		lister.sizes = phdrSizesFor(n)
 	}
@@ -131,6 +131,26 @@ func listObjectsAsm() (objs []object, gen generation, ok, done bool) {
 		lister.buf = nil
 		lister.retries++
 	}
+}
+
+// genHead is the listing header of the generation check: with room for no
+// object, the callback stores the load counters from the first object's
+// info and stops at once (it sets phdrFullObjs, which means nothing here).
+// A package-level variable, so it neither moves nor allocates; walker.mu
+// guards it.
+var genHead phdrList
+
+// generationAsm reads glibc's load counters through the assembly callback:
+// one plain C call, no trip back into Go. done is false where there is none.
+func generationAsm() (gen generation, ok, done bool) {
+	if walker.listPC == 0 {
+		return generation{}, false, false
+	}
+	walker.mu.Lock()
+	defer walker.mu.Unlock()
+	genHead = phdrList{}
+	ccall(walker.iterate, walker.listPC, uintptr(unsafe.Pointer(&genHead)))
+	return generation{genHead.adds, genHead.subs}, genHead.hasGen == 1, true
 }
 
 // grow doubles the capacities the overflow bits name.
