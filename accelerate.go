@@ -1,6 +1,10 @@
 package blasctl
 
-import "runtime"
+import (
+	"runtime"
+
+	"github.com/blasctl/blasctl/internal/cdl"
+)
 
 // Apple Accelerate (vecLib's libBLAS, macOS 15 and later), recognised on the
 // file names dyld lists for it (Accelerate, vecLib, libBLAS.dylib) and claimed
@@ -42,14 +46,14 @@ func openAccelerate(b *binder) *lib {
 // count, so set takes either a model read by get or a count of at least 1.
 type accelerateModel struct{ getFn, setFn, nthreads uintptr }
 
-func (c accelerateModel) get() int { return int(int32(call0(c.getFn))) }
+func (c accelerateModel) get() int { return int(int32(cdl.Call0(c.getFn))) }
 
 func (c accelerateModel) set(v int) {
 	model := blasMultiThreaded
 	if v == blasSingleThreaded {
 		model = blasSingleThreaded
 	}
-	call1(c.setFn, uintptr(model))
+	cdl.Call1(c.setFn, uintptr(model))
 }
 
 func (c accelerateModel) threads() int {
@@ -57,7 +61,7 @@ func (c accelerateModel) threads() int {
 		return 1
 	}
 	if c.nthreads != 0 {
-		if n := int(int32(call0(c.nthreads))); n >= 1 {
+		if n := int(int32(cdl.Call0(c.nthreads))); n >= 1 {
 			return n
 		}
 	}

@@ -1,6 +1,10 @@
 package blasctl
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/blasctl/blasctl/internal/cdl"
+)
 
 // Arm Performance Libraries (libarmpl_lp64_mp.so, libarmpl_ilp64.so, ...),
 // claimed when the object defines armplversion or dgemm_. Arm PL runs its
@@ -26,7 +30,7 @@ func openArmPL(b *binder) *lib {
 	}
 	l := &lib{key: key}
 	if version != 0 {
-		major, minor, patch, tag := callInts3Str(version)
+		major, minor, patch, tag := cdl.CallInts3Str(version)
 		l.info.Version = fmt.Sprintf("%d.%d.%d", major, minor, patch)
 		if tag != "" {
 			l.info.Version += "-" + tag

@@ -1,12 +1,6 @@
 package blasctl
 
-import (
-	"os"
-	"testing"
-
-	"github.com/blasctl/blasctl/internal/libtest"
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // threadCPU is the calling thread's CPU time in ns.
 func threadCPU() int64 {
@@ -16,37 +10,3 @@ func threadCPU() int64 {
 	}
 	return ts.Nano()
 }
-
-// TestGenerationCheck checks the assembly callback of the generation check
-// against the purego callback, before and after a dlopen.
-func TestGenerationCheck(t *testing.T) {
-	check := func() generation {
-		t.Helper()
-		fast, okFast, err := loaderGeneration()
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, slow, okSlow, err := walk(true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fast != slow || okFast != okSlow || !okFast {
-			t.Fatalf("generation check %v %v, purego callback %v %v", fast, okFast, slow, okSlow)
-		}
-		return fast
-	}
-	before := check()
-	libtest.Open(t, "libm.so.6")
-	if p := "/usr/lib/x86_64-linux-gnu/libgomp.so.1"; fileExists(p) {
-		libtest.Open(t, p)
-	}
-	after := check()
-	if after == before && !fileExists("/usr/lib/x86_64-linux-gnu/libgomp.so.1") {
-		t.Skip("nothing new could be loaded")
-	}
-	if after.adds <= before.adds {
-		t.Errorf("adds did not grow over a dlopen: %v then %v", before, after)
-	}
-}
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }

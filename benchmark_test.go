@@ -8,6 +8,8 @@ package blasctl
 //	BLASCTL_BENCH_BUILD=openblas-pthread go test -run '^$' -bench . -benchmem
 
 import (
+	"github.com/blasctl/blasctl/internal/procmaps"
+
 	"fmt"
 	"os"
 	"os/exec"
@@ -255,7 +257,7 @@ func BenchmarkDetectionGrowth(b *testing.B) {
 				if err != nil {
 					b.Skip(err)
 				}
-				if _, err := parseMaps(f); err != nil {
+				if _, err := procmaps.Parse(f); err != nil {
 					b.Fatal(err)
 				}
 				f.Close()

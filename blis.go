@@ -1,6 +1,10 @@
 package blasctl
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/blasctl/blasctl/internal/cdl"
+)
 
 // BLIS (flame/blis) and AMD's AOCL-BLIS, recognised by a file name starting
 // with libblis (libblis.so.4, AOCL's libblis-mt.so) or libaocl, and claimed
@@ -49,10 +53,10 @@ func openBLIS(b *binder) *lib {
 	}
 	l := &lib{key: get}
 	if p := b.sym("bli_info_get_version_str"); p != 0 {
-		l.info.Version = goString(call0(p))
+		l.info.Version = cdl.GoString(cdl.Call0(p))
 	}
 	if q, s := b.sym("bli_arch_query_id"), b.sym("bli_arch_string"); q != 0 && s != 0 {
-		l.info.Architecture = goString(call1(s, call0(q)))
+		l.info.Architecture = cdl.GoString(cdl.Call1(s, cdl.Call0(q)))
 	}
 	impl := b.sym("bli_thread_get_thread_impl")
 	l.info.ThreadingLayer = blisLayer(b, impl)
@@ -68,14 +72,14 @@ func openBLIS(b *binder) *lib {
 // implementation in 1.x, from what was compiled in before.
 func blisLayer(b *binder, impl uintptr) string {
 	if impl != 0 {
-		if layer, ok := blisImpls[int(int32(call0(impl)))]; ok {
+		if layer, ok := blisImpls[int(int32(cdl.Call0(impl)))]; ok {
 			return layer
 		}
 		return "unknown"
 	}
 	enabled := func(name string) bool {
 		p := b.sym(name)
-		return p != 0 && call0(p) != 0
+		return p != 0 && cdl.Call0(p) != 0
 	}
 	switch {
 	case enabled("bli_info_get_enable_openmp"):
@@ -91,7 +95,7 @@ func blisLayer(b *binder, impl uintptr) string {
 // isAOCL tells AMD's fork by its file name (libblis-mt, libaocl*) or by its
 // version string, which names AOCL.
 func isAOCL(path, version string) bool {
-	name := strings.ToLower(baseName(realPath(path)))
+	name := strings.ToLower(baseName(cdl.RealPath(path)))
 	return strings.HasPrefix(name, "libblis-mt") || strings.HasPrefix(name, "libaocl") ||
 		strings.Contains(strings.ToLower(version), "aocl")
 }
@@ -104,8 +108,8 @@ type blisCount struct {
 	ways         [5]uintptr
 }
 
-func (c blisCount) get() int  { return int(int64(call0(c.getFn))) }
-func (c blisCount) set(v int) { call1(c.setFn, uintptr(int64(v))) }
+func (c blisCount) get() int  { return int(int64(cdl.Call0(c.getFn))) }
+func (c blisCount) set(v int) { cdl.Call1(c.setFn, uintptr(int64(v))) }
 
 // threads is what a BLIS call from this thread runs with: the product of
 // the ways when any is set, else the count, else 1.
@@ -115,7 +119,7 @@ func (c blisCount) threads() int {
 		if w == 0 {
 			continue
 		}
-		if v := int(int64(call0(w))); v >= 1 {
+		if v := int(int64(cdl.Call0(w))); v >= 1 {
 			prod *= v
 			set = true
 		}

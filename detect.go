@@ -1,6 +1,8 @@
 package blasctl
 
 import (
+	"github.com/blasctl/blasctl/internal/cdl"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,7 +61,7 @@ type binder struct {
 // sym returns the object's own definition of name, or 0 when the object
 // does not define it (a definition found in a dependency does not count).
 func (b *binder) sym(name string) uintptr {
-	p := dlsym(b.handle, name)
+	p := cdl.Sym(b.handle, name)
 	if !b.obj.owns(p) {
 		return 0
 	}
@@ -68,7 +70,7 @@ func (b *binder) sym(name string) uintptr {
 
 // symDep returns name as the object sees it: its own definition or the one
 // of a library it depends on.
-func (b *binder) symDep(name string) uintptr { return dlsym(b.handle, name) }
+func (b *binder) symDep(name string) uintptr { return cdl.Sym(b.handle, name) }
 
 // detector caches what was found, keyed by the loader generation.
 var det struct {
@@ -116,17 +118,17 @@ func scan(objs []object, prev []*lib) []*lib {
 		if be == nil {
 			continue
 		}
-		h := dlopenNoLoad(o.path)
+		h := cdl.OpenNoLoad(o.path)
 		if h == 0 {
 			continue
 		}
 		l := be.open(&binder{obj: o, handle: h})
-		dlclose(h)
+		cdl.Close(h)
 		if l == nil || seen[l.key] {
 			continue
 		}
 		seen[l.key] = true
-		path := realPath(o.path)
+		path := cdl.RealPath(o.path)
 		// Same key and same file: the same library. Another file at the
 		// key's address (one unloaded, another loaded in its place) is new.
 		if old := known[l.key]; old != nil && old.info.Filepath == path {
@@ -220,17 +222,6 @@ func matchName(name string) (*backend, string) {
 		}
 	}
 	return nil, ""
-}
-
-// realPath resolves symbolic links, as threadpoolctl reports paths.
-func realPath(path string) string {
-	if rp, ok := fastRealPath(path); ok {
-		return rp
-	}
-	if rp, err := filepath.EvalSymlinks(path); err == nil {
-		return rp
-	}
-	return path
 }
 
 // baseName is the file name of path, without the kernel's " (deleted)" mark.

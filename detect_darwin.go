@@ -3,14 +3,14 @@
 package blasctl
 
 import (
+	"github.com/blasctl/blasctl/internal/cdl"
+
 	"sync"
 	"sync/atomic"
 	"unsafe"
 
 	"github.com/ebitengine/purego"
 )
-
-const rtldNoLoad = 0x10 // macOS RTLD_NOLOAD; purego does not define it
 
 // dyld lists images by index; callbacks registered once count additions and
 // removals, which gives the same cheap generation check as glibc's counters.
@@ -23,21 +23,21 @@ var dyld struct {
 }
 
 func dyldInit() {
-	sys := dlopenNoLoad("/usr/lib/libSystem.B.dylib")
+	sys := cdl.OpenNoLoad("/usr/lib/libSystem.B.dylib")
 	if sys == 0 {
 		dyld.err = ErrUnsupported
 		return
 	}
-	dyld.count = dlsym(sys, "_dyld_image_count")
-	dyld.name = dlsym(sys, "_dyld_get_image_name")
-	onAdd := dlsym(sys, "_dyld_register_func_for_add_image")
-	onRemove := dlsym(sys, "_dyld_register_func_for_remove_image")
+	dyld.count = cdl.Sym(sys, "_dyld_image_count")
+	dyld.name = cdl.Sym(sys, "_dyld_get_image_name")
+	onAdd := cdl.Sym(sys, "_dyld_register_func_for_add_image")
+	onRemove := cdl.Sym(sys, "_dyld_register_func_for_remove_image")
 	if dyld.count == 0 || dyld.name == 0 || onAdd == 0 || onRemove == 0 {
 		dyld.err = ErrUnsupported
 		return
 	}
-	call1(onAdd, purego.NewCallback(func(_ unsafe.Pointer, _ uintptr) { dyld.adds.Add(1) }))
-	call1(onRemove, purego.NewCallback(func(_ unsafe.Pointer, _ uintptr) { dyld.subs.Add(1) }))
+	cdl.Call1(onAdd, purego.NewCallback(func(_ unsafe.Pointer, _ uintptr) { dyld.adds.Add(1) }))
+	cdl.Call1(onRemove, purego.NewCallback(func(_ unsafe.Pointer, _ uintptr) { dyld.subs.Add(1) }))
 }
 
 func loaderGeneration() (generation, bool, error) {
@@ -55,10 +55,10 @@ func listObjects() ([]object, generation, bool, error) {
 	if err != nil {
 		return nil, gen, false, err
 	}
-	n := int(call0(dyld.count))
+	n := int(cdl.Call0(dyld.count))
 	objs := make([]object, 0, n)
 	for i := 0; i < n; i++ {
-		if p := goString(call1(dyld.name, uintptr(i))); p != "" {
+		if p := cdl.GoString(cdl.Call1(dyld.name, uintptr(i))); p != "" {
 			objs = append(objs, object{path: p})
 		}
 	}

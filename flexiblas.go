@@ -1,6 +1,8 @@
 package blasctl
 
 import (
+	"github.com/blasctl/blasctl/internal/cdl"
+
 	"errors"
 	"fmt"
 	"strings"
@@ -36,7 +38,7 @@ type flexiblasAPI struct {
 func openFlexiBLAS(b *binder) *lib {
 	avail := b.sym("flexiblas_avail")
 	get, set := b.sym("flexiblas_get_num_threads"), b.sym("flexiblas_set_num_threads")
-	if avail == 0 || get == 0 || set == 0 || call0(avail) == 0 {
+	if avail == 0 || get == 0 || set == 0 || cdl.Call0(avail) == 0 {
 		return nil
 	}
 	api := &flexiblasAPI{
@@ -46,7 +48,7 @@ func openFlexiBLAS(b *binder) *lib {
 	}
 	l := &lib{key: get, proc: newKnob(flexiblasCount{get, set}, ScopeProcess)}
 	if p := b.sym("flexiblas_get_version"); p != 0 {
-		major, minor, patch := callInts3(p)
+		major, minor, patch := cdl.CallInts3(p)
 		l.info.Version = fmt.Sprintf("%d.%d.%d", major, minor, patch)
 	}
 	l.describe = func(info *Library) { info.FlexiBLAS = api.info() }
@@ -67,9 +69,9 @@ func (a *flexiblasAPI) info() *FlexiBLASInfo {
 		if l.fn == 0 {
 			continue
 		}
-		n := int(int64(call3(l.fn, 0, 0, 0)))
+		n := int(int64(cdl.Call3(l.fn, 0, 0, 0)))
 		for i := 0; i < n; i++ {
-			if name := callList(l.fn, i); name != "" {
+			if name := cdl.CallList(l.fn, i); name != "" {
 				*l.out = append(*l.out, name)
 			}
 		}
@@ -78,14 +80,14 @@ func (a *flexiblasAPI) info() *FlexiBLASInfo {
 }
 
 // callList2 reads flexiblas_current_backend(buf, len).
-func callList2(fn uintptr) string { return callBuf(fn, 1024) }
+func callList2(fn uintptr) string { return cdl.CallBuf(fn, 1024) }
 
 // flexiblasCount is flexiblas_get/set_num_threads: the current backend's
 // count, or 1 (set ignored) for a backend without a thread API.
 type flexiblasCount struct{ getFn, setFn uintptr }
 
-func (c flexiblasCount) get() int     { return int(int32(call0(c.getFn))) }
-func (c flexiblasCount) set(v int)    { call1(c.setFn, uintptr(v)) }
+func (c flexiblasCount) get() int     { return int(int32(cdl.Call0(c.getFn))) }
+func (c flexiblasCount) set(v int)    { cdl.Call1(c.setFn, uintptr(v)) }
 func (c flexiblasCount) threads() int { return c.get() }
 
 // ErrNoFlexiBLAS is returned by SwitchFlexiBLASBackend when no FlexiBLAS is
@@ -146,11 +148,11 @@ func switchOne(l *lib, api *flexiblasAPI, nameOrPath string) error {
 	if load == 0 || api.switchTo == 0 {
 		return fmt.Errorf("blasctl: this FlexiBLAS (%s) cannot switch backends", l.info.Filepath)
 	}
-	id := int(int32(callStr(load, nameOrPath)))
+	id := int(int32(cdl.CallStr(load, nameOrPath)))
 	if id < 0 {
 		return fmt.Errorf("blasctl: FlexiBLAS (%s) cannot load backend %q", l.info.Filepath, nameOrPath)
 	}
-	if r := int(int32(call1(api.switchTo, uintptr(id)))); r != 0 {
+	if r := int(int32(cdl.Call1(api.switchTo, uintptr(id)))); r != 0 {
 		return fmt.Errorf("blasctl: FlexiBLAS (%s) cannot switch to backend %q (id %d)", l.info.Filepath, nameOrPath, id)
 	}
 	return nil

@@ -1,6 +1,8 @@
 package blasctl
 
 import (
+	"github.com/blasctl/blasctl/internal/cdl"
+
 	"regexp"
 	"strings"
 	"unsafe"
@@ -39,7 +41,7 @@ func openLBT(b *binder) *lib {
 	}
 	l := &lib{key: get, proc: newKnob(lbtCount{get, set}, ScopeProcess)}
 	major := ""
-	if m := lbtMajorRE.FindStringSubmatch(strings.ToLower(baseName(realPath(b.obj.path)))); m != nil {
+	if m := lbtMajorRE.FindStringSubmatch(strings.ToLower(baseName(cdl.RealPath(b.obj.path)))); m != nil {
 		major = m[1]
 	}
 	config := b.sym("lbt_get_config")
@@ -54,19 +56,19 @@ func lbtForwarded(config uintptr, major string) *ForwardedLibraries {
 	if config == 0 || major != "5" {
 		return &ForwardedLibraries{}
 	}
-	cfg := call0(config)
-	libs := peek(cfg, 0)
+	cfg := cdl.Call0(config)
+	libs := cdl.Peek(cfg, 0)
 	if libs == 0 {
 		return &ForwardedLibraries{}
 	}
 	f := &ForwardedLibraries{Known: true, Libraries: []string{}}
 	const ptr = unsafe.Sizeof(uintptr(0))
 	for i := uintptr(0); i < 256; i++ {
-		info := peek(libs, i*ptr)
+		info := cdl.Peek(libs, i*ptr)
 		if info == 0 {
 			break
 		}
-		f.Libraries = append(f.Libraries, goString(peek(info, 0)))
+		f.Libraries = append(f.Libraries, cdl.GoString(cdl.Peek(info, 0)))
 	}
 	return f
 }
@@ -74,6 +76,6 @@ func lbtForwarded(config uintptr, major string) *ForwardedLibraries {
 // lbtCount is lbt_get/set_num_threads (int32).
 type lbtCount struct{ getFn, setFn uintptr }
 
-func (c lbtCount) get() int     { return int(int32(call0(c.getFn))) }
-func (c lbtCount) set(v int)    { call1(c.setFn, uintptr(v)) }
+func (c lbtCount) get() int     { return int(int32(cdl.Call0(c.getFn))) }
+func (c lbtCount) set(v int)    { cdl.Call1(c.setFn, uintptr(v)) }
 func (c lbtCount) threads() int { return c.get() }

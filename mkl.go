@@ -1,6 +1,8 @@
 package blasctl
 
 import (
+	"github.com/blasctl/blasctl/internal/cdl"
+
 	"regexp"
 	"sync/atomic"
 )
@@ -33,14 +35,14 @@ func openMKL(b *binder) *lib {
 		l.thread = newKnob(mklLocal{getMax: getMax, setLocal: setLocal}, ScopeThread)
 	}
 	if p := b.sym("MKL_Get_Version_String"); p != 0 {
-		if m := mklVersionRE.FindStringSubmatch(callBuf(p, 256)); m != nil {
+		if m := mklVersionRE.FindStringSubmatch(cdl.CallBuf(p, 256)); m != nil {
 			l.info.Version = m[1]
 		}
 	}
 	// The layer is only chosen at MKL's first call, so make one first.
 	if p := b.sym("MKL_Set_Threading_Layer"); p != 0 {
-		call0(getMax)
-		l.info.ThreadingLayer = mklLayers[int(int32(call1(p, uintptr(negOne))))]
+		cdl.Call0(getMax)
+		l.info.ThreadingLayer = mklLayers[int(int32(cdl.Call1(p, uintptr(negOne))))]
 	}
 	if p := b.sym("MKL_Domain_Set_Num_Threads"); p != 0 {
 		l.proc = newKnob(mklAll{getMax: getMax, domainSet: p, cur: new(atomic.Int64)}, ScopeProcess)
@@ -61,12 +63,12 @@ type mklLocal struct{ getMax, setLocal uintptr }
 // get reads the local value: the setter is the only reader, so swap it out
 // and back.
 func (c mklLocal) get() int {
-	prev := int(int32(call1(c.setLocal, 0)))
-	call1(c.setLocal, uintptr(prev))
+	prev := int(int32(cdl.Call1(c.setLocal, 0)))
+	cdl.Call1(c.setLocal, uintptr(prev))
 	return prev
 }
-func (c mklLocal) set(v int)    { call1(c.setLocal, uintptr(v)) }
-func (c mklLocal) threads() int { return int(int32(call0(c.getMax))) }
+func (c mklLocal) set(v int)    { cdl.Call1(c.setLocal, uintptr(v)) }
+func (c mklLocal) threads() int { return int(int32(cdl.Call0(c.getMax))) }
 
 // mklAll is MKL's process-wide count for every domain
 // (MKL_Domain_Set_Num_Threads with MKL_DOMAIN_ALL). Unlike the global count
@@ -86,10 +88,10 @@ const mklDomainAll = 0
 func (c mklAll) get() int { return int(c.cur.Load()) }
 
 func (c mklAll) set(v int) {
-	if int32(call2(c.domainSet, uintptr(v), mklDomainAll)) != 1 {
+	if int32(cdl.Call2(c.domainSet, uintptr(v), mklDomainAll)) != 1 {
 		v = -1
 	}
 	c.cur.Store(int64(v))
 }
 
-func (c mklAll) threads() int { return int(int32(call0(c.getMax))) }
+func (c mklAll) threads() int { return int(int32(cdl.Call0(c.getMax))) }

@@ -1,6 +1,8 @@
 package blasctl
 
 import (
+	"github.com/blasctl/blasctl/internal/cdl"
+
 	"fmt"
 	"strings"
 )
@@ -29,7 +31,7 @@ func openNVPL(b *binder) *lib {
 	}
 	l := &lib{key: getMax, thread: newKnob(nvplLocal{getMax, setLocal}, ScopeThread)}
 	if p := b.sym("nvpl_blas_get_version"); p != 0 {
-		v := int(int32(call0(p)))
+		v := int(int32(cdl.Call0(p)))
 		l.info.Version = fmt.Sprintf("%d.%d.%d", v/10000, v/100%100, v%100)
 	}
 	l.info.ThreadingLayer = layerFromName(b.obj.path)
@@ -39,7 +41,7 @@ func openNVPL(b *binder) *lib {
 // layerFromName reads the threading layer from an NVPL or Arm PL file name:
 // _gomp or _mp is OpenMP, _seq sequential.
 func layerFromName(path string) string {
-	name := strings.ToLower(baseName(realPath(path)))
+	name := strings.ToLower(baseName(cdl.RealPath(path)))
 	switch {
 	case strings.Contains(name, "_gomp") || strings.Contains(name, "_mp"):
 		return "openmp"
@@ -53,9 +55,9 @@ func layerFromName(path string) string {
 type nvplLocal struct{ getMax, setLocal uintptr }
 
 func (c nvplLocal) get() int {
-	prev := int(int32(call1(c.setLocal, 0)))
-	call1(c.setLocal, uintptr(prev))
+	prev := int(int32(cdl.Call1(c.setLocal, 0)))
+	cdl.Call1(c.setLocal, uintptr(prev))
 	return prev
 }
-func (c nvplLocal) set(v int)    { call1(c.setLocal, uintptr(v)) }
-func (c nvplLocal) threads() int { return int(int32(call0(c.getMax))) }
+func (c nvplLocal) set(v int)    { cdl.Call1(c.setLocal, uintptr(v)) }
+func (c nvplLocal) threads() int { return int(int32(cdl.Call0(c.getMax))) }

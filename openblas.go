@@ -1,6 +1,8 @@
 package blasctl
 
 import (
+	"github.com/blasctl/blasctl/internal/cdl"
+
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -41,14 +43,14 @@ func openOpenBLAS(b *binder) *lib {
 func newOpenBLAS(b *binder, sym func(string) uintptr, get, set uintptr) *lib {
 	l := &lib{key: get}
 	if p := sym("openblas_get_config"); p != 0 {
-		l.info.Version = openblasVersion(goString(call0(p)))
+		l.info.Version = openblasVersion(cdl.GoString(cdl.Call0(p)))
 	}
 	if p := sym("openblas_get_corename"); p != 0 {
-		l.info.Architecture = goString(call0(p))
+		l.info.Architecture = cdl.GoString(cdl.Call0(p))
 	}
 	l.info.ThreadingLayer = "unknown"
 	if p := sym("openblas_get_parallel"); p != 0 {
-		if layer, ok := openblasLayers[int(int32(call0(p)))]; ok {
+		if layer, ok := openblasLayers[int(int32(cdl.Call0(p)))]; ok {
 			l.info.ThreadingLayer = layer
 		}
 	}
@@ -100,7 +102,7 @@ func (c openblasGlobal) get() int {
 }
 
 func (c openblasGlobal) set(v int) {
-	call1(c.setFn, uintptr(min(v, max(runtime.NumCPU(), int(c.peak.Load())))))
+	cdl.Call1(c.setFn, uintptr(min(v, max(runtime.NumCPU(), int(c.peak.Load())))))
 }
 
-func (c openblasGlobal) threads() int { return int(int32(call0(c.getFn))) }
+func (c openblasGlobal) threads() int { return int(int32(cdl.Call0(c.getFn))) }

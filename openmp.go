@@ -1,6 +1,10 @@
 package blasctl
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/blasctl/blasctl/internal/cdl"
+)
 
 // OpenMP runtimes: GNU libgomp, LLVM libomp, and Intel's libiomp5 (on
 // Debian, libiomp5.so is a link to LLVM libomp). The thread count is the
@@ -34,7 +38,7 @@ func openOpenMP(b *binder) *lib {
 func ompRuntime(b *binder) string {
 	switch {
 	case b.sym("__kmpc_fork_call") != 0:
-		if strings.HasPrefix(strings.ToLower(baseName(realPath(b.obj.path))), "libiomp") {
+		if strings.HasPrefix(strings.ToLower(baseName(cdl.RealPath(b.obj.path))), "libiomp") {
 			return "intel"
 		}
 		return "llvm"
@@ -74,6 +78,6 @@ func ompControl(lookup func(string) uintptr) (ompICV, bool) {
 	return c, c.getMax != 0 && c.setNum != 0
 }
 
-func (c ompICV) get() int     { return int(int32(call0(c.getMax))) }
-func (c ompICV) set(v int)    { call1(c.setNum, uintptr(v)) }
+func (c ompICV) get() int     { return int(int32(cdl.Call0(c.getMax))) }
+func (c ompICV) set(v int)    { cdl.Call1(c.setNum, uintptr(v)) }
 func (c ompICV) threads() int { return c.get() }

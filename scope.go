@@ -1,6 +1,8 @@
 package blasctl
 
 import (
+	"github.com/blasctl/blasctl/internal/cdl"
+
 	"runtime"
 	"sync"
 )
@@ -69,7 +71,7 @@ func (c *Controller) WithThreads(n int, fn func()) (err error) {
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	f := frame{tid: threadID(), n: n, libs: libs}
+	f := frame{tid: cdl.ThreadID(), n: n, libs: libs}
 	if err := enter(&f); err != nil {
 		return err
 	}
@@ -110,7 +112,7 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 		return noop, err
 	}
 	runtime.LockOSThread()
-	f := &frame{tid: threadID(), n: n, libs: libs, limit: true}
+	f := &frame{tid: cdl.ThreadID(), n: n, libs: libs, limit: true}
 	if err := enter(f); err != nil {
 		runtime.UnlockOSThread()
 		return noop, err
@@ -125,7 +127,7 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 		if done {
 			return nil
 		}
-		if threadID() != f.tid {
+		if cdl.ThreadID() != f.tid {
 			return ErrWrongGoroutine
 		}
 		done = true

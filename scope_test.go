@@ -1,6 +1,8 @@
 package blasctl_test
 
 import (
+	"github.com/blasctl/blasctl/internal/cdl"
+
 	"errors"
 	"fmt"
 	"math/rand"
@@ -182,13 +184,13 @@ func realSuite(t *testing.T, b libtest.Build) {
 	})
 	t.Run("LockedThread", func(t *testing.T) {
 		err := blasctl.WithThreads(1, func() {
-			id := blasctl.ThreadID()
+			id := cdl.ThreadID()
 			for i := 0; i < 200; i++ {
 				runtime.Gosched()
 				if i%50 == 0 {
 					runtime.GC()
 				}
-				if blasctl.ThreadID() != id || tg.threads() != 1 {
+				if cdl.ThreadID() != id || tg.threads() != 1 {
 					t.Fatalf("moved thread or lost the count at step %d", i)
 				}
 			}

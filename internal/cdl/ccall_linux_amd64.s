@@ -1,5 +1,3 @@
-//go:build linux
-
 #include "textflag.h"
 
 // ccallTrampoline(c *ccallFrame) calls c.fn(c.a1, c.a2) with the C calling

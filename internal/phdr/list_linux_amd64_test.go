@@ -1,4 +1,4 @@
-package blasctl
+package phdr
 
 import (
 	"os"
@@ -7,8 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/blasctl/blasctl/internal/cdl"
 	"github.com/blasctl/blasctl/internal/cfixture"
 	"github.com/blasctl/blasctl/internal/libtest"
+	"github.com/blasctl/blasctl/internal/procmaps"
 )
 
 // loadOddNames compiles a tiny library and dlopens copies of it from a
@@ -48,7 +50,7 @@ func loadOddNames(t *testing.T) []string {
 // listBoth lists through the assembly callback and the purego callback and
 // fails unless they agree on every object, its address ranges and the
 // generation.
-func listBoth(t *testing.T) []object {
+func listBoth(t *testing.T) []Object {
 	t.Helper()
 	walker.once.Do(walkerInit)
 	fast, genFast, okFast, done := listObjectsAsm()
@@ -62,15 +64,15 @@ func listBoth(t *testing.T) []object {
 	if genFast != genSlow || okFast != okSlow || !okFast {
 		t.Errorf("generation: assembly %v %v, purego %v %v", genFast, okFast, genSlow, okSlow)
 	}
-	if gen, ok, err := loaderGeneration(); err != nil || gen != genFast || ok != okFast {
+	if gen, ok, err := Check(); err != nil || gen != genFast || ok != okFast {
 		t.Errorf("generation check %v %v %v, listing %v %v", gen, ok, err, genFast, okFast)
 	}
 	if len(fast) != len(slow) {
 		t.Fatalf("assembly listed %d objects, purego %d", len(fast), len(slow))
 	}
 	for i := range fast {
-		if fast[i].path != slow[i].path || !reflect.DeepEqual(fast[i].segments, slow[i].segments) {
-			t.Errorf("object %d: assembly %q %x, purego %q %x", i, fast[i].path, fast[i].segments, slow[i].path, slow[i].segments)
+		if fast[i].Path != slow[i].Path || !reflect.DeepEqual(fast[i].Segments, slow[i].Segments) {
+			t.Errorf("object %d: assembly %q %x, purego %q %x", i, fast[i].Path, fast[i].Segments, slow[i].Path, slow[i].Segments)
 		}
 	}
 	return fast
@@ -78,34 +80,34 @@ func listBoth(t *testing.T) []object {
 
 // checkMaps checks that every listed object with a path is mapped, and that
 // each of its PT_LOAD ranges starts inside one of that file's mappings.
-func checkMaps(t *testing.T, objs []object) {
+func checkMaps(t *testing.T, objs []Object) {
 	t.Helper()
-	mapped := readMaps(t, "/proc/self/maps")
-	byPath := map[string]*object{}
+	mapped := readMaps(t)
+	byPath := map[string]*procmaps.Object{}
 	for i := range mapped {
-		byPath[mapped[i].path] = &mapped[i]
+		byPath[mapped[i].Path] = &mapped[i]
 	}
 	n := 0
 	for _, o := range objs {
-		if !strings.HasPrefix(o.path, "/") {
+		if !strings.HasPrefix(o.Path, "/") {
 			continue
 		}
 		n++
-		m := byPath[o.path]
+		m := byPath[o.Path]
 		if m == nil {
-			m = byPath[realPath(o.path)]
+			m = byPath[cdl.RealPath(o.Path)]
 		}
 		if m == nil {
-			t.Errorf("%s listed by the loader but not mapped", o.path)
+			t.Errorf("%s listed by the loader but not mapped", o.Path)
 			continue
 		}
-		if len(o.segments) == 0 {
-			t.Errorf("%s: no PT_LOAD range", o.path)
+		if len(o.Segments) == 0 {
+			t.Errorf("%s: no PT_LOAD range", o.Path)
 		}
-		for _, s := range o.segments {
+		for _, s := range o.Segments {
 			page := s[0] &^ 4095
-			if !m.owns(page) {
-				t.Errorf("%s: PT_LOAD range %x not in its mappings %x", o.path, s, m.segments)
+			if !inRanges(m.Segments, page) {
+				t.Errorf("%s: PT_LOAD range %x not in its mappings %x", o.Path, s, m.Segments)
 			}
 		}
 	}
@@ -128,7 +130,7 @@ func TestAsmListing(t *testing.T) {
 	}
 	listed := map[string]bool{}
 	for _, o := range after {
-		listed[o.path] = true
+		listed[o.Path] = true
 	}
 	for _, p := range paths {
 		if !listed[p] {

@@ -1,4 +1,4 @@
-package blasctl
+package cdl
 
 import (
 	"runtime"
@@ -8,9 +8,9 @@ import (
 	"github.com/ebitengine/purego"
 )
 
-// dlopen, dlsym and dlclose through ccall. purego's wrappers go through a
+// dlopen, dlsym and dlclose through Call. purego's wrappers go through a
 // reflect-made function: about 880 ns a dlsym on the benchmark VM against
-// 160 ns through ccall, and a first Libraries() call makes about ten of
+// 160 ns through Call, and a first Libraries() call makes about ten of
 // these calls.
 var cdl struct {
 	once             sync.Once
@@ -40,7 +40,7 @@ func cString0(s string) []byte {
 
 func cdlsym(fn, h uintptr, name string) uintptr {
 	b := cString0(name)
-	p := ccall(fn, h, uintptr(unsafe.Pointer(&b[0])))
+	p := Call(fn, h, uintptr(unsafe.Pointer(&b[0])))
 	runtime.KeepAlive(b)
 	return p
 }
@@ -53,7 +53,7 @@ func fastDlopenNoLoad(path string) (h uintptr, ok bool) {
 		return 0, false
 	}
 	b := cString0(path)
-	h = ccall(cdl.open, uintptr(unsafe.Pointer(&b[0])), purego.RTLD_LAZY|rtldNoLoad)
+	h = Call(cdl.open, uintptr(unsafe.Pointer(&b[0])), purego.RTLD_LAZY|RTLDNoLoad)
 	runtime.KeepAlive(b)
 	return h, true
 }
@@ -73,6 +73,6 @@ func fastDlclose(h uintptr) bool {
 	if cdl.close == 0 {
 		return false
 	}
-	ccall(cdl.close, h, 0)
+	Call(cdl.close, h, 0)
 	return true
 }

@@ -1,4 +1,4 @@
-package blasctl
+package procmaps
 
 import (
 	"bufio"
@@ -7,19 +7,23 @@ import (
 	"strings"
 )
 
-// parseMaps reads the loaded objects from a /proc/PID/maps listing: one
-// object per mapped file, in order of first appearance, with its address
-// ranges. Anonymous and pseudo mappings ([heap], [vdso], ...) are left out,
-// and the kernel's " (deleted)" mark is dropped from the path. It is the
-// fallback lister where dl_iterate_phdr is missing, and the baseline the
-// detection benchmarks compare with.
-func parseMaps(r io.Reader) ([]object, error) {
-	var objs []object
+// Object is one mapped file: its path and address ranges [lo, hi).
+type Object struct {
+	Path     string
+	Segments [][2]uintptr
+}
+
+// Parse reads the mapped files from a /proc/PID/maps listing: one Object
+// per file, in order of first appearance, with its address ranges.
+// Anonymous and pseudo mappings ([heap], [vdso], ...) are left out, and the
+// kernel's " (deleted)" mark is dropped from the path.
+func Parse(r io.Reader) ([]Object, error) {
+	var objs []Object
 	index := map[string]int{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
 	for sc.Scan() {
-		lo, hi, path, ok := parseMapsLine(sc.Text())
+		lo, hi, path, ok := ParseLine(sc.Text())
 		if !ok {
 			continue
 		}
@@ -27,16 +31,16 @@ func parseMaps(r io.Reader) ([]object, error) {
 		if !seen {
 			i = len(objs)
 			index[path] = i
-			objs = append(objs, object{path: path})
+			objs = append(objs, Object{Path: path})
 		}
-		objs[i].segments = append(objs[i].segments, [2]uintptr{lo, hi})
+		objs[i].Segments = append(objs[i].Segments, [2]uintptr{lo, hi})
 	}
 	return objs, sc.Err()
 }
 
-// parseMapsLine splits "lo-hi perms offset dev inode   path"; the path may
+// ParseLine splits "lo-hi perms offset dev inode   path"; the path may
 // hold spaces. ok is false for lines without a file path.
-func parseMapsLine(line string) (lo, hi uintptr, path string, ok bool) {
+func ParseLine(line string) (lo, hi uintptr, path string, ok bool) {
 	rest := line
 	var fields [5]string
 	for i := range fields {

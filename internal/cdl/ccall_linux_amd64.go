@@ -1,4 +1,4 @@
-package blasctl
+package cdl
 
 import (
 	"unsafe"
@@ -18,21 +18,21 @@ import (
 func runtime_cgocall(fn uintptr, arg unsafe.Pointer) int32
 
 // ccallTrampolinePC returns the code address of the trampoline
-// (ccall_amd64.s).
+// (ccall_linux_amd64.s).
 func ccallTrampolinePC() uintptr
 
 // ccallFrame is the trampoline's argument block; its layout is fixed by
-// ccall_amd64.s.
+// ccall_linux_amd64.s.
 type ccallFrame struct {
 	fn, a1, a2, ret uintptr
 }
 
 var ccallTrampoline = ccallTrampolinePC()
 
-// ccall calls the C function fn(a1, a2) and returns its integer result;
+// Call calls the C function fn(a1, a2) and returns its integer result;
 // functions that take fewer arguments ignore the extra ones. Its arguments
 // must not be Go pointers the C code keeps.
-func ccall(fn, a1, a2 uintptr) uintptr {
+func Call(fn, a1, a2 uintptr) uintptr {
 	c := ccallFrame{fn: fn, a1: a1, a2: a2}
 	runtime_cgocall(ccallTrampoline, unsafe.Pointer(&c))
 	return c.ret

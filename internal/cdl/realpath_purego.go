@@ -1,7 +1,7 @@
 //go:build !linux || !amd64
 
-package blasctl
+package cdl
 
-// fastRealPath needs the ccall trampoline; elsewhere paths resolve through
+// fastRealPath needs the Call trampoline; elsewhere paths resolve through
 // filepath.EvalSymlinks.
 func fastRealPath(string) (string, bool) { return "", false }

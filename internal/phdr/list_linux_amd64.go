@@ -1,11 +1,12 @@
-package blasctl
+package phdr
 
 import (
+	"github.com/blasctl/blasctl/internal/cdl"
 	"runtime"
 	"unsafe"
 )
 
-// Listing through the assembly callback (phdrlist_amd64.s). purego's
+// Listing through the assembly callback (list_linux_amd64.s). purego's
 // callback goes back into Go through reflect for every object, about 4 us
 // each on the benchmark VM; the assembly callback copies what detection
 // needs into a Go buffer while the loader lock is held, and Go decodes the
@@ -30,11 +31,11 @@ const (
 // phdrMaxName bounds the bytes copied from one name, as cString does on the
 // purego path.
 //
-//lint:ignore U1000 used by phdrlist_amd64.s through go_asm.h
+//lint:ignore U1000 used by list_linux_amd64.s through go_asm.h
 const phdrMaxName = 4096
 
 // phdrList heads the buffer the callback fills; its layout is read by
-// phdrlist_amd64.s through go_asm.h. Addresses are kept as uintptr: they
+// list_linux_amd64.s through go_asm.h. Addresses are kept as uintptr: they
 // point into the same pointer-free buffer, which the caller keeps alive.
 type phdrList struct {
 	objs     uintptr // first phdrRecord
@@ -100,9 +101,9 @@ var lister struct {
 
 // listObjectsAsm lists the loaded objects through the assembly callback.
 // done is false where there is none.
-func listObjectsAsm() (objs []object, gen generation, ok, done bool) {
+func listObjectsAsm() (objs []Object, gen Generation, ok, done bool) {
 	if walker.listPC == 0 {
-		return nil, generation{}, false, false
+		return nil, Generation{}, false, false
 	}
 	walker.mu.Lock()
 	defer walker.mu.Unlock()
@@ -142,15 +143,15 @@ var genHead phdrList
 
 // generationAsm reads glibc's load counters through the assembly callback:
 // one plain C call, no trip back into Go. done is false where there is none.
-func generationAsm() (gen generation, ok, done bool) {
+func generationAsm() (gen Generation, ok, done bool) {
 	if walker.listPC == 0 {
-		return generation{}, false, false
+		return Generation{}, false, false
 	}
 	walker.mu.Lock()
 	defer walker.mu.Unlock()
 	genHead = phdrList{}
-	ccall(walker.iterate, walker.listPC, uintptr(unsafe.Pointer(&genHead)))
-	return generation{genHead.adds, genHead.subs}, genHead.hasGen == 1, true
+	cdl.Call(walker.iterate, walker.listPC, uintptr(unsafe.Pointer(&genHead)))
+	return Generation{genHead.adds, genHead.subs}, genHead.hasGen == 1, true
 }
 
 // grow doubles the capacities the overflow bits name.
@@ -170,7 +171,7 @@ func (s phdrSizes) grow(full uint64) phdrSizes {
 // listPhdr runs dl_iterate_phdr with the assembly callback over buf and
 // decodes what it copied. full holds the overflow bits; the objects are
 // valid only when it is 0.
-func listPhdr(buf []uint64, s phdrSizes) (objs []object, gen generation, ok bool, full uint64) {
+func listPhdr(buf []uint64, s phdrSizes) (objs []Object, gen Generation, ok bool, full uint64) {
 	base := unsafe.Pointer(&buf[0])
 	recs := unsafe.Add(base, phdrHeadBytes)
 	arena := unsafe.Add(recs, uintptr(s.objs)*s.recSize())
@@ -183,21 +184,21 @@ func listPhdr(buf []uint64, s phdrSizes) (objs []object, gen generation, ok bool
 		arena:    uintptr(arena),
 		arenaCap: uint64(s.arena),
 	}
-	ccall(walker.iterate, walker.listPC, uintptr(base))
+	cdl.Call(walker.iterate, walker.listPC, uintptr(base))
 	// buf's address went to C as an integer: keep it reachable until the
 	// call has returned.
 	runtime.KeepAlive(buf)
 	if h.overflow != 0 {
-		return nil, generation{}, false, h.overflow
+		return nil, Generation{}, false, h.overflow
 	}
 	// The objects point into buf, which the caller drops: names are read in
 	// the arena, and each (p_vaddr, p_memsz) pair becomes the (lo, hi) range
 	// in place. One allocation instead of three for a first call.
-	objs = make([]object, h.nobjs)
+	objs = make([]Object, h.nobjs)
 	for i := range objs {
 		r := phdrRecordAt(recs, s, i)
 		if r.nameLen > 0 {
-			objs[i].path = unsafe.String((*byte)(unsafe.Add(arena, r.nameOff)), r.nameLen)
+			objs[i].Path = unsafe.String((*byte)(unsafe.Add(arena, r.nameOff)), r.nameLen)
 		}
 		if r.nsegs == 0 {
 			continue
@@ -207,9 +208,9 @@ func listPhdr(buf []uint64, s phdrSizes) (objs []object, gen generation, ok bool
 			lo := r.addr + pairs[j][0]
 			pairs[j] = [2]uint64{lo, lo + pairs[j][1]}
 		}
-		objs[i].segments = unsafe.Slice((*[2]uintptr)(unsafe.Pointer(&r.segs[0])), r.nsegs)
+		objs[i].Segments = unsafe.Slice((*[2]uintptr)(unsafe.Pointer(&r.segs[0])), r.nsegs)
 	}
-	return objs, generation{h.adds, h.subs}, h.hasGen == 1, 0
+	return objs, Generation{h.adds, h.subs}, h.hasGen == 1, 0
 }
 
 func phdrRecordAt(recs unsafe.Pointer, s phdrSizes, i int) *phdrRecord {

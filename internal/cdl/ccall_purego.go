@@ -1,6 +1,6 @@
 //go:build (linux && !amd64) || darwin
 
-package blasctl
+package cdl
 
 import (
 	"sync"
@@ -8,10 +8,10 @@ import (
 	"github.com/ebitengine/purego"
 )
 
-// ccall calls the C function fn(a1, a2) through purego (the assembly
+// Call calls the C function fn(a1, a2) through purego (the assembly
 // trampoline exists for linux/amd64 only). purego.SyscallN's variadic
 // arguments escape, so a pooled argument array keeps it from allocating.
-func ccall(fn, a1, a2 uintptr) uintptr {
+func Call(fn, a1, a2 uintptr) uintptr {
 	args := ccallArgs.Get().(*[2]uintptr)
 	args[0], args[1] = a1, a2
 	r, _, _ := purego.SyscallN(fn, args[:]...)

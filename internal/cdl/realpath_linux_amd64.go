@@ -1,4 +1,4 @@
-package blasctl
+package cdl
 
 import (
 	"runtime"
@@ -6,7 +6,7 @@ import (
 	"unsafe"
 )
 
-// C's realpath through ccall resolves a path with one readlink per element
+// C's realpath through Call resolves a path with one readlink per element
 // and no Go allocation per element: 6.4 us against 11.4 for
 // filepath.EvalSymlinks on Debian's OpenBLAS path, on the benchmark VM.
 var crealpath struct {
@@ -29,11 +29,11 @@ func fastRealPath(path string) (string, bool) {
 	}
 	in := cString0(path)
 	out := make([]byte, pathMax)
-	r := ccall(crealpath.fn, uintptr(unsafe.Pointer(&in[0])), uintptr(unsafe.Pointer(&out[0])))
+	r := Call(crealpath.fn, uintptr(unsafe.Pointer(&in[0])), uintptr(unsafe.Pointer(&out[0])))
 	runtime.KeepAlive(in)
 	runtime.KeepAlive(out)
 	if r == 0 {
 		return "", false
 	}
-	return cString(unsafe.Pointer(&out[0]), len(out)), true
+	return CString(unsafe.Pointer(&out[0]), len(out)), true
 }

@@ -1,8 +1,8 @@
 //go:build (linux && !amd64) || darwin
 
-package blasctl
+package cdl
 
-// Without the ccall trampoline, dl* calls go through purego.
+// Without the Call trampoline, dl* calls go through purego.
 
 func fastDlopenNoLoad(string) (uintptr, bool)   { return 0, false }
 func fastDlsym(uintptr, string) (uintptr, bool) { return 0, false }

@@ -1,10 +1,12 @@
-package blasctl
+package cdl
 
 import (
 	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/blasctl/blasctl/internal/procmaps"
 
 	"golang.org/x/sys/unix"
 )
@@ -38,14 +40,17 @@ func TestFastRealPath(t *testing.T) {
 	}
 	paths := []string{real, filepath.Join(links, "libx.so"), filepath.Join(links, "libblas.so.3"),
 		filepath.Join(links, "dirlink", "libx.so.1"), links + "/dirlink/../links/libx.so"}
-	objs, _, _, err := listObjects()
+	maps, err := os.Open("/proc/self/maps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := procmaps.Parse(maps)
+	maps.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, o := range objs {
-		if filepath.IsAbs(o.path) {
-			paths = append(paths, o.path)
-		}
+		paths = append(paths, o.Path)
 	}
 	for _, p := range paths {
 		want, err := filepath.EvalSymlinks(p)
@@ -59,8 +64,8 @@ func TestFastRealPath(t *testing.T) {
 		if got, ok := fastRealPath(p); !ok || got != want {
 			t.Errorf("fastRealPath(%q) = %q, %v; EvalSymlinks %q", p, got, ok, want)
 		}
-		if rp := realPath(p); rp != want {
-			t.Errorf("realPath(%q) = %q; EvalSymlinks %q", p, rp, want)
+		if rp := RealPath(p); rp != want {
+			t.Errorf("RealPath(%q) = %q; EvalSymlinks %q", p, rp, want)
 		}
 	}
 
@@ -75,7 +80,7 @@ func TestFastRealPath(t *testing.T) {
 			t.Errorf("fastRealPath(%q) = %q, want a fallback", p, got)
 		}
 	}
-	if got := realPath(memfd); got != memfd {
-		t.Errorf("realPath(%q) = %q, want it unchanged as EvalSymlinks leaves it", memfd, got)
+	if got := RealPath(memfd); got != memfd {
+		t.Errorf("RealPath(%q) = %q, want it unchanged as EvalSymlinks leaves it", memfd, got)
 	}
 }

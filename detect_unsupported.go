@@ -10,5 +10,3 @@ func loaderGeneration() (generation, bool, error) { return generation{}, false, 
 func listObjects() ([]object, generation, bool, error) {
 	return nil, generation{}, false, ErrUnsupported
 }
-
-func threadID() int { return 0 }

@@ -1,5 +1,3 @@
-//go:build linux
-
 #include "go_asm.h"
 #include "textflag.h"
 
@@ -8,7 +6,7 @@
 //
 //	int cb(struct dl_phdr_info *info, size_t size, void *data)
 //
-// data is a phdrList (phdrlist_linux_amd64.go) at the start of a Go heap
+// data is a phdrList (list_linux_amd64.go) at the start of a Go heap
 // buffer that also holds the object records and the name arena. For each
 // object it copies, while the loader lock is held, dlpi_addr, the
 // NUL-terminated dlpi_name (at most 4096 bytes, into the arena) and the

@@ -1,0 +1,42 @@
+package phdr
+
+import (
+	"os"
+	"testing"
+
+	"github.com/blasctl/blasctl/internal/libtest"
+)
+
+// TestGenerationCheck checks the assembly callback of the generation check
+// against the purego callback, before and after a dlopen.
+func TestGenerationCheck(t *testing.T) {
+	check := func() Generation {
+		t.Helper()
+		fast, okFast, err := Check()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, slow, okSlow, err := walk(true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fast != slow || okFast != okSlow || !okFast {
+			t.Fatalf("generation check %v %v, purego callback %v %v", fast, okFast, slow, okSlow)
+		}
+		return fast
+	}
+	before := check()
+	libtest.Open(t, "libm.so.6")
+	if p := "/usr/lib/x86_64-linux-gnu/libgomp.so.1"; fileExists(p) {
+		libtest.Open(t, p)
+	}
+	after := check()
+	if after == before && !fileExists("/usr/lib/x86_64-linux-gnu/libgomp.so.1") {
+		t.Skip("nothing new could be loaded")
+	}
+	if after.Adds <= before.Adds {
+		t.Errorf("adds did not grow over a dlopen: %v then %v", before, after)
+	}
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
