@@ -9,7 +9,7 @@
 // Limit does the same until a restore call, for main; in tests,
 // blasctltest.Pin(t, 1) pins every library until the test ends. In a
 // container, LimitToGOMAXPROCS caps every library at GOMAXPROCS, which Go
-// sets from the CPU quota, and importing github.com/blasctl/blasctl/maxprocs
+// sets from the CPU quota, and importing github.com/blasctl/blasctl/automaxprocs
 // does it at start-up. From a shell, "blasctl exec -n 1 -- CMD" runs any
 // program with every thread environment variable set to 1.
 //

@@ -3,19 +3,16 @@ package maxprocs_test
 import (
 	"log"
 
-	"github.com/blasctl/blasctl"
-	_ "github.com/blasctl/blasctl/maxprocs"
+	"github.com/blasctl/blasctl/maxprocs"
 )
 
-// Importing the package is the whole use: the libraries linked into the
-// program are capped at GOMAXPROCS before main runs, and log.Printf says
-// what changed.
-func Example() {
-	libs, err := blasctl.Libraries()
+// At the start of main, once the BLAS is loaded: cap it at GOMAXPROCS and
+// log what changed.
+func ExampleSet() {
+	undo, err := maxprocs.Set(maxprocs.Logger(log.Printf))
 	if err != nil {
-		log.Fatal(err)
+		log.Print(err)
 	}
-	for _, l := range libs {
-		log.Printf("%s: %d threads", l.InternalAPI, l.NumThreads)
-	}
+	defer undo()
+	// ... the program ...
 }

@@ -1,7 +1,7 @@
 //go:build cgo
 
 // Command container shows the GOMAXPROCS default for containers: importing
-// github.com/blasctl/blasctl/maxprocs caps the OpenBLAS this program links
+// github.com/blasctl/blasctl/automaxprocs caps the OpenBLAS this program links
 // at GOMAXPROCS before main runs, and logs what it changed. Go sets
 // GOMAXPROCS from the container's CPU quota; to try it outside one:
 //
@@ -14,7 +14,7 @@ import (
 	"runtime"
 
 	"github.com/blasctl/blasctl"
-	_ "github.com/blasctl/blasctl/maxprocs"
+	_ "github.com/blasctl/blasctl/automaxprocs"
 )
 
 // #cgo LDFLAGS: -lopenblas

@@ -1,0 +1,46 @@
+package automaxprocs_test
+
+import (
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/blasctl/blasctl"
+	"github.com/blasctl/blasctl/internal/libtest"
+)
+
+const openblas = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0"
+
+// TestStartUp runs this test binary again with OpenBLAS preloaded, as a
+// program that links it would have it, and GOMAXPROCS=1: the import must
+// have capped it before any test code runs, and logged it.
+func TestStartUp(t *testing.T) {
+	if os.Getenv("AUTOMAXPROCS_TEST_CHILD") == "1" {
+		libs, err := blasctl.Libraries()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(libs) != 1 || libs[0].InternalAPI != "openblas" || libs[0].NumThreads != 1 {
+			t.Fatalf("GOMAXPROCS=%d, at start-up: %+v", runtime.GOMAXPROCS(0), libs)
+		}
+		return
+	}
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("the real-library builds are Debian amd64 packages")
+	}
+	if _, err := os.Stat(openblas); err != nil {
+		libtest.Missing(t, "%s is not installed", openblas)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestStartUp$", "-test.v")
+	cmd.Env = append(os.Environ(), "AUTOMAXPROCS_TEST_CHILD=1", "LD_PRELOAD="+openblas,
+		"GOMAXPROCS=1", "OPENBLAS_NUM_THREADS=2") // above GOMAXPROCS whatever the environment says
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "\nPASS") {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if want := "threads 2 -> 1 to match GOMAXPROCS=1"; !strings.Contains(string(out), want) {
+		t.Errorf("child did not log %q:\n%s", want, out)
+	}
+}
