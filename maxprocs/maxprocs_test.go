@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/blasctl/blasctl/maxprocs"
 	"github.com/blasctl/blasctl/internal/libtest"
+	"github.com/blasctl/blasctl/maxprocs"
 )
 
 // capBuilds are the real libraries Set is tested against: a process-wide
