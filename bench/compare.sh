@@ -15,7 +15,7 @@ PY=/usr/bin/python3   # Debian's, which has python3-threadpoolctl and python3-nu
 RUNS=${RUNS:-5}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-go build -o "$tmp/compare" ./bench/compare
+go -C bench build -o "$tmp/compare" ./compare
 
 for build in openblas-pthread mkl; do
   env=()

@@ -33,7 +33,7 @@ BLASCTL_BENCH_BUILD=openblas-pthread "$out/blasctl.test" -test.run '^$' \
   -test.bench DetectionGrowth -test.benchmem -test.count "$COUNT" | tee "$out/bench-growth.txt"
 
 echo "== first Libraries() call in a fresh process, 40 objects mapped, 9 processes"
-go build -o "$out/compare" ./bench/compare
+go -C bench build -o "$PWD/$out/compare" ./compare
 for i in $(seq 9); do "$out/compare" -build openblas-pthread -objects 40 -cold; done | tee "$out/cold.txt" |
   python3 -c 'import json,statistics,sys; v=[json.loads(l)["libraries_cold_us"] for l in sys.stdin]; print("median %.0f us, min %.0f, max %.0f" % (statistics.median(v), min(v), max(v)))'
 
@@ -41,7 +41,7 @@ echo "== blasctl vs threadpoolctl"
 bash bench/compare.sh | tee "$out/compare.txt"
 
 echo "== payoff"
-go run ./bench/payoff -svg bench/payoff.svg | tee "$out/payoff.txt"
+go -C bench run ./payoff -svg payoff.svg | tee "$out/payoff.txt"
 
 echo "== medians"
 python3 bench/median.py "$out"/bench-*.txt | tee "$out/medians.md"

@@ -3,7 +3,7 @@
 // operations in threadpoolctl. It prints one JSON object of medians in
 // microseconds.
 //
-//	go run ./bench/compare -build openblas-pthread
+//	go -C bench run ./compare -build openblas-pthread
 package main
 
 import (

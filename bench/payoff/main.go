@@ -5,8 +5,8 @@
 // loop in one WithThreads(1, ...) (per worker), against the ideal: one
 // goroutine's single-threaded GFLOPS times min(G, CPUs).
 //
-//	go run ./bench/payoff                  # the table
-//	go run ./bench/payoff -svg payoff.svg  # and a chart
+//	go -C bench run ./payoff                  # the table
+//	go -C bench run ./payoff -svg payoff.svg  # and a chart
 package main
 
 import (

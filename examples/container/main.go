@@ -5,7 +5,7 @@
 // at GOMAXPROCS before main runs, and logs what it changed. Go sets
 // GOMAXPROCS from the container's CPU quota; to try it outside one:
 //
-//	GOMAXPROCS=1 go run ./examples/container
+//	GOMAXPROCS=1 go -C examples run ./container
 package main
 
 import (

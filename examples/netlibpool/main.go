@@ -5,7 +5,7 @@
 // each worker's products on one BLAS thread with blasctl.WithThreads, so
 // that W workers use W threads instead of W x CPUs.
 //
-//	go run ./examples/netlibpool -workers 4 -jobs 32 -n 256
+//	go -C examples run ./netlibpool -workers 4 -jobs 32 -n 256
 package main
 
 import (

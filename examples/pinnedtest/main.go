@@ -2,7 +2,7 @@
 // with blasctltest.Pin; see main_test.go. The program itself reports the
 // libraries it finds after loading OpenBLAS.
 //
-//	go test ./examples/pinnedtest
+//	go -C examples test ./pinnedtest
 package main
 
 import (

@@ -1,7 +1,7 @@
 // Command purego limits OpenBLAS in a program built without cgo: it loads
 // the library with purego, calls its dgemm_ and limits it with blasctl.
 //
-//	CGO_ENABLED=0 go run ./examples/purego -n 256
+//	CGO_ENABLED=0 go -C examples run ./purego -n 256
 package main
 
 import (
