@@ -8,8 +8,6 @@ package blasctl
 //	BLASCTL_BENCH_BUILD=openblas-pthread go test -run '^$' -bench . -benchmem
 
 import (
-	"github.com/blasctl/blasctl/internal/procmaps"
-
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/blasctl/blasctl/internal/libtest"
+	"github.com/blasctl/blasctl/internal/procmaps"
 )
 
 var benchLoad struct {

@@ -18,22 +18,10 @@
 // Some libraries keep one thread count for the whole process, others one per
 // OS thread. blasctl uses the per-thread control wherever the library has one,
 // and holds runtime.LockOSThread from save to restore so that the setting
-// covers every call fn makes on its own goroutine:
-//
-//	library                  scope of WithThreads     control used
-//	OpenBLAS (pthreads)      process                  openblas_set_num_threads
-//	OpenBLAS (OpenMP build)  current_thread           omp_set_num_threads of its OpenMP runtime, and openblas_set_num_threads
-//	OpenBLAS (serial)        process                  none needed: always 1
-//	Intel MKL                current_thread           MKL_Set_Num_Threads_Local (Limit: MKL_Domain_Set_Num_Threads, all domains)
-//	OpenMP (libgomp, libomp) current_thread           omp_set_num_threads
-//	BLIS 0.4-0.9             process                  bli_thread_set_num_threads
-//	BLIS 1.x, AOCL-BLIS      current_thread           bli_thread_set_num_threads (per-thread there)
-//	FlexiBLAS                process                  flexiblas_set_num_threads (and its backend, detected on its own)
-//	Apple Accelerate         current_thread           BLASSetThreading: n == 1 single, n > 1 multi
-//	NVIDIA NVPL BLAS         current_thread           nvpl_blas_set_num_threads_local (Limit too)
-//	Arm PL (OpenMP build)    current_thread           omp_set_num_threads of its OpenMP runtime
-//	libblastrampoline        process                  lbt_set_num_threads
-//	your own (Register)      as you declare           your get and set functions
+// covers every call fn makes on its own goroutine. Library.Scope reports which
+// applies to each library loaded; the README's table "Where each library keeps
+// its count" lists every supported library, the control blasctl uses for it
+// and what it was tested against.
 //
 // Process-wide counts are shared by every goroutine. While scopes overlap, such
 // a count is the smallest n among the goroutines' innermost active scopes, and

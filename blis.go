@@ -60,7 +60,7 @@ func openBLIS(b *binder) *lib {
 	}
 	impl := b.sym("bli_thread_get_thread_impl")
 	l.info.ThreadingLayer = blisLayer(b, impl)
-	if impl != 0 || isAOCL(b.obj.path, l.info.Version) {
+	if impl != 0 || isAOCL(b.fileName(), l.info.Version) {
 		l.thread = newKnob(ctl, ScopeThread)
 	} else {
 		l.proc = newKnob(ctl, ScopeProcess)
@@ -94,8 +94,7 @@ func blisLayer(b *binder, impl uintptr) string {
 
 // isAOCL tells AMD's fork by its file name (libblis-mt, libaocl*) or by its
 // version string, which names AOCL.
-func isAOCL(path, version string) bool {
-	name := strings.ToLower(baseName(cdl.RealPath(path)))
+func isAOCL(name, version string) bool {
 	return strings.HasPrefix(name, "libblis-mt") || strings.HasPrefix(name, "libaocl") ||
 		strings.Contains(strings.ToLower(version), "aocl")
 }

@@ -1,12 +1,12 @@
 package blasctl
 
 import (
-	"github.com/blasctl/blasctl/internal/cdl"
-
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/blasctl/blasctl/internal/cdl"
 )
 
 // object is one entry of the loader's list of loaded objects.
@@ -66,6 +66,12 @@ func (b *binder) sym(name string) uintptr {
 		return 0
 	}
 	return p
+}
+
+// fileName is the lower-case file name the object's path resolves to:
+// backends read a build's flavour from it (libblis-mt, libnvpl_blas_lp64_gomp).
+func (b *binder) fileName() string {
+	return strings.ToLower(baseName(cdl.RealPath(b.obj.path)))
 }
 
 // symDep returns name as the object sees it: its own definition or the one

@@ -3,12 +3,11 @@
 package blasctl
 
 import (
-	"github.com/blasctl/blasctl/internal/cdl"
-
 	"sync"
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/blasctl/blasctl/internal/cdl"
 	"github.com/ebitengine/purego"
 )
 

@@ -1,12 +1,12 @@
 package blasctl
 
 import (
-	"github.com/blasctl/blasctl/internal/cdl"
-
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/blasctl/blasctl/internal/cdl"
 )
 
 // FlexiBLAS (libflexiblas, libflexiblas64), recognised by its own
@@ -60,7 +60,7 @@ func openFlexiBLAS(b *binder) *lib {
 func (a *flexiblasAPI) info() *FlexiBLASInfo {
 	fi := &FlexiBLASInfo{AvailableBackends: []string{}, LoadedBackends: []string{}}
 	if a.current != 0 {
-		fi.CurrentBackend = callList2(a.current)
+		fi.CurrentBackend = cdl.CallBuf(a.current, 1024) // flexiblas_current_backend(buf, len)
 	}
 	for _, l := range []struct {
 		fn  uintptr
@@ -78,9 +78,6 @@ func (a *flexiblasAPI) info() *FlexiBLASInfo {
 	}
 	return fi
 }
-
-// callList2 reads flexiblas_current_backend(buf, len).
-func callList2(fn uintptr) string { return cdl.CallBuf(fn, 1024) }
 
 // flexiblasCount is flexiblas_get/set_num_threads: the current backend's
 // count, or 1 (set ignored) for a backend without a thread API.

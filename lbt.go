@@ -1,11 +1,10 @@
 package blasctl
 
 import (
-	"github.com/blasctl/blasctl/internal/cdl"
-
 	"regexp"
-	"strings"
 	"unsafe"
+
+	"github.com/blasctl/blasctl/internal/cdl"
 )
 
 // libblastrampoline (Julia's BLAS forwarder, libblastrampoline.so.5),
@@ -41,7 +40,7 @@ func openLBT(b *binder) *lib {
 	}
 	l := &lib{key: get, proc: newKnob(lbtCount{get, set}, ScopeProcess)}
 	major := ""
-	if m := lbtMajorRE.FindStringSubmatch(strings.ToLower(baseName(cdl.RealPath(b.obj.path)))); m != nil {
+	if m := lbtMajorRE.FindStringSubmatch(b.fileName()); m != nil {
 		major = m[1]
 	}
 	config := b.sym("lbt_get_config")

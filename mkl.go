@@ -1,10 +1,10 @@
 package blasctl
 
 import (
-	"github.com/blasctl/blasctl/internal/cdl"
-
 	"regexp"
 	"sync/atomic"
+
+	"github.com/blasctl/blasctl/internal/cdl"
 )
 
 // Intel MKL through its single dynamic library, libmkl_rt. Only the

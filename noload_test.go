@@ -1,8 +1,6 @@
 package blasctl
 
 import (
-	"github.com/blasctl/blasctl/internal/procmaps"
-
 	"go/parser"
 	"go/token"
 	"os"
@@ -16,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/blasctl/blasctl/internal/libtest"
+	"github.com/blasctl/blasctl/internal/procmaps"
 )
 
 // TestNeverLoadsCode checks, in a child process per real build, that

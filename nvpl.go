@@ -1,10 +1,10 @@
 package blasctl
 
 import (
-	"github.com/blasctl/blasctl/internal/cdl"
-
 	"fmt"
 	"strings"
+
+	"github.com/blasctl/blasctl/internal/cdl"
 )
 
 // NVIDIA NVPL BLAS (libnvpl_blas_lp64_gomp.so, ..._seq.so, ...), claimed
@@ -34,14 +34,14 @@ func openNVPL(b *binder) *lib {
 		v := int(int32(cdl.Call0(p)))
 		l.info.Version = fmt.Sprintf("%d.%d.%d", v/10000, v/100%100, v%100)
 	}
-	l.info.ThreadingLayer = layerFromName(b.obj.path)
+	l.info.ThreadingLayer = layerFromName(b.fileName())
 	return l
 }
 
-// layerFromName reads the threading layer from an NVPL or Arm PL file name:
-// _gomp or _mp is OpenMP, _seq sequential.
-func layerFromName(path string) string {
-	name := strings.ToLower(baseName(cdl.RealPath(path)))
+// layerFromName reads the threading layer from an NVPL file name: _gomp or
+// _mp is OpenMP, _seq sequential. (Arm PL's layer is read from the OpenMP
+// runtime it links instead.)
+func layerFromName(name string) string {
 	switch {
 	case strings.Contains(name, "_gomp") || strings.Contains(name, "_mp"):
 		return "openmp"

@@ -1,11 +1,11 @@
 package blasctl
 
 import (
-	"github.com/blasctl/blasctl/internal/cdl"
-
 	"runtime"
 	"strings"
 	"sync/atomic"
+
+	"github.com/blasctl/blasctl/internal/cdl"
 )
 
 // OpenBLAS, under every name it ships with: Debian's libopenblas.so.0 and

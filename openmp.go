@@ -38,7 +38,7 @@ func openOpenMP(b *binder) *lib {
 func ompRuntime(b *binder) string {
 	switch {
 	case b.sym("__kmpc_fork_call") != 0:
-		if strings.HasPrefix(strings.ToLower(baseName(cdl.RealPath(b.obj.path))), "libiomp") {
+		if strings.HasPrefix(b.fileName(), "libiomp") {
 			return "intel"
 		}
 		return "llvm"

@@ -1,10 +1,10 @@
 package blasctl
 
 import (
-	"github.com/blasctl/blasctl/internal/cdl"
-
 	"runtime"
 	"sync"
+
+	"github.com/blasctl/blasctl/internal/cdl"
 )
 
 // maxCount is the largest count a C int argument holds.

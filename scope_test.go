@@ -1,8 +1,6 @@
 package blasctl_test
 
 import (
-	"github.com/blasctl/blasctl/internal/cdl"
-
 	"errors"
 	"fmt"
 	"math/rand"
@@ -13,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/blasctl/blasctl"
+	"github.com/blasctl/blasctl/internal/cdl"
 	"github.com/blasctl/blasctl/internal/fblas"
 	"github.com/blasctl/blasctl/internal/libtest"
 )

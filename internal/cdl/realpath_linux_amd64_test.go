@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/blasctl/blasctl/internal/procmaps"
-
 	"golang.org/x/sys/unix"
 )
 

@@ -1,9 +1,10 @@
 package phdr
 
 import (
-	"github.com/blasctl/blasctl/internal/cdl"
 	"runtime"
 	"unsafe"
+
+	"github.com/blasctl/blasctl/internal/cdl"
 )
 
 // Listing through the assembly callback (list_linux_amd64.s). purego's
