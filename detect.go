@@ -36,48 +36,6 @@ func (o *object) owns(addr uintptr) bool {
 // of objects ever added and removed (dlpi_adds, dlpi_subs).
 type generation struct{ adds, subs uint64 }
 
-// backend recognises one kind of library.
-type backend struct {
-	internalAPI string
-	userAPI     string
-	// prefixes are lower-case file-name prefixes, as threadpoolctl matches them.
-	prefixes []string
-	// open binds the control symbols; nil when the object does not have them.
-	open func(b *binder) *lib
-}
-
-// backends lists every library kind blasctl knows, in report order.
-var backends = []*backend{
-	openblasBackend, mklBackend, blisBackend, flexiblasBackend, nvplBackend,
-	armplBackend, lbtBackend, accelerateBackend, openmpBackend,
-}
-
-// binder resolves symbols of one candidate object through its own handle.
-type binder struct {
-	obj    *object
-	handle uintptr
-}
-
-// sym returns the object's own definition of name, or 0 when the object
-// does not define it (a definition found in a dependency does not count).
-func (b *binder) sym(name string) uintptr {
-	p := cdl.Sym(b.handle, name)
-	if !b.obj.owns(p) {
-		return 0
-	}
-	return p
-}
-
-// fileName is the lower-case file name the object's path resolves to:
-// backends read a build's flavour from it (libblis-mt, libnvpl_blas_lp64_gomp).
-func (b *binder) fileName() string {
-	return strings.ToLower(baseName(cdl.RealPath(b.obj.path)))
-}
-
-// symDep returns name as the object sees it: its own definition or the one
-// of a library it depends on.
-func (b *binder) symDep(name string) uintptr { return cdl.Sym(b.handle, name) }
-
 // detector caches what was found, keyed by the loader generation.
 var det struct {
 	mu    sync.Mutex
