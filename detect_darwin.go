@@ -4,21 +4,19 @@ package blasctl
 
 import (
 	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/blasctl/blasctl/internal/cdl"
 	"github.com/ebitengine/purego"
 )
 
-// dyld lists images by index; callbacks registered once count additions and
-// removals, which gives the same cheap generation check as glibc's counters.
+// dyld lists images by index, and callbacks registered once count
+// additions and removals: an imageLoader (detect.go) holds everything but the
+// dyld calls themselves.
 var dyld struct {
-	once       sync.Once
-	err        error
-	count      uintptr // _dyld_image_count
-	name       uintptr // _dyld_get_image_name
-	adds, subs atomic.Uint64
+	once   sync.Once
+	err    error
+	images imageLoader
 }
 
 func dyldInit() {
@@ -27,16 +25,18 @@ func dyldInit() {
 		dyld.err = ErrUnsupported
 		return
 	}
-	dyld.count = cdl.Sym(sys, "_dyld_image_count")
-	dyld.name = cdl.Sym(sys, "_dyld_get_image_name")
+	count := cdl.Sym(sys, "_dyld_image_count")
+	name := cdl.Sym(sys, "_dyld_get_image_name")
 	onAdd := cdl.Sym(sys, "_dyld_register_func_for_add_image")
 	onRemove := cdl.Sym(sys, "_dyld_register_func_for_remove_image")
-	if dyld.count == 0 || dyld.name == 0 || onAdd == 0 || onRemove == 0 {
+	if count == 0 || name == 0 || onAdd == 0 || onRemove == 0 {
 		dyld.err = ErrUnsupported
 		return
 	}
-	cdl.Call1(onAdd, purego.NewCallback(func(_ unsafe.Pointer, _ uintptr) { dyld.adds.Add(1) }))
-	cdl.Call1(onRemove, purego.NewCallback(func(_ unsafe.Pointer, _ uintptr) { dyld.subs.Add(1) }))
+	dyld.images.count = func() int { return int(cdl.Call0(count)) }
+	dyld.images.name = func(i int) string { return cdl.GoString(cdl.Call1(name, uintptr(i))) }
+	cdl.Call1(onAdd, purego.NewCallback(func(_ unsafe.Pointer, _ uintptr) { dyld.images.added() }))
+	cdl.Call1(onRemove, purego.NewCallback(func(_ unsafe.Pointer, _ uintptr) { dyld.images.removed() }))
 }
 
 func loaderGeneration() (generation, bool, error) {
@@ -44,22 +44,16 @@ func loaderGeneration() (generation, bool, error) {
 	if dyld.err != nil {
 		return generation{}, false, dyld.err
 	}
-	return generation{dyld.adds.Load(), dyld.subs.Load()}, true, nil
+	return dyld.images.generation(), true, nil
 }
 
 // listObjects lists the dyld images. dyld gives no segment ranges here, so
 // symbol ownership is not checked on macOS.
 func listObjects() ([]object, generation, bool, error) {
-	gen, ok, err := loaderGeneration()
-	if err != nil {
-		return nil, gen, false, err
+	dyld.once.Do(dyldInit)
+	if dyld.err != nil {
+		return nil, generation{}, false, dyld.err
 	}
-	n := int(cdl.Call0(dyld.count))
-	objs := make([]object, 0, n)
-	for i := 0; i < n; i++ {
-		if p := cdl.GoString(cdl.Call1(dyld.name, uintptr(i))); p != "" {
-			objs = append(objs, object{path: p})
-		}
-	}
-	return objs, gen, ok, nil
+	objs, gen := dyld.images.list()
+	return objs, gen, true, nil
 }

@@ -1,0 +1,37 @@
+package blasctl
+
+import "sync/atomic"
+
+// imageLoader is a loader that lists its images by index and reports each
+// addition and removal through a callback, as macOS's dyld does. The counts
+// of those callbacks are the generation, as glibc's counters are on Linux.
+// Everything here is platform-neutral, so the Linux tests exercise it; the
+// platform file supplies count and name and calls added and removed.
+type imageLoader struct {
+	adds, subs atomic.Uint64
+	count      func() int
+	name       func(i int) string // "" for an index that is no longer valid
+}
+
+func (l *imageLoader) added()   { l.adds.Add(1) }
+func (l *imageLoader) removed() { l.subs.Add(1) }
+
+// generation is the current count of additions and removals.
+func (l *imageLoader) generation() generation {
+	return generation{l.adds.Load(), l.subs.Load()}
+}
+
+// list lists the images with the generation read before the listing began:
+// an image added or removed while it runs moves the generation past the one
+// returned, so the next check lists again instead of trusting a stale list.
+func (l *imageLoader) list() ([]object, generation) {
+	gen := l.generation()
+	n := l.count()
+	objs := make([]object, 0, n)
+	for i := 0; i < n; i++ {
+		if p := l.name(i); p != "" {
+			objs = append(objs, object{path: p})
+		}
+	}
+	return objs, gen
+}
