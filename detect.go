@@ -47,29 +47,46 @@ var det struct {
 // loaded returns the controllable libraries loaded now. A cheap generation
 // check makes a call without loader changes return the cached list; any
 // dlopen or dlclose since the last call triggers a new scan.
+//
+// The generation is read with the detector's lock held, after any scan in
+// progress has finished: a scan's own dlclose can be the last reference to
+// a library its owner already closed, and it unloads the library after the
+// listing that found it. So after a scan the generation is read again, and
+// the scan repeats until the list it is based on is still current: the
+// cache never outlives an unload, blasctl's own included.
 func loaded() ([]*lib, error) {
-	gen, ok, err := loaderGeneration()
-	if err != nil {
-		return nil, err
-	}
 	det.mu.Lock()
 	defer det.mu.Unlock()
-	if ok && det.valid && gen == det.gen {
-		return det.libs, nil
+	for {
+		gen, ok, err := loaderGeneration()
+		if err != nil {
+			return nil, err
+		}
+		if ok && det.valid && gen == det.gen {
+			return det.libs, nil
+		}
+		objs, listed, ok, err := listObjects()
+		if err != nil {
+			return nil, err
+		}
+		libs, err := scan(objs, det.libs)
+		if err != nil {
+			det.valid = false
+			return nil, err
+		}
+		markGone(det.libs, libs)
+		det.libs, det.gen, det.valid = libs, listed, ok
+		if !ok {
+			return libs, nil // no counters: nothing to check against
+		}
 	}
-	objs, gen, ok, err := listObjects()
-	if err != nil {
-		return nil, err
-	}
-	libs := scan(objs, det.libs)
-	markGone(det.libs, libs)
-	det.libs, det.gen, det.valid = libs, gen, ok
-	return libs, nil
 }
 
 // scan recognises the controllable libraries among objs. A library already
-// known from an earlier scan keeps its identity, so scopes holding it go on.
-func scan(objs []object, prev []*lib) []*lib {
+// known from an earlier scan keeps its identity, so scopes holding it go on:
+// the same backend found it, at the same address, in the same file. The
+// error is a registered Custom's (ErrBadCustom).
+func scan(objs []object, prev []*lib) ([]*lib, error) {
 	known := make(map[uintptr]*lib, len(prev))
 	for _, l := range prev {
 		known[l.key] = l
@@ -86,24 +103,30 @@ func scan(objs []object, prev []*lib) []*lib {
 		if h == 0 {
 			continue
 		}
-		l := be.open(&binder{obj: o, handle: h})
+		b := binder{obj: o, handle: h}
+		l := be.open(&b)
 		cdl.Close(h)
+		if b.err != nil {
+			return nil, b.err
+		}
 		if l == nil || seen[l.key] {
 			continue
 		}
 		seen[l.key] = true
 		path := cdl.RealPath(o.path)
-		// Same key and same file: the same library. Another file at the
-		// key's address (one unloaded, another loaded in its place) is new.
-		if old := known[l.key]; old != nil && old.info.Filepath == path {
+		// Same backend, key and file: the same library. Another file at the
+		// key's address (one unloaded, another loaded in its place) is new,
+		// and so is one that another backend claims now (a Custom replaced).
+		if old := known[l.key]; old != nil && old.be == be && old.info.Filepath == path {
 			libs = append(libs, old)
 			continue
 		}
+		l.be = be
 		l.info.UserAPI, l.info.InternalAPI, l.info.Prefix = be.userAPI, be.internalAPI, prefix
 		l.info.Filepath = path
 		libs = append(libs, l)
 	}
-	return libs
+	return libs, nil
 }
 
 // refreshGone rescans if the loader's list changed, so that libraries their
