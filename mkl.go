@@ -45,7 +45,7 @@ func openMKL(b *binder) *lib {
 		l.info.ThreadingLayer = mklLayers[int(int32(cdl.Call1(p, uintptr(negOne))))]
 	}
 	if p := b.sym("MKL_Domain_Set_Num_Threads"); p != 0 {
-		l.proc = newKnob(mklAll{getMax: getMax, domainSet: p, cur: new(atomic.Int64)}, ScopeProcess)
+		l.proc = newKnob(mklAll{getMax: getMax, domainSet: p, setLocal: setLocal, last: new(atomic.Int64)}, ScopeProcess)
 	}
 	if l.thread == nil && l.proc == nil {
 		return nil
@@ -71,27 +71,50 @@ func (c mklLocal) set(v int)    { cdl.Call1(c.setLocal, uintptr(v)) }
 func (c mklLocal) threads() int { return int(int32(cdl.Call0(c.getMax))) }
 
 // mklAll is MKL's process-wide count for every domain
-// (MKL_Domain_Set_Num_Threads with MKL_DOMAIN_ALL). Unlike the global count
-// of MKL_Set_Num_Threads, it can be unset again: 0 puts back whatever applied
-// before (MKL_Set_Num_Threads's value, or each thread's OpenMP count), and a
-// thread's local count still wins over it. MKL has no raw getter for it, so
-// get answers the value blasctl last wrote (0 when none), or -1 when MKL
-// refused that write.
+// (MKL_Domain_Set_Num_Threads with MKL_DOMAIN_ALL). In MKL 2020.4 it is the
+// same setting as MKL_Set_Num_Threads's and MKL_NUM_THREADS's (measured: a
+// count set by either is unset by MKL_Domain_Set_Num_Threads(0, ALL)), and
+// 0 unsets it: each thread then runs its OpenMP count. A thread's local
+// count still wins over it.
 type mklAll struct {
-	getMax, domainSet uintptr
-	cur               *atomic.Int64
+	getMax, domainSet, setLocal uintptr
+	// last is the value blasctl last set (0 before any): it settles only
+	// what MKL's own readings leave open (see get).
+	last *atomic.Int64
 }
 
 // mklDomainAll is MKL_DOMAIN_ALL.
 const mklDomainAll = 0
 
-func (c mklAll) get() int { return int(c.cur.Load()) }
+// get reads the raw count, 0 for unset. MKL has no getter for it, so get
+// tells it by its effect, on the calling thread with its local count put
+// aside: the count MKL runs with it, then without it (unset); a difference
+// means it was set, to the first reading, which get puts back. When the two
+// readings agree, the count is either unset or set to exactly what applies
+// without it (the thread's OpenMP count); only then does the value blasctl
+// last set decide between the two, and a count blasctl never set reads as
+// unset: unsetting it changes no count that applies.
+func (c mklAll) get() int {
+	local := 0
+	if c.setLocal != 0 {
+		local = int(int32(cdl.Call1(c.setLocal, 0)))
+	}
+	with := int(int32(cdl.Call0(c.getMax)))
+	cdl.Call2(c.domainSet, 0, mklDomainAll)
+	raw := 0
+	if without := int(int32(cdl.Call0(c.getMax))); without != with || c.last.Load() == int64(with) {
+		raw = with
+		cdl.Call2(c.domainSet, uintptr(raw), mklDomainAll)
+	}
+	if local != 0 {
+		cdl.Call1(c.setLocal, uintptr(local))
+	}
+	return raw
+}
 
 func (c mklAll) set(v int) {
-	if int32(cdl.Call2(c.domainSet, uintptr(v), mklDomainAll)) != 1 {
-		v = -1
-	}
-	c.cur.Store(int64(v))
+	cdl.Call2(c.domainSet, uintptr(v), mklDomainAll)
+	c.last.Store(int64(v))
 }
 
 func (c mklAll) threads() int { return int(int32(cdl.Call0(c.getMax))) }
