@@ -22,9 +22,8 @@ type knob struct {
 	stacks map[int][]hold
 	// holds counts the active holds on every thread.
 	holds int
-	// orig is a process-wide knob's value from before its first hold; cur is
-	// the value blasctl last applied.
-	orig, cur int
+	// orig is a process-wide knob's value from before its first hold.
+	orig int
 }
 
 // hold is one scope's claim on a knob.
@@ -37,6 +36,8 @@ type hold struct {
 // lib is one detected library.
 type lib struct {
 	info Library // static facts; NumThreads is filled in on report
+	// be is the backend that found the library: part of its identity.
+	be *backend
 	// key identifies the library across detections (the address of its
 	// thread getter), so that two names for one library count once.
 	key uintptr

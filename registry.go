@@ -75,7 +75,14 @@ func enter(f *frame) error {
 		if l.gone {
 			continue
 		}
-		k, _ := f.knobs(l)
+		// Judge what calls from this thread run with: the per-thread
+		// control where the frame holds one (an OpenMP OpenBLAS runs each
+		// call with the thread's OpenMP count, whatever its own global
+		// count reads after another thread's unscoped call).
+		k, also := f.knobs(l)
+		if also != nil && also.scope == ScopeThread {
+			k = also
+		}
 		if got := k.ctl.threads(); got > f.n {
 			err := &CountError{Op: opApply, Library: l.info, Wanted: f.n, Got: got}
 			releaseLocked(f)
@@ -131,7 +138,6 @@ func (k *knob) hold(f *frame) {
 	} else {
 		if k.holds == 0 {
 			k.orig = k.ctl.get()
-			k.cur = k.orig
 		}
 		k.holds++
 	}
@@ -189,7 +195,6 @@ func (k *knob) pop(f *frame) *mismatch {
 		return nil
 	}
 	k.ctl.set(k.orig)
-	k.cur = k.orig
 	if got := k.ctl.get(); got != k.orig {
 		return &mismatch{k.orig, got}
 	}
@@ -198,6 +203,10 @@ func (k *knob) pop(f *frame) *mismatch {
 
 // applyMin sets a process-wide knob to the smallest count among the
 // threads' newest holds: a nested scope replaces its thread's outer one.
+// It sets the count even when it already asked for the same one: the
+// library may have changed it since (an unscoped call of an OpenMP
+// OpenBLAS writes its global count from its own thread's OpenMP count; a
+// library unloaded and loaded again starts from its default).
 func (k *knob) applyMin() {
 	m := 0
 	for _, st := range k.stacks {
@@ -205,8 +214,7 @@ func (k *knob) applyMin() {
 			m = st[len(st)-1].n
 		}
 	}
-	if m != 0 && m != k.cur {
+	if m != 0 {
 		k.ctl.set(m)
-		k.cur = m
 	}
 }
