@@ -1,11 +1,31 @@
 package blasctl
 
 import (
+	"bytes"
 	"runtime"
 	"sync"
 
 	"github.com/blasctl/blasctl/internal/cdl"
 )
+
+// goroutineID returns the calling goroutine's id, from the first line of its
+// stack trace ("goroutine 18 [running]:"); 0 if it cannot be read.
+func goroutineID() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b, ok := bytes.CutPrefix(b, []byte("goroutine "))
+	if !ok {
+		return 0
+	}
+	var id uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			break
+		}
+		id = id*10 + uint64(c-'0')
+	}
+	return id
+}
 
 // maxCount is the largest count a C int argument holds.
 const maxCount = 1<<31 - 1
@@ -86,7 +106,7 @@ func (c *Controller) WithThreads(n int, fn func()) (err error) {
 
 // Limit limits the selected libraries to n threads until restore is called,
 // for the whole process where the library allows it (OpenBLAS, MKL through
-// its count for all domains, which unlike MKL_Set_Num_Threads's can be unset
+// its count for all domains, which MKL_Domain_Set_Num_Threads can unset
 // again) and for the calling goroutine's OS thread otherwise (OpenMP, and
 // the OpenMP count an OpenMP build of OpenBLAS runs each call with). Inside a WithThreads scope, MKL's own count
 // for the calling thread is limited too, so that the limit holds there.
@@ -101,6 +121,14 @@ func (c *Controller) WithThreads(n int, fn func()) (err error) {
 // the value saved and reads it back, like the end of a WithThreads scope.
 // restore is never nil; calling it again returns nil and does nothing.
 // Limits and scopes combine as scopes do. Errors are those of WithThreads.
+//
+// A limit that is never restored stays in place for good: a later
+// WithThreads(2) on a process-wide library still runs with the limit's 1
+// (the smallest count wins). If the goroutine ends without calling restore,
+// nothing can restore the limit any more: its per-thread settings end with
+// its OS thread, its process-wide ones stay, and restore called from any
+// other goroutine, even one on a new thread that the C library gave the
+// same pthread_t, returns ErrWrongGoroutine.
 func (c *Controller) Limit(n int) (restore func() error, err error) {
 	noop := func() error { return nil }
 	if n < 1 {
@@ -117,6 +145,10 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 		runtime.UnlockOSThread()
 		return noop, err
 	}
+	// The restore belongs to this goroutine. Its OS thread is no proof: a
+	// goroutine that exits locked ends its thread, and the C library hands
+	// that thread's pthread_t to a new one. Goroutine ids are never reused.
+	owner := goroutineID()
 	var (
 		mu   sync.Mutex
 		done bool
@@ -127,7 +159,7 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 		if done {
 			return nil
 		}
-		if cdl.ThreadID() != f.tid {
+		if goroutineID() != owner {
 			return ErrWrongGoroutine
 		}
 		done = true
