@@ -48,6 +48,9 @@ var backends = []*backend{
 type binder struct {
 	obj    *object
 	handle uintptr
+	// err is set by an open that cannot describe the object and must say
+	// so (a registered Custom's mistake); the scan then fails with it.
+	err error
 }
 
 // sym returns the object's own definition of name, or 0 when the object

@@ -24,6 +24,12 @@ var (
 	// restored on their own OS thread. Nothing changes; call it again from the
 	// right goroutine.
 	ErrWrongGoroutine = errors.New("blasctl: restore must run on the goroutine that called Limit")
+	// ErrBadCustom matches the error of any call that meets a library a
+	// registered Custom cannot describe: its Open panicked, or returned a
+	// control with a nil Get or Set, an unknown Scope, or without having
+	// found a symbol with sym. The error names the Custom's InternalAPI;
+	// nothing changes, and calls work again once it is unregistered.
+	ErrBadCustom = errors.New("blasctl: bad Custom backend")
 )
 
 // CountError reports a library whose thread count did not read back as

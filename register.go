@@ -70,7 +70,10 @@ func (c customCount) threads() int {
 // found through it are then forgotten, and scopes still holding one leave it
 // alone from then on. Register returns an error for an empty InternalAPI or
 // Prefixes, a nil Open, or an InternalAPI already in use; unregister is never
-// nil (a no-op when Register failed).
+// nil (a no-op when Register failed). A Custom whose Open panics, or
+// returns a control with a nil Get or Set, an unknown Scope, or without
+// having found a symbol, makes every call that meets a library it claims
+// fail with an error matching ErrBadCustom, until it is unregistered.
 func Register(c Custom) (unregister func(), err error) {
 	if c.InternalAPI == "" || len(c.Prefixes) == 0 || c.Open == nil {
 		return noUnregister, errors.New("blasctl: Register needs InternalAPI, Prefixes and Open")
@@ -82,7 +85,7 @@ func Register(c Custom) (unregister func(), err error) {
 		}
 		prefixes[i] = strings.ToLower(p)
 	}
-	be := &backend{internalAPI: c.InternalAPI, userAPI: c.UserAPI, prefixes: prefixes, open: customOpen(c.Open)}
+	be := &backend{internalAPI: c.InternalAPI, userAPI: c.UserAPI, prefixes: prefixes, open: customOpen(c.InternalAPI, c.Open)}
 	det.mu.Lock()
 	defer det.mu.Unlock()
 	for _, b := range backends {
@@ -106,8 +109,21 @@ func Register(c Custom) (unregister func(), err error) {
 	}, nil
 }
 
-func customOpen(open func(func(string) uintptr) *CustomControl) func(*binder) *lib {
-	return func(b *binder) *lib {
+// customOpen adapts a Custom's Open to a backend's. An Open that panics,
+// or returns a control blasctl cannot use, sets b.err (ErrBadCustom, naming
+// the backend): the call that detects it fails with it instead of ignoring
+// the library, and changes nothing.
+func customOpen(api string, open func(func(string) uintptr) *CustomControl) func(*binder) *lib {
+	bad := func(b *binder, format string, args ...any) *lib {
+		b.err = fmt.Errorf("%w %q on %s: %s", ErrBadCustom, api, b.obj.path, fmt.Sprintf(format, args...))
+		return nil
+	}
+	return func(b *binder) (l *lib) {
+		defer func() {
+			if r := recover(); r != nil {
+				l = bad(b, "Open panicked: %v", r)
+			}
+		}()
 		var key uintptr
 		c := open(func(name string) uintptr {
 			p := b.sym(name)
@@ -116,11 +132,17 @@ func customOpen(open func(func(string) uintptr) *CustomControl) func(*binder) *l
 			}
 			return p
 		})
-		if c == nil || key == 0 || c.Get == nil || c.Set == nil ||
-			(c.Scope != ScopeProcess && c.Scope != ScopeThread) {
+		switch {
+		case c == nil:
 			return nil
+		case key == 0:
+			return bad(b, "Open returned a control without finding a symbol with sym")
+		case c.Get == nil || c.Set == nil:
+			return bad(b, "the control's Get and Set must not be nil")
+		case c.Scope != ScopeProcess && c.Scope != ScopeThread:
+			return bad(b, "the control's Scope is %q, want %q or %q", c.Scope, ScopeProcess, ScopeThread)
 		}
-		l := &lib{key: key}
+		l = &lib{key: key}
 		l.info.Version, l.info.ThreadingLayer, l.info.Architecture = c.Version, c.ThreadingLayer, c.Architecture
 		k := newKnob(customCount{c}, c.Scope)
 		if c.Scope == ScopeThread {
