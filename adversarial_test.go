@@ -1,0 +1,509 @@
+package blasctl_test
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/blasctl/blasctl"
+	"github.com/blasctl/blasctl/internal/cdl"
+	"github.com/blasctl/blasctl/internal/fblas"
+	"github.com/blasctl/blasctl/internal/libtest"
+	"github.com/ebitengine/purego"
+	"golang.org/x/sys/unix"
+)
+
+// The adversarial suite: black-box probes driven only through the public API
+// and judged by independent bindings (dlsym of each library's own getter).
+// Every probe runs in a child process of its own, with the environment it
+// needs, for a bounded time, and is meant to run under -race in CI. Each one
+// stands for a class of bug found by probing (issue 13); the comment on a
+// probe names the class.
+
+const lib = "/usr/lib/x86_64-linux-gnu/"
+
+var (
+	openblasPthread = lib + "openblas-pthread/libopenblas.so.0"
+	openblasOpenMP  = lib + "openblas-openmp/libopenblas.so.0"
+	libgomp         = lib + "libgomp.so.1"
+	libmkl          = lib + "libmkl_rt.so"
+)
+
+// advChildEnv names the probe a child process runs.
+const advChildEnv = "BLASCTL_ADV_PROBE"
+
+// probeChild runs the probe test in a child process with env added, and
+// fails t with the child's output if the child fails (a crash included).
+// In the child it reports true: the caller then runs the probe itself.
+func probeChild(t *testing.T, name string, needs []string, env ...string) bool {
+	t.Helper()
+	switch os.Getenv(advChildEnv) {
+	case name:
+		return true
+	case "":
+	default:
+		t.SkipNow() // a child runs its own probe only
+	}
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("the probes use Debian's amd64 libraries")
+	}
+	for _, p := range needs {
+		if _, err := os.Stat(p); err != nil {
+			libtest.Missing(t, "%s is not installed", p)
+		}
+	}
+	parts := strings.Split(t.Name(), "/")
+	for i, p := range parts {
+		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
+	}
+	test, _, _ := strings.Cut(t.Name(), "/")
+	cmd := exec.Command(os.Args[0], "-test.run="+strings.Join(parts, "/"), "-test.count=1", "-test.v")
+	cmd.Env = append(append(os.Environ(), advChildEnv+"="+name), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+test) {
+		t.Fatalf("probe %s in a child process: %v\n%s", name, err, out)
+	}
+	if testing.Verbose() {
+		t.Logf("probe %s:\n%s", name, out)
+	}
+	return false
+}
+
+// bind returns an independent binding of an int(void) getter.
+func bind(t *testing.T, h uintptr, name string) func() int {
+	t.Helper()
+	p := libtest.Func(t, h, name)
+	return func() int { return libtest.Get(p) }
+}
+
+// TestProbeUnloadBesideScans: a library its owner dlcloses while other
+// goroutines scan must never be called after it left. A scan's own
+// RTLD_NOLOAD handle can be the last reference: its dlclose then unmaps the
+// library after the listing that found it, and the cached result must not
+// outlive that. (Class: calling into unmapped code.)
+func TestProbeUnloadBesideScans(t *testing.T) {
+	if !probeChild(t, "unload-scan", []string{libgomp, openblasPthread}) {
+		return
+	}
+	libtest.Open(t, libgomp)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var scans atomic.Int64
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := blasctl.Select(blasctl.Prefix("libgomp")).Libraries(); err != nil {
+					t.Error(err)
+					return
+				}
+				scans.Add(1)
+			}
+		}()
+	}
+	rounds := 0
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); rounds++ {
+		h := libtest.Open(t, openblasPthread)
+		if err := purego.Dlclose(h); err != nil {
+			t.Fatal(err)
+		}
+		libs, err := blasctl.Select(blasctl.Prefix("libopenblas")).Libraries()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range libs {
+			// Listed only while something still held it; its report was read
+			// from mapped code or the process would have crashed.
+			if l.NumThreads < 1 {
+				t.Errorf("openblas reported %d threads", l.NumThreads)
+			}
+		}
+	}
+	close(stop)
+	wg.Wait()
+	t.Logf("figures: %d load/unload rounds beside %d scans", rounds, scans.Load())
+}
+
+// TestProbeMKLPresetAllDomains: a count set before blasctl for every MKL
+// domain (by the environment, as "blasctl exec" sets it for a child, or by
+// the program's own MKL_Domain_Set_Num_Threads) must come back exactly after
+// Limit, and the read-back must read what MKL really runs. (Class: a
+// verification that reads a cache instead of the library.)
+func TestProbeMKLPresetAllDomains(t *testing.T) {
+	for _, c := range []struct{ name, env string }{
+		{"mkl-env", "MKL_DOMAIN_NUM_THREADS=MKL_DOMAIN_ALL=1"},
+		{"mkl-call", ""},
+		{"mkl-env-num", "MKL_NUM_THREADS=1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			env := []string{"MKL_THREADING_LAYER=GNU"}
+			if c.env != "" {
+				env = append(env, c.env)
+			}
+			if !probeChild(t, c.name, []string{libgomp, libmkl}, env...) {
+				return
+			}
+			libtest.Open(t, libgomp)
+			h := libtest.Open(t, libmkl)
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			getMax := bind(t, h, "MKL_Get_Max_Threads")
+			if c.name == "mkl-call" {
+				domainSet := libtest.Func(t, h, "MKL_Domain_Set_Num_Threads")
+				purego.SyscallN(domainSet, 1, 0) // MKL_DOMAIN_ALL
+			}
+			if got := getMax(); got != 1 {
+				t.Fatalf("the preset count reads %d, want 1: the probe proves nothing", got)
+			}
+			for _, n := range []int{1, 2} {
+				restore, err := blasctl.Limit(n)
+				if err != nil {
+					t.Fatalf("Limit(%d): %v", n, err)
+				}
+				if got := getMax(); got > n {
+					t.Errorf("inside Limit(%d) MKL runs %d", n, got)
+				}
+				if err := restore(); err != nil {
+					t.Errorf("restore of Limit(%d): %v", n, err)
+				}
+				if got := getMax(); got != 1 {
+					t.Errorf("after Limit(%d) and restore MKL runs %d threads, want the preset 1", n, got)
+				}
+			}
+			if err := blasctl.WithThreads(2, func() {}); err != nil {
+				t.Error(err)
+			}
+			if got := getMax(); got != 1 {
+				t.Errorf("after WithThreads(2) MKL runs %d threads, want the preset 1", got)
+			}
+		})
+	}
+}
+
+// TestProbeUnscopedCallers: BLAS calls made outside any scope, beside many
+// scoped ones, must not make the scoped ones fail: an unscoped call of an
+// OpenMP OpenBLAS writes OpenBLAS's global count from its own thread's
+// OpenMP count. A scope must judge what its own calls run with, and a
+// shared count that someone else changed must be applied again. (Class: a
+// cached "current" value trusted over the library.)
+func TestProbeUnscopedCallers(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		load []string
+		env  []string
+		gemm string
+	}{
+		{"openblas-openmp", []string{openblasOpenMP}, nil, "dgemm_"},
+		{"openblas-pthread", []string{openblasPthread}, nil, "dgemm_"},
+		{"mkl", []string{libgomp, libmkl}, []string{"MKL_THREADING_LAYER=GNU"}, "dgemm_"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if !probeChild(t, "unscoped-"+c.name, c.load, c.env...) {
+				return
+			}
+			var h uintptr
+			for _, p := range c.load {
+				h = libtest.Open(t, p)
+			}
+			gemm := libtest.Func(t, h, c.gemm)
+			const n = 128
+			a, b := make([]float64, n*n), make([]float64, n*n)
+			for i := range a {
+				a[i], b[i] = float64(i%7), float64(i%5)
+			}
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			var scoped, failed, unscoped atomic.Int64
+			var firstErr atomic.Value
+			for range 8 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					out := make([]float64, n*n)
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						err := blasctl.WithThreads(1, func() { fblas.Dgemm(gemm, n, a, b, out) })
+						scoped.Add(1)
+						if err != nil {
+							failed.Add(1)
+							firstErr.CompareAndSwap(nil, err.Error())
+						}
+					}
+				}()
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out := make([]float64, n*n)
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					fblas.Dgemm(gemm, n, a, b, out)
+					unscoped.Add(1)
+				}
+			}()
+			time.Sleep(1500 * time.Millisecond)
+			close(stop)
+			wg.Wait()
+			t.Logf("figures: %d scopes, %d failed, beside %d unscoped calls", scoped.Load(), failed.Load(), unscoped.Load())
+			if failed.Load() != 0 {
+				t.Errorf("%d of %d scopes failed beside an unscoped caller; first: %v", failed.Load(), scoped.Load(), firstErr.Load())
+			}
+			if unscoped.Load() == 0 || scoped.Load() == 0 {
+				t.Error("the probe made no calls")
+			}
+		})
+	}
+}
+
+// TestProbeReloadUnderScope: a library unloaded and loaded again at the same
+// address while another goroutine's limit holds it must not fail later
+// scopes, and every count must still come back. (Class: identity kept
+// across an unload.)
+func TestProbeReloadUnderScope(t *testing.T) {
+	if !probeChild(t, "reload", []string{openblasPthread}) {
+		return
+	}
+	h := libtest.Open(t, openblasPthread)
+	get := bind(t, h, "openblas_get_num_threads")
+	start := get()
+	first := libtest.Func(t, h, "openblas_get_num_threads")
+
+	held := make(chan func() error)
+	release := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		restore, err := blasctl.Limit(1)
+		if err != nil {
+			t.Error(err)
+		}
+		held <- restore
+		<-release
+		done <- restore()
+	}()
+	<-held
+
+	if err := purego.Dlclose(h); err != nil {
+		t.Fatal(err)
+	}
+	h = libtest.Open(t, openblasPthread)
+	get = bind(t, h, "openblas_get_num_threads")
+	if p := libtest.Func(t, h, "openblas_get_num_threads"); p != first {
+		t.Logf("the reloaded copy sits at another address (%#x, was %#x)", p, first)
+	}
+	fresh := get()
+	for i := range 3 {
+		err := blasctl.WithThreads(1, func() {
+			if got := get(); got != 1 {
+				t.Errorf("scope %d on the reloaded library: it reads %d", i, got)
+			}
+		})
+		if err != nil {
+			t.Errorf("scope %d on the reloaded library: %v", i, err)
+		}
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Errorf("restore of the limit taken before the reload: %v", err)
+	}
+	if got := get(); got != fresh {
+		t.Errorf("after every scope the reloaded library reads %d, want its own starting %d (first copy started at %d)", got, fresh, start)
+	}
+}
+
+// TestProbeRestoreAfterGoroutineExit: a Limit's restore belongs to the
+// goroutine that took it. Once that goroutine has exited (its locked OS
+// thread ends with it, and the C library may hand the thread's pthread_t to
+// a new thread), restore from any other goroutine must return
+// ErrWrongGoroutine and touch nothing: not the caller's own counts, not its
+// LockOSThread. (Class: identity by a reusable id.)
+func TestProbeRestoreAfterGoroutineExit(t *testing.T) {
+	if !probeChild(t, "exit", []string{libgomp}) {
+		return
+	}
+	h := libtest.Open(t, libgomp)
+	get := bind(t, h, "omp_get_max_threads")
+	set := libtest.Func(t, h, "omp_set_num_threads")
+	type taken struct {
+		restore func() error
+		tid     int
+	}
+	got := make(chan taken)
+	for {
+		// The main thread never ends: take the limit on another one.
+		go func() {
+			runtime.LockOSThread() // exits locked: the runtime ends this thread
+			if unix.Gettid() == unix.Getpid() {
+				runtime.UnlockOSThread()
+				got <- taken{}
+				return
+			}
+			restore, err := blasctl.Limit(1)
+			if err != nil {
+				t.Error(err)
+			}
+			got <- taken{restore, cdl.ThreadID()}
+		}()
+		if lim := <-got; lim.restore != nil {
+			go func() { got <- lim }()
+			break
+		}
+	}
+	lim := <-got
+	// Each round locks several goroutines to threads at once, so that the
+	// runtime starts new ones (where glibc hands out the pthread_t of a
+	// thread that ended), and lets them all exit locked, which ends their
+	// threads too.
+	var restores, reused atomic.Int64
+	for round := range 40 {
+		var wg sync.WaitGroup
+		arrived := make(chan struct{})
+		var count atomic.Int64
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				runtime.LockOSThread()
+				if count.Add(1) == 8 {
+					close(arrived)
+				}
+				<-arrived
+				libtest.Set(set, 3)
+				tid := cdl.ThreadID()
+				if tid == lim.tid {
+					reused.Add(1)
+				}
+
+				err := lim.restore()
+				restores.Add(1)
+				if !errors.Is(err, blasctl.ErrWrongGoroutine) {
+					t.Errorf("round %d: restore from another goroutine (thread %#x, the limit's %#x): %v, want ErrWrongGoroutine", round, tid, lim.tid, err)
+				} else if v := get(); v != 3 {
+					t.Errorf("round %d: a refused restore changed the caller's OpenMP count to %d", round, v)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	t.Logf("figures: %d restores from other goroutines, %d on a thread with the limit's pthread_t", restores.Load(), reused.Load())
+}
+
+// TestProbeCustomReplaced: a Custom backend unregistered and replaced by
+// another that claims the same library must hand the library over: reports
+// and calls go to the new backend's controls only. (Class: identity by
+// address, not by owner.)
+func TestProbeCustomReplaced(t *testing.T) {
+	if !probeChild(t, "custom", nil) {
+		return
+	}
+	libtest.Open(t, "libm.so.6")
+	var callsA atomic.Int64
+	reg := func(api string, count int, calls *atomic.Int64) func() {
+		unregister, err := blasctl.Register(blasctl.Custom{
+			InternalAPI: api, UserAPI: blasctl.UserAPIBLAS, Prefixes: []string{"libm.so"},
+			Open: func(sym func(string) uintptr) *blasctl.CustomControl {
+				if sym("cos") == 0 {
+					return nil
+				}
+				v := count
+				return &blasctl.CustomControl{Scope: blasctl.ScopeProcess,
+					Get: func() int { calls.Add(1); return v },
+					Set: func(n int) { calls.Add(1); v = n }}
+			},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return unregister
+	}
+	unA := reg("custom-a", 11, &callsA)
+	libs, err := blasctl.Select(blasctl.Prefix("libm.so")).Libraries()
+	if err != nil || len(libs) != 1 || libs[0].InternalAPI != "custom-a" {
+		t.Fatalf("backend A: %+v %v", libs, err)
+	}
+	unA()
+	var callsB atomic.Int64
+	unB := reg("custom-b", 22, &callsB)
+	defer unB()
+	before := callsA.Load()
+	libs, err = blasctl.Select(blasctl.Prefix("libm.so")).Libraries()
+	if err != nil || len(libs) != 1 || libs[0].InternalAPI != "custom-b" || libs[0].NumThreads != 22 {
+		t.Errorf("after replacing A by B: %+v %v", libs, err)
+	}
+	if err := blasctl.Select(blasctl.Prefix("libm.so")).WithThreads(1, func() {}); err != nil {
+		t.Error(err)
+	}
+	if n := callsA.Load() - before; n != 0 {
+		t.Errorf("A's controls were called %d times after A was unregistered", n)
+	}
+	if callsB.Load() == 0 {
+		t.Error("B's controls were never called")
+	}
+}
+
+// TestProbeBadCustom: a Custom whose Open returns an unusable control, or
+// panics, is a clear error from the call that meets it, and leaves blasctl
+// working once it is unregistered. (Class: silent acceptance of bad input.)
+func TestProbeBadCustom(t *testing.T) {
+	if !probeChild(t, "bad-custom", nil) {
+		return
+	}
+	libtest.Open(t, "libm.so.6")
+	for _, c := range []struct {
+		name string
+		open func(func(string) uintptr) *blasctl.CustomControl
+	}{
+		{"nil Get", func(sym func(string) uintptr) *blasctl.CustomControl {
+			sym("cos")
+			return &blasctl.CustomControl{Scope: blasctl.ScopeProcess, Set: func(int) {}}
+		}},
+		{"nil Set", func(sym func(string) uintptr) *blasctl.CustomControl {
+			sym("cos")
+			return &blasctl.CustomControl{Scope: blasctl.ScopeProcess, Get: func() int { return 1 }}
+		}},
+		{"bad Scope", func(sym func(string) uintptr) *blasctl.CustomControl {
+			sym("cos")
+			return &blasctl.CustomControl{Scope: "galaxy", Get: func() int { return 1 }, Set: func(int) {}}
+		}},
+		{"no symbol", func(sym func(string) uintptr) *blasctl.CustomControl {
+			return &blasctl.CustomControl{Scope: blasctl.ScopeProcess, Get: func() int { return 1 }, Set: func(int) {}}
+		}},
+		{"panics", func(sym func(string) uintptr) *blasctl.CustomControl { panic("boom") }},
+	} {
+		unregister, err := blasctl.Register(blasctl.Custom{InternalAPI: "bad", Prefixes: []string{"libm.so"}, Open: c.open})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = blasctl.Libraries()
+		if !errors.Is(err, blasctl.ErrBadCustom) || !strings.Contains(err.Error(), `"bad"`) {
+			t.Errorf("%s: Libraries returned %v, want ErrBadCustom naming the backend", c.name, err)
+		}
+		if err := blasctl.WithThreads(1, func() { t.Errorf("%s: fn ran", c.name) }); !errors.Is(err, blasctl.ErrBadCustom) {
+			t.Errorf("%s: WithThreads returned %v", c.name, err)
+		}
+		unregister()
+		if _, err := blasctl.Libraries(); err != nil {
+			t.Errorf("%s: after unregistering: %v", c.name, err)
+		}
+	}
+}
