@@ -117,6 +117,9 @@ func TestProbeUnloadBesideScans(t *testing.T) {
 	rounds := 0
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); rounds++ {
 		h := libtest.Open(t, openblasPthread)
+		// Close at varying moments of the scans the load set off, so that
+		// some close while a scan holds its own handle to the library.
+		time.Sleep(time.Duration(rounds%20) * time.Microsecond)
 		if err := purego.Dlclose(h); err != nil {
 			t.Fatal(err)
 		}
