@@ -46,7 +46,7 @@ func openFlexiBLAS(b *binder) *lib {
 		current: b.sym("flexiblas_current_backend"), load: b.sym("flexiblas_load_backend"),
 		loadLibrary: b.sym("flexiblas_load_backend_library"), switchTo: b.sym("flexiblas_switch"),
 	}
-	l := &lib{key: get, proc: newKnob(flexiblasCount{get, set}, ScopeProcess)}
+	l := &lib{key: get, proc: newKnob(intCount{get, set}, ScopeProcess)}
 	if p := b.sym("flexiblas_get_version"); p != 0 {
 		major, minor, patch := cdl.CallInts3(p)
 		l.info.Version = fmt.Sprintf("%d.%d.%d", major, minor, patch)
@@ -78,14 +78,6 @@ func (a *flexiblasAPI) info() *FlexiBLASInfo {
 	}
 	return fi
 }
-
-// flexiblasCount is flexiblas_get/set_num_threads: the current backend's
-// count, or 1 (set ignored) for a backend without a thread API.
-type flexiblasCount struct{ getFn, setFn uintptr }
-
-func (c flexiblasCount) get() int     { return int(int32(cdl.Call0(c.getFn))) }
-func (c flexiblasCount) set(v int)    { cdl.Call1(c.setFn, uintptr(v)) }
-func (c flexiblasCount) threads() int { return c.get() }
 
 // ErrNoFlexiBLAS is returned by SwitchFlexiBLASBackend when no FlexiBLAS is
 // loaded in the process.

@@ -38,7 +38,7 @@ func openLBT(b *binder) *lib {
 	if get == 0 || set == 0 {
 		return nil
 	}
-	l := &lib{key: get, proc: newKnob(lbtCount{get, set}, ScopeProcess)}
+	l := &lib{key: get, proc: newKnob(intCount{get, set}, ScopeProcess)}
 	major := ""
 	if m := lbtMajorRE.FindStringSubmatch(b.fileName()); m != nil {
 		major = m[1]
@@ -71,10 +71,3 @@ func lbtForwarded(config uintptr, major string) *ForwardedLibraries {
 	}
 	return f
 }
-
-// lbtCount is lbt_get/set_num_threads (int32).
-type lbtCount struct{ getFn, setFn uintptr }
-
-func (c lbtCount) get() int     { return int(int32(cdl.Call0(c.getFn))) }
-func (c lbtCount) set(v int)    { cdl.Call1(c.setFn, uintptr(v)) }
-func (c lbtCount) threads() int { return c.get() }

@@ -32,7 +32,7 @@ func openMKL(b *binder) *lib {
 	l := &lib{key: getMax}
 	setLocal := b.sym("MKL_Set_Num_Threads_Local")
 	if setLocal != 0 {
-		l.thread = newKnob(mklLocal{getMax: getMax, setLocal: setLocal}, ScopeThread)
+		l.thread = newKnob(localCount{getMax: getMax, setLocal: setLocal}, ScopeThread)
 	}
 	if p := b.sym("MKL_Get_Version_String"); p != 0 {
 		if m := mklVersionRE.FindStringSubmatch(cdl.CallBuf(p, 256)); m != nil {
@@ -55,20 +55,6 @@ func openMKL(b *binder) *lib {
 
 // negOne is -1 as a C int argument.
 const negOne = ^uintptr(0)
-
-// mklLocal is the calling thread's own count (MKL_Set_Num_Threads_Local),
-// where 0 means "none set, follow the global count".
-type mklLocal struct{ getMax, setLocal uintptr }
-
-// get reads the local value: the setter is the only reader, so swap it out
-// and back.
-func (c mklLocal) get() int {
-	prev := int(int32(cdl.Call1(c.setLocal, 0)))
-	cdl.Call1(c.setLocal, uintptr(prev))
-	return prev
-}
-func (c mklLocal) set(v int)    { cdl.Call1(c.setLocal, uintptr(v)) }
-func (c mklLocal) threads() int { return int(int32(cdl.Call0(c.getMax))) }
 
 // mklAll is MKL's process-wide count for every domain
 // (MKL_Domain_Set_Num_Threads with MKL_DOMAIN_ALL). In MKL 2020.4 it is the

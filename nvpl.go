@@ -29,7 +29,7 @@ func openNVPL(b *binder) *lib {
 	if getMax == 0 || setLocal == 0 {
 		return nil
 	}
-	l := &lib{key: getMax, thread: newKnob(nvplLocal{getMax, setLocal}, ScopeThread)}
+	l := &lib{key: getMax, thread: newKnob(localCount{getMax, setLocal}, ScopeThread)}
 	if p := b.sym("nvpl_blas_get_version"); p != 0 {
 		v := int(int32(cdl.Call0(p)))
 		l.info.Version = fmt.Sprintf("%d.%d.%d", v/10000, v/100%100, v%100)
@@ -50,14 +50,3 @@ func layerFromName(name string) string {
 	}
 	return ""
 }
-
-// nvplLocal is the calling thread's own NVPL count, 0 for none.
-type nvplLocal struct{ getMax, setLocal uintptr }
-
-func (c nvplLocal) get() int {
-	prev := int(int32(cdl.Call1(c.setLocal, 0)))
-	cdl.Call1(c.setLocal, uintptr(prev))
-	return prev
-}
-func (c nvplLocal) set(v int)    { cdl.Call1(c.setLocal, uintptr(v)) }
-func (c nvplLocal) threads() int { return int(int32(cdl.Call0(c.getMax))) }

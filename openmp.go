@@ -2,8 +2,6 @@ package blasctl
 
 import (
 	"strings"
-
-	"github.com/blasctl/blasctl/internal/cdl"
 )
 
 // OpenMP runtimes: GNU libgomp, LLVM libomp, and Intel's libiomp5 (on
@@ -29,7 +27,7 @@ func openOpenMP(b *binder) *lib {
 	if !ok {
 		return nil
 	}
-	l := &lib{key: ctl.getMax, thread: newKnob(ctl, ScopeThread)}
+	l := &lib{key: ctl.getFn, thread: newKnob(ctl, ScopeThread)}
 	l.info.ThreadingLayer = ompRuntime(b)
 	return l
 }
@@ -69,15 +67,9 @@ func MixedOpenMP(libs []Library) []Library {
 	return rts
 }
 
-// ompICV is the calling thread's nthreads-var of one OpenMP runtime.
-type ompICV struct{ getMax, setNum uintptr }
-
 // ompControl binds omp_get_max_threads and omp_set_num_threads with lookup.
-func ompControl(lookup func(string) uintptr) (ompICV, bool) {
-	c := ompICV{getMax: lookup("omp_get_max_threads"), setNum: lookup("omp_set_num_threads")}
-	return c, c.getMax != 0 && c.setNum != 0
+// It is the calling thread's nthreads-var of one OpenMP runtime.
+func ompControl(lookup func(string) uintptr) (intCount, bool) {
+	c := intCount{getFn: lookup("omp_get_max_threads"), setFn: lookup("omp_set_num_threads")}
+	return c, c.getFn != 0 && c.setFn != 0
 }
-
-func (c ompICV) get() int     { return int(int32(cdl.Call0(c.getMax))) }
-func (c ompICV) set(v int)    { cdl.Call1(c.setNum, uintptr(v)) }
-func (c ompICV) threads() int { return c.get() }

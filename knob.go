@@ -1,0 +1,124 @@
+package blasctl
+
+import "runtime"
+
+// knob is a control plus the bookkeeping that lets scopes share it. All of
+// its mutable fields are guarded by reg.mu.
+type knob struct {
+	ctl   control
+	scope Scope
+
+	// stacks holds, per OS thread, the active holds in the order they began.
+	stacks map[int][]hold
+	// holds counts the active holds on every thread.
+	holds int
+	// orig is a process-wide knob's value from before its first hold.
+	orig int
+}
+
+// hold is one scope's claim on a knob.
+type hold struct {
+	frame uint64
+	n     int
+	saved int // per-thread knobs: the raw value to put back
+}
+
+func newKnob(c control, s Scope) *knob {
+	return &knob{ctl: c, scope: s, stacks: map[int][]hold{}}
+}
+
+// hold records f's claim on the knob and saves what it reads now. The
+// count asked for is capped at the larger of the CPU count and the count
+// that applies now: more threads than CPUs only oversubscribe, and several
+// libraries start the threads a count needs at once and keep them (OpenBLAS,
+// MKL, OpenMP runtimes) or abort when a huge count does not fit in memory.
+func (k *knob) hold(f *frame) {
+	h := hold{frame: f.id, n: f.n}
+	if h.n > numCPU { // only then can the cap bite: skip the read otherwise
+		h.n = min(h.n, max(numCPU, k.ctl.threads()))
+	}
+	if k.scope == ScopeThread {
+		h.saved = k.ctl.get()
+	} else {
+		if k.holds == 0 {
+			k.orig = k.ctl.get()
+		}
+		k.holds++
+	}
+	k.stacks[f.tid] = append(k.stacks[f.tid], h)
+}
+
+// apply makes the knob read what its holds ask: a per-thread knob the
+// newest hold of this thread, a process-wide one the smallest newest hold
+// across threads.
+func (k *knob) apply(f *frame) {
+	if k.scope == ScopeThread {
+		st := k.stacks[f.tid]
+		k.ctl.set(st[len(st)-1].n)
+		return
+	}
+	k.applyMin()
+}
+
+// numCPU is the CPU count counts are capped at.
+var numCPU = runtime.NumCPU()
+
+// mismatch is a value that did not read back.
+type mismatch struct{ wanted, got int }
+
+// pop removes f's hold and puts back what the knob read before it; a hold
+// that is not the newest on its thread hands its saved value to the next.
+func (k *knob) pop(f *frame) *mismatch {
+	st := k.stacks[f.tid]
+	i := len(st) - 1
+	for i >= 0 && st[i].frame != f.id {
+		i--
+	}
+	if i < 0 {
+		return nil // never held (it joined after f began) or already released
+	}
+	h := st[i]
+	copy(st[i:], st[i+1:])
+	st = st[:len(st)-1]
+	k.stacks[f.tid] = st
+
+	if k.scope == ScopeThread {
+		if i < len(st) {
+			st[i].saved = h.saved
+			return nil
+		}
+		k.ctl.set(h.saved)
+		if got := k.ctl.get(); got != h.saved {
+			return &mismatch{h.saved, got}
+		}
+		return nil
+	}
+	k.holds--
+	if k.holds > 0 {
+		k.applyMin()
+		return nil
+	}
+	k.ctl.set(k.orig)
+	if got := k.ctl.get(); got != k.orig {
+		return &mismatch{k.orig, got}
+	}
+	return nil
+}
+
+// applyMin sets a process-wide knob to the smallest count among the
+// threads' newest holds: a nested scope replaces its thread's outer one.
+// It sets the count even when it already asked for the same one: the
+// library may have changed it since (an unscoped call of an OpenMP
+// OpenBLAS writes its global count from its own thread's OpenMP count; a
+// library unloaded and loaded again starts from its default).
+func (k *knob) applyMin() {
+	m := 0
+	for _, st := range k.stacks {
+		if len(st) > 0 && (m == 0 || st[len(st)-1].n < m) {
+			m = st[len(st)-1].n
+		}
+	}
+	if m != 0 {
+		k.ctl.set(m)
+	}
+}

@@ -1,0 +1,50 @@
+package blasctl
+
+// lib is one detected library.
+type lib struct {
+	info Library // static facts; NumThreads is filled in on report
+	// be is the backend that found the library: part of its identity.
+	be *backend
+	// key identifies the library across detections (the address of its
+	// thread getter), so that two names for one library count once.
+	key uintptr
+	// thread is the per-thread control used by WithThreads, if the library
+	// has one; proc is the process-wide control used by Limit, if it has one.
+	// At least one is set.
+	thread, proc *knob
+	// bothKnobs makes scopes and limits hold both controls (see frame.knobs).
+	bothKnobs bool
+	// gone is set (under reg.mu) once the library has left the process: its
+	// functions must not be called again.
+	gone bool
+	// describe, when set, adds what changes while the library is loaded
+	// (FlexiBLAS's current backend) to a report.
+	describe func(*Library)
+}
+
+// scopeKnob is the control a WithThreads scope uses.
+func (l *lib) scopeKnob() *knob {
+	if l.thread != nil {
+		return l.thread
+	}
+	return l.proc
+}
+
+// limitKnob is the control Limit uses: process-wide where the library has it.
+func (l *lib) limitKnob() *knob {
+	if l.proc != nil {
+		return l.proc
+	}
+	return l.thread
+}
+
+// report returns the library's description with its current count.
+func (l *lib) report() Library {
+	info := l.info
+	info.NumThreads = l.scopeKnob().ctl.threads()
+	info.Scope = l.scopeKnob().scope
+	if l.describe != nil {
+		l.describe(&info)
+	}
+	return info
+}
