@@ -2,12 +2,9 @@ package blasctl_test
 
 import (
 	"errors"
-	"fmt"
-	"math/rand"
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/blasctl/blasctl"
@@ -273,7 +270,7 @@ func realSuite(t *testing.T, b libtest.Build) {
 		}
 	})
 	t.Run("Limit", func(t *testing.T) { limitSuite(t, tg, start) })
-	t.Run("Concurrent", func(t *testing.T) { stress(t, tg, start, 32, 1000) })
+	t.Run("Concurrent", func(t *testing.T) { runStress(t, buildProbes(b, tg.probe), 32, 1000) })
 	if b.Layer == "openmp" && b.InternalAPI == "openblas" {
 		t.Run("DgemmInsideScope", func(t *testing.T) { dgemmRunsLimited(t, tg) })
 	}
@@ -349,70 +346,6 @@ func limitSuite(t *testing.T, tg *target, start int) {
 	})
 	if got := tg.threads(); got != start {
 		t.Errorf("suite thread after Limit: %d, want %d", got, start)
-	}
-}
-
-// stress runs goroutines x scopes with random n, random nesting and random
-// panics, checking that each scope's thread reads at most its n, and that
-// everything is back to start at the end.
-func stress(t *testing.T, tg *target, start, goroutines, scopes int) {
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var failures []string
-	fail := func(format string, args ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		if len(failures) < 10 {
-			failures = append(failures, fmt.Sprintf(format, args...))
-		}
-	}
-	var scope func(r *rand.Rand, depth int)
-	scope = func(r *rand.Rand, depth int) {
-		n := 1 + r.Intn(3)
-		defer func() {
-			if p := recover(); p != nil && p != "stress panic" {
-				panic(p)
-			}
-		}()
-		err := blasctl.WithThreads(n, func() {
-			if got := tg.threads(); got > n || got < 1 {
-				fail("scope n=%d reads %d", n, got)
-			}
-			if depth < 2 && r.Intn(4) == 0 {
-				scope(r, depth+1)
-				if got := tg.threads(); got > n {
-					fail("after inner scope, n=%d reads %d", n, got)
-				}
-			}
-			if r.Intn(100) == 0 {
-				panic("stress panic")
-			}
-		})
-		if err != nil {
-			fail("WithThreads(%d): %v", n, err)
-		}
-	}
-	for g := 0; g < goroutines; g++ {
-		wg.Add(1)
-		go func(seed int64) {
-			defer wg.Done()
-			r := rand.New(rand.NewSource(seed))
-			for i := 0; i < scopes; i++ {
-				scope(r, 0)
-			}
-		}(int64(g))
-	}
-	wg.Wait()
-	if len(failures) > 0 {
-		t.Fatalf("%d+ invariant violations, first: %v", len(failures), failures)
-	}
-	if got := tg.threads(); got != start {
-		t.Errorf("after the stress, this thread reads %d, want %d", got, start)
-	}
-	var fresh int
-	onThread(func() { fresh = tg.threads() })
-	if fresh != start {
-		t.Errorf("after the stress, a new thread reads %d, want %d", fresh, start)
 	}
 }
 

@@ -75,14 +75,19 @@ func (p probe) read() int { return libtest.Get(p.get) }
 
 func stressRealChild(t *testing.T, b libtest.Build) {
 	h := b.LoadAll(t)
-	probes := []probe{{b.Name, libtest.Func(t, h, b.Probe), b.Scope == string(blasctl.ScopeThread)}}
+	g, n := stressSize(t)
+	runStress(t, buildProbes(b, libtest.Func(t, h, b.Probe)), g, n)
+}
+
+// buildProbes is the probe of build b's library, read through get.
+func buildProbes(b libtest.Build, get uintptr) []probe {
+	p := probe{b.Name, get, b.Scope == string(blasctl.ScopeThread)}
 	if b.InternalAPI == "mkl" {
 		// MKL's getter reads the thread's local count, or the global one
 		// that concurrent Limits change: not this thread's alone.
-		probes[0].perThread = false
+		p.perThread = false
 	}
-	g, n := stressSize(t)
-	runStress(t, probes, g, n)
+	return []probe{p}
 }
 
 func stressFixtureChild(t *testing.T) {
