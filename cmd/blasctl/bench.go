@@ -1,10 +1,14 @@
 package main
 
 import (
+	"encoding/csv"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,12 +24,6 @@ import (
 	"gonum.org/v1/plot/vg"
 )
 
-func init() {
-	commands["bench"] = runBench
-	extraUsage = append(extraUsage,
-		"  bench   measure dgemm throughput of G goroutines with and without a single-threaded scope\n")
-}
-
 // benchPoint is the measured throughput at one goroutine count.
 type benchPoint struct {
 	g                     int
@@ -35,18 +33,26 @@ type benchPoint struct {
 
 func runBench(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	size := fs.Int("n", 256, "matrix `size` of each dgemm (n x n times n x n)")
 	per := fs.Duration("time", time.Second, "how long to measure each point")
 	maxG := fs.Int("max", 2*runtime.NumCPU(), "the largest goroutine count")
 	lib := fs.String("lib", "", "the BLAS to load, `name or path` (default: the first of "+strings.Join(defaultBLAS, ", ")+")")
 	plotFile := fs.String("plot", "", "write a chart of GFLOPS against goroutines to `FILE` (.png or .svg)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	csvFile := fs.String("csv", "", "also write the table as CSV to `FILE` (- for standard output)")
+	fs.Usage = usageFunc(fs, "blasctl bench [-n SIZE] [-time D] [-max G] [-lib BLAS] [-plot FILE] [-csv FILE]")
+	if status, done := parseFlags(fs, args, stdout, stderr); done {
+		return status
 	}
 	if fs.NArg() > 0 || *size < 1 || *maxG < 1 || *per <= 0 {
 		fs.Usage()
 		return 2
+	}
+	// Check where the results go before minutes of measuring.
+	for _, out := range []struct{ file, exts string }{{*plotFile, ".png .svg"}, {*csvFile, ".csv"}} {
+		if err := checkOutput(out.file, out.exts); err != nil {
+			fmt.Fprintf(stderr, "blasctl bench: %v\n", err)
+			return 2
+		}
 	}
 	dgemm, name, err := loadDgemm(*lib)
 	if err != nil {
@@ -71,7 +77,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	}
 	gs = append(gs, *maxG)
 
-	bar := &progress{w: stderr, total: 2 * len(gs)}
+	bar := &progress{w: stderr, total: 2 * len(gs), on: isTerminal(stderr)}
 	points := make([]benchPoint, len(gs))
 	var single float64
 	for i, g := range gs {
@@ -96,6 +102,12 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	}
 	tw.Flush()
 
+	if *csvFile != "" {
+		if err := writeCSV(*csvFile, stdout, points); err != nil {
+			fmt.Fprintf(stderr, "blasctl bench: %v\n", err)
+			return 1
+		}
+	}
 	if *plotFile != "" {
 		title := fmt.Sprintf("dgemm %dx%d, %s, %d CPUs", *size, *size, name, runtime.NumCPU())
 		if err := writePlot(*plotFile, title, points); err != nil {
@@ -183,9 +195,13 @@ func measure(dgemm uintptr, n, g int, d time.Duration, scoped bool) (gflops floa
 type progress struct {
 	w            io.Writer
 	total, steps int
+	on           bool // only on a terminal: a bar of carriage returns garbles a log
 }
 
 func (p *progress) step(label string) {
+	if !p.on {
+		return
+	}
 	const width = 30
 	fill := width * p.steps / p.total
 	fmt.Fprintf(p.w, "\r[%s%s] %d/%d %-40s", strings.Repeat("=", fill), strings.Repeat(" ", width-fill), p.steps+1, p.total, label)
@@ -193,6 +209,9 @@ func (p *progress) step(label string) {
 }
 
 func (p *progress) finish() {
+	if !p.on {
+		return
+	}
 	fmt.Fprintf(p.w, "\r[%s] %d/%d %-40s\n", strings.Repeat("=", 30), p.total, p.total, "done")
 }
 
@@ -231,4 +250,45 @@ func writePlot(file, title string, points []benchPoint) error {
 	}
 	p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	return p.Save(6*vg.Inch, 4*vg.Inch, file)
+}
+
+// checkOutput checks, before any measuring, that file ("" for none, "-" for
+// standard output where exts allows .csv) has one of the extensions exts
+// lists and can be created where it names.
+func checkOutput(file, exts string) error {
+	if file == "" || (file == "-" && exts == ".csv") {
+		return nil
+	}
+	ext := strings.ToLower(filepath.Ext(file))
+	if ext == "" || !strings.Contains(" "+exts+" ", " "+ext+" ") {
+		return fmt.Errorf("%s: the file name must end in %s", file, strings.ReplaceAll(exts, " ", " or "))
+	}
+	probe, err := os.CreateTemp(filepath.Dir(file), ".blasctl-bench-*")
+	if err != nil {
+		return fmt.Errorf("%s: cannot write there: %v", file, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}
+
+// writeCSV writes the measured points as CSV, with a header row, to file or,
+// for "-", to stdout.
+func writeCSV(file string, stdout io.Writer, points []benchPoint) error {
+	w := stdout
+	if file != "-" {
+		f, err := os.Create(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"goroutines", "default_gflops", "withthreads1_gflops", "ideal_gflops"})
+	for _, p := range points {
+		cw.Write([]string{strconv.Itoa(p.g), strconv.FormatFloat(p.free, 'f', 3, 64),
+			strconv.FormatFloat(p.scoped, 'f', 3, 64), strconv.FormatFloat(p.ideal, 'f', 3, 64)})
+	}
+	cw.Flush()
+	return cw.Error()
 }

@@ -1,21 +1,18 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 )
-
-func init() {
-	commands["exec"] = runExec
-	extraUsage = append(extraUsage,
-		"  exec    run a program with every BLAS and OpenMP thread variable set: blasctl exec -n N -- CMD ARGS...\n")
-}
 
 // threadVars returns the environment variables that set the thread count
 // of the libraries blasctl knows, each set to n, as they read them at
@@ -41,31 +38,42 @@ var overridingVars = []string{"BLIS_JC_NT", "BLIS_PC_NT", "BLIS_IC_NT", "BLIS_JR
 
 func runExec(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("exec", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	n := fs.Int("n", 1, "thread `count` for every library")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: blasctl exec [-n N] -- CMD [ARGS...]")
-		fmt.Fprintln(stderr, "\nruns CMD in place of blasctl with these variables set to N:")
+		w := fs.Output()
+		fmt.Fprintln(w, "usage: blasctl exec [-n N] -- CMD [ARGS...]")
+		fmt.Fprintln(w, "\nruns CMD in place of blasctl with these variables set to N:")
 		for _, kv := range threadVars(0) {
-			fmt.Fprintln(stderr, "  "+kv[:strings.IndexByte(kv, '=')])
+			fmt.Fprintln(w, "  "+kv[:strings.IndexByte(kv, '=')])
 		}
-		fmt.Fprintln(stderr, "and "+strings.Join(overridingVars, ", ")+" removed; its exit status and signals are its own.")
+		fmt.Fprintln(w, "and "+strings.Join(overridingVars, ", ")+" removed; its exit status and signals are its own.")
+		fmt.Fprintln(w, "N is capped as blasctl.WithThreads caps it: at the larger of the CPU count and the")
+		fmt.Fprintln(w, "largest count these variables already hold. A CMD that is not found exits 127, one")
+		fmt.Fprintln(w, "that cannot be run 126, as in a shell.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if status, done := parseFlags(fs, args, stdout, stderr); done {
+		return status
 	}
 	if *n < 1 {
 		fmt.Fprintf(stderr, "blasctl exec: -n must be at least 1, got %d\n", *n)
 		return 2
 	}
 	if fs.NArg() == 0 {
+		fs.SetOutput(stderr)
 		fs.Usage()
 		return 2
+	}
+	if c := execCap(os.Environ()); *n > c {
+		fmt.Fprintf(stderr, "blasctl exec: -n %d capped at %d (the CPU count, or a larger count already set), as blasctl.WithThreads caps it\n", *n, c)
+		*n = c
 	}
 	path, err := exec.LookPath(fs.Arg(0))
 	if err != nil {
 		fmt.Fprintf(stderr, "blasctl exec: %v\n", err)
+		if errors.Is(err, iofs.ErrPermission) {
+			return 126 // found, but not executable
+		}
 		return 127
 	}
 	// Replace this process: the program gets blasctl's pid, so signals sent
@@ -73,6 +81,27 @@ func runExec(args []string, stdout, stderr io.Writer) int {
 	err = syscall.Exec(path, fs.Args(), execEnv(os.Environ(), *n))
 	fmt.Fprintf(stderr, "blasctl exec: %s: %v\n", path, err)
 	return 126
+}
+
+// execCap is the largest -n exec passes on: the CPU count, or the largest
+// count a thread variable of env already holds if that is larger. It is the
+// cap blasctl.WithThreads applies to each library (more threads than CPUs
+// only oversubscribe, and several libraries keep every thread a count
+// starts), with the environment standing for the count from before.
+func execCap(env []string) int {
+	c := runtime.NumCPU()
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		for _, tv := range threadVars(0) {
+			if tv[:strings.IndexByte(tv, '=')] == k {
+				v = v[strings.LastIndexByte(v, '=')+1:] // MKL_DOMAIN_ALL=8
+				if n, err := strconv.Atoi(v); err == nil && n > c {
+					c = n
+				}
+			}
+		}
+	}
+	return c
 }
 
 // execEnv returns env with the thread variables set to n.

@@ -19,12 +19,12 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func runInfo(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("info", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print threadpoolctl-compatible JSON")
 	var loads multiFlag
 	fs.Var(&loads, "load", "dlopen this library `name or path` first (repeatable); default: the system's BLAS")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	fs.Usage = usageFunc(fs, "blasctl info [-json] [-load NAME_OR_PATH]...")
+	if status, done := parseFlags(fs, args, stdout, stderr); done {
+		return status
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "blasctl info: unexpected argument %q\n", fs.Arg(0))
