@@ -510,3 +510,76 @@ func TestProbeBadCustom(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeSelectFilters: a filter that can match nothing is an error from
+// every call, never a silent "nothing selected, nothing limited"; names
+// match without regard to case. (Class: silent acceptance of bad input.)
+func TestProbeSelectFilters(t *testing.T) {
+	if !probeChild(t, "select", []string{libgomp}) {
+		return
+	}
+	libtest.Open(t, libgomp)
+	for _, f := range []blasctl.Filter{{}, blasctl.UserAPI("cuda"), blasctl.InternalAPI("nope"), blasctl.Prefix("")} {
+		c := blasctl.Select(blasctl.UserAPI("openmp"), f)
+		if _, err := c.Libraries(); !errors.Is(err, blasctl.ErrInvalidFilter) {
+			t.Errorf("%+v: Libraries returned %v, want ErrInvalidFilter", f, err)
+		}
+		if err := c.WithThreads(1, func() { t.Errorf("%+v: fn ran", f) }); !errors.Is(err, blasctl.ErrInvalidFilter) {
+			t.Errorf("%+v: WithThreads returned %v", f, err)
+		}
+		restore, err := c.Limit(1)
+		if !errors.Is(err, blasctl.ErrInvalidFilter) || restore == nil || restore() != nil {
+			t.Errorf("%+v: Limit returned %v", f, err)
+		}
+		if _, err := c.Snapshot(); !errors.Is(err, blasctl.ErrInvalidFilter) {
+			t.Errorf("%+v: Snapshot returned %v", f, err)
+		}
+	}
+	for _, pair := range [][2]blasctl.Filter{
+		{blasctl.UserAPI("openmp"), blasctl.UserAPI("OpenMP")},
+		{blasctl.InternalAPI("openmp"), blasctl.InternalAPI("OPENMP")},
+		{blasctl.Prefix("libgomp"), blasctl.Prefix("LibGOMP")},
+	} {
+		a, errA := blasctl.Select(pair[0]).Libraries()
+		b, errB := blasctl.Select(pair[1]).Libraries()
+		if errA != nil || errB != nil || len(a) != 1 || len(b) != 1 || a[0].Filepath != b[0].Filepath {
+			t.Errorf("%+v and %+v select %v (%v) and %v (%v)", pair[0], pair[1], a, errA, b, errB)
+		}
+	}
+	if libs, err := blasctl.Select(blasctl.UserAPI("blas")).Libraries(); err != nil || len(libs) != 0 {
+		t.Errorf("a known API with nothing loaded: %v %v, want no library and no error", libs, err)
+	}
+}
+
+// TestProbeIdleThreadsRule checks the stated rule on idle threads against
+// OpenBLAS's pthreads build started with OPENBLAS_NUM_THREADS=1: a scope
+// that asks for more threads, up to the CPU count, makes OpenBLAS start them
+// and keep them, idle, after the scope (the count comes back, the threads do
+// not); above the CPU count no further thread is started.
+func TestProbeIdleThreadsRule(t *testing.T) {
+	if !probeChild(t, "idle", []string{openblasPthread}, "OPENBLAS_NUM_THREADS=1") {
+		return
+	}
+	h := libtest.Open(t, openblasPthread)
+	get := bind(t, h, "openblas_get_num_threads")
+	if get() != 1 {
+		t.Fatalf("OPENBLAS_NUM_THREADS=1 reads %d: the probe proves nothing", get())
+	}
+	cpus := runtime.NumCPU()
+	before := libtest.Threads(t)
+	if err := blasctl.WithThreads(1000, func() {
+		if got := get(); got != cpus {
+			t.Errorf("WithThreads(1000) on %d CPUs reads %d, want the cap %d", cpus, got, cpus)
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	after := libtest.Threads(t)
+	if get() != 1 {
+		t.Errorf("the count did not come back: %d", get())
+	}
+	if grew := after - before; cpus > 1 && grew != cpus-1 {
+		t.Errorf("the process grew by %d threads, want the %d a pool of %d keeps beyond its first", grew, cpus-1, cpus)
+	}
+	t.Logf("figures: %d CPUs; threads %d before, %d after WithThreads(1000) and its restore to 1", cpus, before, after)
+}

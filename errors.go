@@ -30,6 +30,11 @@ var (
 	// found a symbol with sym. The error names the Custom's InternalAPI;
 	// nothing changes, and calls work again once it is unregistered.
 	ErrBadCustom = errors.New("blasctl: bad Custom backend")
+	// ErrInvalidFilter is returned by every call of a Controller that
+	// Select built from a filter that can match nothing: the zero Filter, an
+	// empty Prefix, or a UserAPI or InternalAPI name no backend has (names
+	// match without regard to case). Nothing changes.
+	ErrInvalidFilter = errors.New("blasctl: invalid filter")
 )
 
 // CountError reports a library whose thread count did not read back as

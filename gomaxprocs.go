@@ -42,6 +42,4 @@ func LimitToGOMAXPROCS() (restore func() error, err error) {
 }
 
 // filepathFilter selects the library loaded from one file.
-func filepathFilter(path string) Filter {
-	return Filter{func(l Library) string { return l.Filepath }, path}
-}
+func filepathFilter(path string) Filter { return Filter{byFilepath, path} }

@@ -63,8 +63,11 @@ func Limit(n int) (restore func() error, err error) { return all.Limit(n) }
 // only oversubscribe, OpenBLAS, MKL and the OpenMP runtimes start the threads
 // a larger count needs and keep them for the life of the process, and some
 // libraries abort when a huge count does not fit in memory. So a scope never
-// leaves idle threads behind, and a count above the CPU count that was set
-// before blasctl (OMP_NUM_THREADS=8 on 2 CPUs) is still allowed.
+// grows a library's pool beyond the CPU count (or the size it had), and a
+// count above the CPU count that was set before blasctl (OMP_NUM_THREADS=8 on
+// 2 CPUs) is still allowed. Below that cap a scope can start threads the
+// library keeps: with OPENBLAS_NUM_THREADS=1, WithThreads(2) on 2 CPUs leaves
+// one more OpenBLAS thread, idle, after its count is back at 1.
 //
 // Many goroutines calling OpenBLAS at once can abort the process: OpenBLAS
 // keeps per-caller buffers in a table of fixed size (twice its MAX_THREADS,

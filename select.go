@@ -1,31 +1,97 @@
 package blasctl
 
-import "sync"
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
 
 // Filter chooses libraries for Select. Filters are values: build them with
-// UserAPI, InternalAPI or Prefix.
+// UserAPI, InternalAPI or Prefix; names match without regard to case. The
+// zero Filter is invalid.
 type Filter struct {
-	field func(Library) string
+	kind  filterKind
 	value string
 }
 
-// UserAPI selects the libraries of one user API: "blas" or "openmp".
-func UserAPI(api string) Filter {
-	return Filter{func(l Library) string { return l.UserAPI }, api}
-}
+type filterKind int
 
-// InternalAPI selects one implementation: "openblas", "mkl", "openmp", ...
-func InternalAPI(api string) Filter {
-	return Filter{func(l Library) string { return l.InternalAPI }, api}
-}
+const (
+	byUserAPI filterKind = iota + 1
+	byInternalAPI
+	byPrefix
+	byFilepath // LimitToGOMAXPROCS's own
+)
+
+// UserAPI selects the libraries of one user API: "blas" or "openmp" (or
+// one a registered Custom declares). Another name is an error matching
+// ErrInvalidFilter from every call of the Controller.
+func UserAPI(api string) Filter { return Filter{byUserAPI, api} }
+
+// InternalAPI selects one implementation: "openblas", "mkl", "blis",
+// "openmp", ... (every internal_api blasctl reports, and registered
+// Customs'). Another name is an error matching ErrInvalidFilter.
+func InternalAPI(api string) Filter { return Filter{byInternalAPI, api} }
 
 // Prefix selects the libraries recognised by one file-name prefix, such as
-// "libgomp" or "libopenblas".
-func Prefix(prefix string) Filter {
-	return Filter{func(l Library) string { return l.Prefix }, prefix}
+// "libgomp" or "libopenblas". An empty prefix is an error matching
+// ErrInvalidFilter.
+func Prefix(prefix string) Filter { return Filter{byPrefix, prefix} }
+
+func (f Filter) field(l Library) string {
+	switch f.kind {
+	case byUserAPI:
+		return l.UserAPI
+	case byInternalAPI:
+		return l.InternalAPI
+	case byPrefix:
+		return l.Prefix
+	case byFilepath:
+		return l.Filepath
+	}
+	return ""
 }
 
-func (f Filter) match(l Library) bool { return f.field != nil && f.field(l) == f.value }
+func (f Filter) match(l Library) bool {
+	if f.kind == byFilepath {
+		return f.value == l.Filepath
+	}
+	return f.kind != 0 && strings.EqualFold(f.field(l), f.value)
+}
+
+// check returns why f can match nothing, or nil.
+func (f Filter) check() error {
+	switch f.kind {
+	case 0:
+		return fmt.Errorf("%w: the zero Filter; build one with UserAPI, InternalAPI or Prefix", ErrInvalidFilter)
+	case byPrefix, byFilepath:
+		if f.value == "" {
+			return fmt.Errorf("%w: an empty prefix", ErrInvalidFilter)
+		}
+		return nil
+	}
+	det.mu.Lock()
+	defer det.mu.Unlock()
+	var known []string
+	for _, be := range backends {
+		name := be.internalAPI
+		if f.kind == byUserAPI {
+			name = be.userAPI
+		}
+		if strings.EqualFold(name, f.value) {
+			return nil
+		}
+		if !slices.Contains(known, name) {
+			known = append(known, name)
+		}
+	}
+	what := "internal API"
+	if f.kind == byUserAPI {
+		what = "user API"
+	}
+	return fmt.Errorf("%w: unknown %s %q (known: %s)", ErrInvalidFilter, what, f.value, strings.Join(known, ", "))
+}
 
 // Controller acts on a subset of the loaded libraries. It holds no snapshot:
 // each call sees the libraries loaded at that moment (a cheap check of the
@@ -40,6 +106,7 @@ type Controller struct {
 	mu   sync.Mutex
 	from []*lib // the detection result sel was computed from
 	sel  []*lib
+	err  error // a filter that can match nothing (ErrInvalidFilter)
 }
 
 // Snapshot returns a Controller fixed to the libraries c selects now. Its
@@ -111,6 +178,15 @@ func (c *Controller) libs() ([]*lib, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !sameSlice(c.from, found) {
+		// Filters are checked again whenever detection changed: a Register
+		// can make a name known.
+		c.err = nil
+		for _, f := range c.filters {
+			if err := f.check(); err != nil {
+				c.err = err
+				break
+			}
+		}
 		sel := make([]*lib, 0, len(found))
 		for _, l := range found {
 			if c.matches(l.info) {
@@ -119,7 +195,7 @@ func (c *Controller) libs() ([]*lib, error) {
 		}
 		c.from, c.sel = found, sel
 	}
-	return c.sel, nil
+	return c.sel, c.err
 }
 
 func (c *Controller) matches(l Library) bool {
