@@ -57,14 +57,23 @@ func loaded() ([]*lib, error) {
 	if ok && det.valid && gen == det.gen {
 		return det.libs, nil
 	}
-	objs, gen, ok, err := listObjects()
-	if err != nil {
-		return nil, err
+	// A backend's open can itself load objects: a cold MKL maps its
+	// threading layer and that layer's OpenMP runtime at the first call,
+	// which open makes. List again until a scan loads nothing (MKL maps its
+	// parts once, so this settles at the second listing).
+	for range 4 {
+		objs, gen, ok, err := listObjects()
+		if err != nil {
+			return nil, err
+		}
+		libs := scan(objs, det.libs)
+		markGone(det.libs, libs)
+		det.libs, det.gen, det.valid = libs, gen, ok
+		if now, nowOK, err := loaderGeneration(); err != nil || !ok || !nowOK || now == gen {
+			break
+		}
 	}
-	libs := scan(objs, det.libs)
-	markGone(det.libs, libs)
-	det.libs, det.gen, det.valid = libs, gen, ok
-	return libs, nil
+	return det.libs, nil
 }
 
 // scan recognises the controllable libraries among objs. A library already
