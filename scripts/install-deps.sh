@@ -4,8 +4,9 @@
 # side-by-side checks. libomp-dev is what Debian's default install of libmkl-rt
 # (recommended packages included) brings: its libiomp5.so link to LLVM's libomp
 # is what MKL's default Intel threading layer loads, so the tests run MKL under
-# that layer as well as under its GNU layer. Idempotent: it skips packages that are already installed and
-# enables Debian's non-free component (for Intel MKL) only once.
+# that layer as well as under its GNU layer. Idempotent: it skips packages that
+# are already installed and enables Debian's non-free component (for Intel MKL)
+# only once.
 set -euo pipefail
 
 packages=(
