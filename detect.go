@@ -108,6 +108,11 @@ func scan(objs []object, prev []*lib) []*lib {
 			libs = append(libs, old)
 			continue
 		}
+		// The prefix of the file itself, as threadpoolctl reports it:
+		// Debian's libiomp5.so is a link to LLVM's libomp.so.5 ("libomp").
+		if rbe, rprefix := matchName(baseName(path)); rbe == be {
+			prefix = rprefix
+		}
 		l.info.UserAPI, l.info.InternalAPI, l.info.Prefix = be.userAPI, be.internalAPI, prefix
 		l.info.Filepath = path
 		libs = append(libs, l)
