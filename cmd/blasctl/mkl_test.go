@@ -98,10 +98,7 @@ func TestInfoPreparesMKL(t *testing.T) {
 			if !strings.Contains(errs, line) || !strings.Contains(errs, c.why) {
 				t.Errorf("stderr lacks %q ... %q:\n%s", line, c.why, errs)
 			}
-			var ours []map[string]any
-			if err := json.Unmarshal([]byte(out), &ours); err != nil {
-				t.Fatalf("%v\n%s", err, out)
-			}
+			ours := decodeInfo(t, out)
 			for _, l := range ours {
 				if l["internal_api"] == "mkl" && l["threading_layer"] != c.want {
 					t.Errorf("blasctl reports layer %v, want %s", l["threading_layer"], c.want)
@@ -114,6 +111,16 @@ func TestInfoPreparesMKL(t *testing.T) {
 			matchThreadpoolctl(t, threadpoolctlInfo(t, pyEnv, c.pyLoad...), ours)
 		})
 	}
+}
+
+// decodeInfo decodes blasctl info -json output.
+func decodeInfo(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var libs []map[string]any
+	if err := json.Unmarshal([]byte(out), &libs); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	return libs
 }
 
 // withoutMKLLayer is env without MKL_THREADING_LAYER.
