@@ -47,7 +47,10 @@ func openBLIS(b *binder) *lib {
 	if get == 0 || set == 0 {
 		return nil
 	}
-	ctl := blisCount{getFn: get, setFn: set}
+	ctl := blisCount{getFn: get, setFn: set, setWay: 1}
+	if b.sym("bli_thread_get_thread_impl") != 0 {
+		ctl.setWay = 2 // BLIS 1.x: an unset way reads 1 (seen on Debian 13's 1.1)
+	}
 	for i, w := range []string{"jc", "pc", "ic", "jr", "ir"} {
 		ctl.ways[i] = b.sym("bli_thread_get_" + w + "_nt")
 	}
@@ -101,10 +104,12 @@ func isAOCL(name, version string) bool {
 
 // blisCount is BLIS's stored count (a dim_t, int64): process-wide in 0.9,
 // per OS thread in 1.x and AOCL. ways are the getters of the five loop
-// ways, where present.
+// ways, where present. A way reading setWay or more is set: 0.9 reads an
+// unset way as -1 and 1.x as 1, where only ways above 1 win over the count.
 type blisCount struct {
 	getFn, setFn uintptr
 	ways         [5]uintptr
+	setWay       int
 }
 
 func (c blisCount) get() int  { return int(int64(cdl.Call0(c.getFn))) }
@@ -118,7 +123,7 @@ func (c blisCount) threads() int {
 		if w == 0 {
 			continue
 		}
-		if v := int(int64(cdl.Call0(w))); v >= 1 {
+		if v := int(int64(cdl.Call0(w))); v >= c.setWay {
 			prod *= v
 			set = true
 		}

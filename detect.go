@@ -51,9 +51,11 @@ var det struct {
 // The generation is read with the detector's lock held, after any scan in
 // progress has finished: a scan's own dlclose can be the last reference to
 // a library its owner already closed, and it unloads the library after the
-// listing that found it. So after a scan the generation is read again, and
-// the scan repeats until the list it is based on is still current: the
-// cache never outlives an unload, blasctl's own included.
+// listing that found it; and a backend's open can load objects (a cold MKL
+// maps its threading layer at the first call, which open makes). So after a
+// scan the generation is read again, and the scan repeats until the list it
+// is based on is still current: the cache never outlives an unload, blasctl's
+// own included, and a cold MKL's OpenMP runtime is reported by the same call.
 func loaded() ([]*lib, error) {
 	det.mu.Lock()
 	defer det.mu.Unlock()
@@ -122,6 +124,11 @@ func scan(objs []object, prev []*lib) ([]*lib, error) {
 			continue
 		}
 		l.be = be
+		// The prefix of the file itself, as threadpoolctl reports it:
+		// Debian's libiomp5.so is a link to LLVM's libomp.so.5 ("libomp").
+		if rbe, rprefix := matchName(baseName(path)); rbe == be {
+			prefix = rprefix
+		}
 		l.info.UserAPI, l.info.InternalAPI, l.info.Prefix = be.userAPI, be.internalAPI, prefix
 		l.info.Filepath = path
 		libs = append(libs, l)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,7 +37,8 @@ func TestNeverLoadsCode(t *testing.T) {
 	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
 		t.Skip("the real-library builds are Debian amd64 packages")
 	}
-	for _, name := range []string{"openblas-pthread", "openblas-openmp", "mkl", "libgomp", "libomp", "mkl" + coldSuffix} {
+	names := []string{"openblas-pthread", "openblas-openmp", "mkl", "mkl-gnu", "libgomp", "libomp", "mkl" + coldSuffix, "mkl-gnu" + coldSuffix}
+	for _, name := range names {
 		child := noLoadBuild(t, strings.TrimSuffix(name, coldSuffix))
 		child.Name = noLoadPrefix + name
 		t.Run(name, func(t *testing.T) {
@@ -264,19 +266,49 @@ func TestNoProcessCode(t *testing.T) {
 // noLoadColdChild documents the one exception: MKL loads its core, its
 // interface and its threading layer at its first call. In a program that
 // loaded libmkl_rt but never called it, blasctl's detection makes that first
-// call, so MKL maps those (and only those) objects of its own.
+// call, so MKL maps those objects of its own: exactly the parts of the layer
+// it chose (for its Intel layer, the OpenMP runtime libiomp5.so names), and
+// Libraries reports every library among them that it knows.
 func noLoadColdChild(t *testing.T, b libtest.Build) {
 	b.LoadAll(t)
+	mklPath := b.Load[len(b.Load)-1]
 	before := mappedFiles(t)
-	if _, err := Libraries(); err != nil {
+	libs, err := Libraries()
+	if err != nil {
 		t.Fatal(err)
 	}
+	must, may := libtest.MKLParts(mklPath, b.Layer)
+	part := func(list []string, p string) bool {
+		return slices.Contains(list, p) || slices.Contains(list, filepath.Base(p))
+	}
 	var added []string
+	mapped := map[string]bool{}
 	for p := range mappedFiles(t) {
-		if _, ok := before[p]; !ok {
-			added = append(added, filepath.Base(p))
-			if base := filepath.Base(p); !strings.HasPrefix(base, "libmkl_") && !strings.HasPrefix(base, "libpthread.") {
-				t.Errorf("MKL's first call mapped %s, not one of its own parts", p)
+		if _, ok := before[p]; ok {
+			continue
+		}
+		added = append(added, p)
+		mapped[p], mapped[filepath.Base(p)] = true, true
+		if !part(must, p) && !part(may, p) {
+			t.Errorf("MKL's first call mapped %s, not one of the parts of its %s layer (%v, maybe %v)", p, b.Layer, must, may)
+		}
+	}
+	for _, p := range must {
+		if !mapped[p] {
+			t.Errorf("MKL's first call did not map %s, a part of its %s layer: it chose another layer (mapped %v)", p, b.Layer, added)
+		}
+	}
+	reported := map[string]bool{}
+	for _, l := range libs {
+		reported[l.Filepath] = true
+		if l.InternalAPI == "mkl" && l.ThreadingLayer != b.Layer {
+			t.Errorf("MKL reports layer %q, want %q", l.ThreadingLayer, b.Layer)
+		}
+	}
+	for _, p := range added {
+		if strings.HasPrefix(filepath.Base(p), "libomp") || strings.HasPrefix(filepath.Base(p), "libiomp") {
+			if !reported[p] {
+				t.Errorf("MKL's first call mapped the OpenMP runtime %s, which the same Libraries call does not report: %+v", p, libs)
 			}
 		}
 	}

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Installs the native libraries blasctl's tests run against: every BLAS and OpenMP
 # runtime Debian 12 packages, plus gcc for the C fixtures and threadpoolctl for the
-# side-by-side checks. Idempotent: it skips packages that are already installed and
-# enables Debian's non-free component (for Intel MKL) only once.
+# side-by-side checks. libomp-dev is what Debian's default install of libmkl-rt
+# (recommended packages included) brings: its libiomp5.so link to LLVM's libomp
+# is what MKL's default Intel threading layer loads, so the tests run MKL under
+# that layer as well as under its GNU layer. Idempotent: it skips packages that
+# are already installed and enables Debian's non-free component (for Intel MKL)
+# only once.
 set -euo pipefail
 
 packages=(
@@ -11,6 +15,7 @@ packages=(
   libopenblas-dev
   libmkl-rt
   libgomp1 libomp5-14
+  libomp-dev
   libblis4-pthread libblis4-openmp
   python3 python3-numpy python3-threadpoolctl
 )

@@ -47,6 +47,7 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "blasctl info: %v\n", err)
 		return 1
 	}
+	printMKLLayer(stderr, libs)
 	if mixed := blasctl.MixedOpenMP(libs); mixed != nil {
 		fmt.Fprintln(stderr, "blasctl info: warning: several OpenMP runtimes are loaded; each keeps its own thread pool, which oversubscribes the CPUs and is a known cause of crashes:")
 		for _, l := range mixed {

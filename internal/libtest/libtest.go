@@ -35,6 +35,9 @@ type Build struct {
 	// Cap is the most threads the build ever runs (1 for serial builds),
 	// or 0 for no cap below the CPU count.
 	Cap int
+	// Needs lists files the build uses without the child loading them
+	// itself: MKL's Intel layer maps libiomp5.so at its first call.
+	Needs []string
 	// Package is the Debian package that provides it.
 	Package string
 	// NoVersion is set for a library without a version API: Libraries
@@ -63,10 +66,17 @@ var Builds = []Build{
 	{Name: "openblas64-pthread", Load: []string{lib + "openblas64-pthread/libopenblas64.so.0"},
 		InternalAPI: "openblas", Layer: "pthreads", Scope: "process",
 		Probe: "openblas_get_num_threads", Setter: "openblas_set_num_threads", Package: "libopenblas64-0-pthread"},
-	// MKL's GNU threading layer needs libgomp loaded first.
-	{Name: "mkl", Load: []string{lib + "libgomp.so.1", lib + "libmkl_rt.so"}, Env: []string{"MKL_THREADING_LAYER=GNU"},
+	// MKL as a program gets it by loading libmkl_rt alone: its default
+	// Intel threading layer, which maps libiomp5.so at MKL's first call
+	// (on Debian, libomp-dev's link to LLVM's libomp).
+	{Name: "mkl", Load: []string{lib + "libmkl_rt.so"}, Needs: []string{lib + "libiomp5.so"},
+		InternalAPI: "mkl", Layer: "intel", Scope: "current_thread",
+		Probe: "MKL_Get_Max_Threads", Setter: "MKL_Set_Num_Threads", Package: "libmkl-rt libomp-dev"},
+	// MKL's GNU threading layer, as a program built with GCC's OpenMP has
+	// it: libgomp loaded first.
+	{Name: "mkl-gnu", Load: []string{lib + "libgomp.so.1", lib + "libmkl_rt.so"}, Env: []string{"MKL_THREADING_LAYER=GNU"},
 		InternalAPI: "mkl", Layer: "gnu", Scope: "current_thread",
-		Probe: "MKL_Get_Max_Threads", Setter: "MKL_Set_Num_Threads", Package: "libmkl-rt"},
+		Probe: "MKL_Get_Max_Threads", Setter: "MKL_Set_Num_Threads", Package: "libmkl-rt libgomp1"},
 	// BLIS 0.9 keeps one count per process; it reads -1 when no count is
 	// set, which runs one thread. The two builds cannot share a process.
 	{Name: "blis-pthread", Load: []string{lib + "blis-pthread/libblis.so.4"},
@@ -102,7 +112,7 @@ func Missing(tb testing.TB, format string, args ...any) {
 
 // Check reports a missing file of b, or nil.
 func (b Build) Check() error {
-	for _, p := range b.Load {
+	for _, p := range append(slices.Clone(b.Load), b.Needs...) {
 		if _, err := os.Stat(p); err != nil {
 			return fmt.Errorf("%s: %s is not installed (package %s)", b.Name, p, b.Package)
 		}
