@@ -241,7 +241,18 @@ func realSuite(t *testing.T, b libtest.Build) {
 		}
 	})
 	t.Run("Select", func(t *testing.T) {
-		other := blasctl.Select(blasctl.InternalAPI("no-such-library"))
+		// A known implementation that is not loaded selects nothing; an
+		// unknown name is an error and fn does not run.
+		absent := "blastrampoline"
+		if b.InternalAPI == absent {
+			absent = "nvpl"
+		}
+		if err := blasctl.Select(blasctl.InternalAPI("no-such-library")).WithThreads(1, func() {
+			t.Error("fn ran under an unknown filter")
+		}); !errors.Is(err, blasctl.ErrInvalidFilter) {
+			t.Errorf("unknown internal API: %v, want ErrInvalidFilter", err)
+		}
+		other := blasctl.Select(blasctl.InternalAPI(absent))
 		if err := other.WithThreads(1, func() {
 			if got := tg.threads(); got != start {
 				t.Errorf("a scope that selects nothing changed the count to %d", got)
