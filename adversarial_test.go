@@ -3,7 +3,6 @@ package blasctl_test
 import (
 	"errors"
 	"os"
-	"os/exec"
 	"regexp"
 	"runtime"
 	"strings"
@@ -27,7 +26,7 @@ import (
 // stands for a class of bug found by probing (issue 13); the comment on a
 // probe names the class.
 
-const lib = "/usr/lib/x86_64-linux-gnu/"
+var lib = libtest.LibDir
 
 var (
 	openblasPthread = lib + "openblas-pthread/libopenblas.so.0"
@@ -51,8 +50,8 @@ func probeChild(t *testing.T, name string, needs []string, env ...string) bool {
 	default:
 		t.SkipNow() // a child runs its own probe only
 	}
-	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
-		t.Skip("the probes use Debian's amd64 libraries")
+	if runtime.GOOS != "linux" || libtest.LibDir == "" {
+		t.Skip("the probes use Debian's amd64 and arm64 libraries")
 	}
 	for _, p := range needs {
 		if _, err := os.Stat(p); err != nil {
@@ -64,7 +63,7 @@ func probeChild(t *testing.T, name string, needs []string, env ...string) bool {
 		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
 	}
 	test, _, _ := strings.Cut(t.Name(), "/")
-	cmd := exec.Command(os.Args[0], "-test.run="+strings.Join(parts, "/"), "-test.count=1", "-test.v")
+	cmd := libtest.Command("-test.run="+strings.Join(parts, "/"), "-test.count=1", "-test.v")
 	cmd.Env = append(append(os.Environ(), advChildEnv+"="+name), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "--- PASS: "+test) {
@@ -146,6 +145,9 @@ func TestProbeUnloadBesideScans(t *testing.T) {
 // Limit, and the read-back must read what MKL really runs. (Class: a
 // verification that reads a cache instead of the library.)
 func TestProbeMKLPresetAllDomains(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("MKL is built for amd64 only")
+	}
 	for _, c := range []struct{ name, env string }{
 		{"mkl-env", "MKL_DOMAIN_NUM_THREADS=MKL_DOMAIN_ALL=1"},
 		{"mkl-call", ""},
@@ -214,6 +216,9 @@ func TestProbeUnscopedCallers(t *testing.T) {
 		{"mkl", []string{libgomp, libmkl}, []string{"MKL_THREADING_LAYER=GNU"}, "dgemm_"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			if c.name == "mkl" && runtime.GOARCH != "amd64" {
+				t.Skip("MKL is built for amd64 only")
+			}
 			if !probeChild(t, "unscoped-"+c.name, c.load, c.env...) {
 				return
 			}

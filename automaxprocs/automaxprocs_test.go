@@ -2,7 +2,6 @@ package automaxprocs_test
 
 import (
 	"os"
-	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
@@ -11,7 +10,7 @@ import (
 	"github.com/blasctl/blasctl/internal/libtest"
 )
 
-const openblas = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0"
+var openblas = libtest.LibDir + "openblas-pthread/libopenblas.so.0"
 
 // TestStartUp runs this test binary again with OpenBLAS preloaded, as a
 // program that links it would have it, and GOMAXPROCS=1: the import must
@@ -27,13 +26,13 @@ func TestStartUp(t *testing.T) {
 		}
 		return
 	}
-	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
-		t.Skip("the real-library builds are Debian amd64 packages")
+	if runtime.GOOS != "linux" || libtest.LibDir == "" {
+		t.Skip("the real-library builds are Debian's amd64 and arm64 packages")
 	}
 	if _, err := os.Stat(openblas); err != nil {
 		libtest.Missing(t, "%s is not installed", openblas)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestStartUp$", "-test.v")
+	cmd := libtest.Command("-test.run=^TestStartUp$", "-test.v")
 	cmd.Env = append(os.Environ(), "AUTOMAXPROCS_TEST_CHILD=1", "LD_PRELOAD="+openblas,
 		"GOMAXPROCS=1", "OPENBLAS_NUM_THREADS=2") // above GOMAXPROCS whatever the environment says
 	out, err := cmd.CombinedOutput()

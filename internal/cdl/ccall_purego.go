@@ -1,4 +1,4 @@
-//go:build (linux && !amd64) || darwin
+//go:build (linux && !amd64 && !arm64) || darwin
 
 package cdl
 

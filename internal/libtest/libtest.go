@@ -3,7 +3,6 @@ package libtest
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
@@ -51,8 +50,12 @@ type Build struct {
 
 const lib = "/usr/lib/x86_64-linux-gnu/"
 
-// Builds are the real libraries scripts/install-deps.sh installs.
-var Builds = []Build{
+// Builds are the real libraries the tests run against on this machine:
+// debian12Builds, or the Debian 13 root's, or the arm64 leg's.
+var Builds = debian12Builds
+
+// debian12Builds are the real libraries scripts/install-deps.sh installs.
+var debian12Builds = []Build{
 	{Name: "openblas-pthread", Load: []string{lib + "openblas-pthread/libopenblas.so.0"},
 		InternalAPI: "openblas", Layer: "pthreads", Scope: "process",
 		Probe: "openblas_get_num_threads", Setter: "openblas_set_num_threads", Package: "libopenblas0-pthread"},
@@ -139,7 +142,7 @@ func RunChild(t *testing.T, b Build, test string) {
 		Missing(t, "%v", err)
 	}
 	args := []string{"-test.run=^" + test + "$", "-test.count=1", "-test.v"}
-	cmd := exec.Command(os.Args[0], args...)
+	cmd := Command(args...)
 	cmd.Env = append(append(os.Environ(), "BLASCTL_TEST_BUILD="+b.Name), b.Env...)
 	out, err := cmd.CombinedOutput()
 	ran := strings.Contains(string(out), "--- PASS: "+test+" ")
@@ -201,17 +204,23 @@ func Threads(tb testing.TB) int {
 	return len(entries)
 }
 
-// Named returns the builds with the given names, in that order; it fails tb
-// for a name it does not know.
+// Named returns the builds with the given names, in that order. A name that
+// another platform's table has but this one's lacks (MKL on arm64) is left
+// out: that library is not built for this platform. It fails tb for a name
+// no table knows.
 func Named(tb testing.TB, names ...string) []Build {
 	tb.Helper()
 	var out []Build
 	for _, name := range names {
-		i := slices.IndexFunc(Builds, func(b Build) bool { return b.Name == name })
-		if i < 0 {
+		has := func(b Build) bool { return b.Name == name }
+		if i := slices.IndexFunc(Builds, has); i >= 0 {
+			out = append(out, Builds[i])
+			continue
+		}
+		if !slices.ContainsFunc(debian12Builds, has) && !slices.ContainsFunc(debian13Builds, has) &&
+			!slices.ContainsFunc(arm64Builds, has) {
 			tb.Fatalf("no build %q", name)
 		}
-		out = append(out, Builds[i])
 	}
 	return out
 }
@@ -225,8 +234,8 @@ func PerBuild(t *testing.T, builds []Build, suite func(t *testing.T, b Build)) {
 		suite(t, b)
 		return
 	}
-	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
-		t.Skip("the real-library builds are Debian amd64 packages")
+	if runtime.GOOS != "linux" || LibDir == "" {
+		t.Skip("the real-library builds are Debian's amd64 and arm64 packages")
 	}
 	test, _, _ := strings.Cut(t.Name(), "/")
 	for _, b := range builds {

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package cdl
 
 import (
@@ -18,11 +20,11 @@ import (
 func runtime_cgocall(fn uintptr, arg unsafe.Pointer) int32
 
 // ccallTrampolinePC returns the code address of the trampoline
-// (ccall_linux_amd64.s).
+// (ccall_linux_amd64.s, ccall_linux_arm64.s).
 func ccallTrampolinePC() uintptr
 
 // ccallFrame is the trampoline's argument block; its layout is fixed by
-// ccall_linux_amd64.s.
+// ccall_linux_amd64.s and ccall_linux_arm64.s.
 type ccallFrame struct {
 	fn, a1, a2, ret uintptr
 }
