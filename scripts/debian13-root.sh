@@ -2,7 +2,10 @@
 # Builds, once per machine, a Debian 13 (trixie) root holding the BLAS and
 # OpenMP libraries Debian 13 ships, and prints its path. OpenBLAS 0.3.29 there
 # needs glibc 2.38, which Debian 12 lacks, so the real-library tests run in
-# this root under chroot (scripts/legs/debian13.sh).
+# this root under chroot (scripts/legs/debian13.sh). libomp-19-dev brings the
+# libiomp5.so link that MKL's default Intel layer loads (Debian's default
+# install of libmkl-rt recommends it); python3-threadpoolctl is the reference
+# blasctl info is compared with; gcc builds the tests' C fixtures there.
 #
 # The root is reused while its marker file records the same package list and
 # suite; a changed list builds it again. It is built beside the cache
@@ -19,6 +22,7 @@ packages=(
   libgomp1 libomp5-19 libomp-19-dev
   libmkl-rt
   python3 python3-numpy python3-threadpoolctl
+  gcc libc6-dev
 )
 marker_name=.blasctl-root
 want="suite $suite; variant essential; components main,non-free; packages $(printf '%s\n' "${packages[@]}" | sort | tr '\n' ' ')"

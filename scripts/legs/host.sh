@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Leg host: this machine (Debian 12 amd64) with every library
+# scripts/install-deps.sh installs. Formatting, vet, staticcheck, the tests of
+# every module with the race detector and without cgo, the darwin
+# cross-builds, the extra checks (fuzzing, the full-size stress, the windows
+# build of the unsupported-platform test) and the examples.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/legs/lib.sh
+
+leg_begin host
+
+# The library module, then the modules of the command, the examples and the
+# benchmarks (each built against this checkout through its go.work).
+modules=(. cmd/blasctl examples bench)
+
+gofmt_clean() {
+  local unformatted
+  unformatted=$(gofmt -l . | grep -v '^testdata/' || true)
+  if [ -n "$unformatted" ]; then
+    echo "gofmt would change:"
+    echo "$unformatted"
+    return 1
+  fi
+}
+
+library_deps() {
+  local deps
+  deps=$(go list -m all | grep -v '^github.com/blasctl/blasctl$' | cut -d' ' -f1 | sort | tr '\n' ' ')
+  if [ "$deps" != "github.com/ebitengine/purego golang.org/x/sys " ]; then
+    echo "go list -m all: $deps"
+    return 1
+  fi
+}
+
+darwin_builds() {
+  local arch
+  for arch in arm64 amd64; do
+    GOOS=darwin GOARCH=$arch CGO_ENABLED=0 go build ./... || return 1
+    GOOS=darwin GOARCH=$arch CGO_ENABLED=0 go vet ./... || return 1
+    GOOS=darwin GOARCH=$arch CGO_ENABLED=0 go -C cmd/blasctl vet ./... || return 1
+  done
+}
+
+examples_run() {
+  local ex
+  for ex in netlibpool purego container; do
+    go -C examples run "./$ex" >/dev/null || return 1
+  done
+}
+
+check "install-deps" bash scripts/install-deps.sh
+check "gofmt" gofmt_clean
+check "the library's go.mod requires purego and x/sys only" library_deps
+for m in "${modules[@]}"; do
+  check "go vet ($m)" go -C "$m" vet ./...
+done
+for m in "${modules[@]}"; do
+  check "staticcheck ($m)" go -C "$m" run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+done
+for m in "${modules[@]}"; do
+  gotest "go test -race ($m)" go -C "$m" test -race -count=1 -v ./...
+done
+for m in "${modules[@]}"; do
+  gotest "go test, CGO_ENABLED=0 ($m)" env CGO_ENABLED=0 go -C "$m" test -count=1 -v ./...
+done
+check "darwin cross-builds" darwin_builds
+if [ -f scripts/test-extra.sh ]; then
+  check "extra checks (scripts/test-extra.sh)" bash scripts/test-extra.sh
+fi
+check "examples" examples_run
+
+leg_end
