@@ -3,7 +3,7 @@ module github.com/blasctl/blasctl/bench
 go 1.26.8
 
 require (
-	github.com/blasctl/blasctl v0.0.0-20261204022550-299a8d9e4a94
+	github.com/blasctl/blasctl v0.0.0-20261204040032-a3ff7585c948
 	github.com/ebitengine/purego v0.11.3
 )
 
