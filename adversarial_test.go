@@ -588,3 +588,34 @@ func TestProbeIdleThreadsRule(t *testing.T) {
 	}
 	t.Logf("figures: %d CPUs; threads %d before, %d after WithThreads(1000) and its restore to 1", cpus, before, after)
 }
+
+// TestProbeLimitNeverRestored checks the documented rule: a Limit whose
+// goroutine ends without restoring stays in place for good; a later scope
+// asking for more on a process-wide library still runs with the limit's
+// count, and succeeds.
+func TestProbeLimitNeverRestored(t *testing.T) {
+	if !probeChild(t, "never-restored", []string{openblasPthread}) {
+		return
+	}
+	h := libtest.Open(t, openblasPthread)
+	get := bind(t, h, "openblas_get_num_threads")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := blasctl.Limit(1); err != nil {
+			t.Error(err)
+		}
+		// Ends without calling restore.
+	}()
+	<-done
+	if err := blasctl.WithThreads(2, func() {
+		if got := get(); got != 1 {
+			t.Errorf("WithThreads(2) beside a never-restored Limit(1) reads %d, want 1", got)
+		}
+	}); err != nil {
+		t.Error(err)
+	}
+	if got := get(); got != 1 {
+		t.Errorf("after the scope: %d, want the limit's 1 still", got)
+	}
+}
