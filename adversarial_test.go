@@ -13,6 +13,7 @@ import (
 
 	"github.com/blasctl/blasctl"
 	"github.com/blasctl/blasctl/internal/cdl"
+	"github.com/blasctl/blasctl/internal/cfixture"
 	"github.com/blasctl/blasctl/internal/fblas"
 	"github.com/blasctl/blasctl/internal/libtest"
 	"github.com/ebitengine/purego"
@@ -618,4 +619,69 @@ func TestProbeLimitNeverRestored(t *testing.T) {
 	if got := get(); got != 1 {
 		t.Errorf("after the scope: %d, want the limit's 1 still", got)
 	}
+}
+
+// TestProbeUnloadDuringSlowScan widens the window of TestProbeUnloadBesideScans
+// so that it is hit every time: a registered Custom whose Open takes 2 ms
+// keeps a scanning goroutine's own handle to its library open while the
+// owner dlcloses it. The scan's dlclose then unloads the library after the
+// listing that found it; a caller that trusted a generation read before the
+// scan ended would call the library's getter in unmapped code.
+func TestProbeUnloadDuringSlowScan(t *testing.T) {
+	if !probeChild(t, "unload-slow-scan", []string{libgomp}) {
+		return
+	}
+	libtest.Open(t, libgomp)
+	path := cfixture.Build(t, "libfoo.so.1", []string{"testdata/fixtures/custom/custom.c"})
+	unregister, err := blasctl.Register(blasctl.Custom{
+		InternalAPI: "slow-foo", UserAPI: blasctl.UserAPIBLAS, Prefixes: []string{"libfoo"},
+		Open: func(sym func(string) uintptr) *blasctl.CustomControl {
+			get, set := sym("foo_get_threads"), sym("foo_set_threads")
+			if get == 0 || set == 0 {
+				return nil
+			}
+			time.Sleep(2 * time.Millisecond)
+			return &blasctl.CustomControl{Scope: blasctl.ScopeProcess,
+				Get: func() int { return libtest.Get(get) }, Set: func(v int) { libtest.Set(set, v) }}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unregister()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := blasctl.Select(blasctl.Prefix("libgomp")).Libraries(); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	listed := 0
+	for i := range 200 {
+		h := libtest.Open(t, path)
+		time.Sleep(time.Duration(i%10) * 100 * time.Microsecond) // let a scan take its handle
+		if err := purego.Dlclose(h); err != nil {
+			t.Fatal(err)
+		}
+		libs, err := blasctl.Select(blasctl.Prefix("libfoo")).Libraries()
+		if err != nil {
+			t.Fatal(err)
+		}
+		listed += len(libs) // reported through its getter: mapped, or we crashed
+	}
+	close(stop)
+	wg.Wait()
+	t.Logf("figures: 200 load/unload rounds, the closed library still listed (held by a scan) %d times", listed)
 }
