@@ -10,40 +10,24 @@ import (
 // GCC 14's libgomp and LLVM 19's libomp (libomp-19-dev adds the libiomp5.so
 // link MKL's Intel layer loads). The paths are Debian 12's; what differs is
 // BLIS, whose 1.x count belongs to each thread and reads 1 when unset.
-var debian13Builds = []Build{
-	{Name: "openblas-pthread", Load: []string{lib + "openblas-pthread/libopenblas.so.0"},
-		InternalAPI: "openblas", Layer: "pthreads", Scope: "process",
-		Probe: "openblas_get_num_threads", Setter: "openblas_set_num_threads", Package: "libopenblas0-pthread"},
-	{Name: "openblas-openmp", Load: []string{lib + "openblas-openmp/libopenblas.so.0"},
-		InternalAPI: "openblas", Layer: "openmp", Scope: "current_thread",
-		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Witness: "openblas_get_num_threads",
-		Package: "libopenblas0-openmp"},
-	{Name: "openblas-serial", Load: []string{lib + "openblas-serial/libopenblas.so.0"},
-		InternalAPI: "openblas", Layer: "disabled", Scope: "process",
-		Probe: "openblas_get_num_threads", Cap: 1, Package: "libopenblas0-serial"},
-	{Name: "openblas64-pthread", Load: []string{lib + "openblas64-pthread/libopenblas64.so.0"},
-		InternalAPI: "openblas", Layer: "pthreads", Scope: "process",
-		Probe: "openblas_get_num_threads", Setter: "openblas_set_num_threads", Package: "libopenblas64-0-pthread"},
-	{Name: "mkl", Load: []string{lib + "libmkl_rt.so"}, Needs: []string{lib + "libiomp5.so"},
-		InternalAPI: "mkl", Layer: "intel", Scope: "current_thread",
-		Probe: "MKL_Get_Max_Threads", Setter: "MKL_Set_Num_Threads", Package: "libmkl-rt libomp-19-dev"},
-	{Name: "mkl-gnu", Load: []string{lib + "libgomp.so.1", lib + "libmkl_rt.so"}, Env: []string{"MKL_THREADING_LAYER=GNU"},
-		InternalAPI: "mkl", Layer: "gnu", Scope: "current_thread",
-		Probe: "MKL_Get_Max_Threads", Setter: "MKL_Set_Num_Threads", Package: "libmkl-rt libgomp1"},
-	// BLIS 1.x keeps a count per thread (thread-local rntm), so the two
-	// builds report current_thread; an unset count reads 1, not -1.
-	{Name: "blis-pthread", Load: []string{lib + "blis-pthread/libblis.so.4"},
-		InternalAPI: "blis", Layer: "pthreads", Scope: "current_thread",
-		Probe: "bli_thread_get_num_threads", Setter: "bli_thread_set_num_threads", Package: "libblis4-pthread"},
-	{Name: "blis-openmp", Load: []string{lib + "blis-openmp/libblis.so.4"},
-		InternalAPI: "blis", Layer: "openmp", Scope: "current_thread",
-		Probe: "bli_thread_get_num_threads", Setter: "bli_thread_set_num_threads", Package: "libblis4-openmp"},
-	{Name: "libgomp", Load: []string{lib + "libgomp.so.1"}, Layer: "gnu",
-		InternalAPI: "openmp", Scope: "current_thread",
-		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Package: "libgomp1"},
-	{Name: "libomp", Load: []string{lib + "libomp.so.5"}, Layer: "llvm",
-		InternalAPI: "openmp", Scope: "current_thread",
-		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Package: "libomp5-19"},
+var debian13Builds = debian13From(debian12Builds)
+
+// debian13From derives the Debian 13 rows from Debian 12's: the same files,
+// BLIS's count per thread with no "unset" marker, LLVM 19's packages.
+func debian13From(d12 []Build) []Build {
+	out := make([]Build, len(d12))
+	for i, b := range d12 {
+		switch b.Name {
+		case "mkl":
+			b.Package = "libmkl-rt libomp-19-dev"
+		case "blis-pthread", "blis-openmp":
+			b.Scope, b.Applies = "current_thread", nil
+		case "libomp":
+			b.Package = "libomp5-19"
+		}
+		out[i] = b
+	}
+	return out
 }
 
 // Distro names the machine's Debian release as the build tables know it:
