@@ -1,3 +1,5 @@
+//go:build linux
+
 package blasctl_test
 
 import (
