@@ -76,7 +76,14 @@ unmount_inside() {
   fi
 }
 
+# One build at a time: a second caller waits, then finds the root built.
 mkdir -p "$(dirname "$root")"
+exec 8>"$root.build.lock"
+flock 8
+if [ -f "$root/$marker_name" ] && [ "$(cat "$root/$marker_name")" = "$want" ]; then
+  echo "$root"
+  exit 0
+fi
 tmp="$root.new"
 unmount_inside "$tmp"
 rm -rf "$tmp"

@@ -166,8 +166,11 @@ func measure(dgemm uintptr, n, g int, d time.Duration, scoped bool) (gflops floa
 			}
 			work := func() {
 				<-start
+				// At least one call each: on a loaded machine a goroutine
+				// can first run after the deadline, and a point of no calls
+				// would read 0 GFLOPS.
 				k := int64(0)
-				for time.Now().Before(deadline) {
+				for k == 0 || time.Now().Before(deadline) {
 					fblas.Dgemm(dgemm, n, a, a, c)
 					k++
 				}
@@ -286,8 +289,9 @@ func writeCSV(file string, stdout io.Writer, points []benchPoint) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"goroutines", "default_gflops", "withthreads1_gflops", "ideal_gflops"})
 	for _, p := range points {
-		cw.Write([]string{strconv.Itoa(p.g), strconv.FormatFloat(p.free, 'f', 3, 64),
-			strconv.FormatFloat(p.scoped, 'f', 3, 64), strconv.FormatFloat(p.ideal, 'f', 3, 64)})
+		// Four significant digits: a slow point stays above zero.
+		cw.Write([]string{strconv.Itoa(p.g), strconv.FormatFloat(p.free, 'g', 4, 64),
+			strconv.FormatFloat(p.scoped, 'g', 4, 64), strconv.FormatFloat(p.ideal, 'g', 4, 64)})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -14,6 +14,15 @@ leg_begin debian13
 
 root=${BLASCTL_DEBIAN13_ROOT:-/var/cache/blasctl/debian13}
 export BLASCTL_DEBIAN13_ROOT=$root
+
+# One leg at a time per root: a second one would replace the first's test
+# binaries and unmount its /proc.
+mkdir -p "$(dirname "$root")"
+exec 9>"$root.leg.lock"
+if ! flock -n 9; then
+  echo "      waiting for another debian13 leg on $root"
+  flock 9
+fi
 check "Debian 13 root (scripts/debian13-root.sh)" bash scripts/debian13-root.sh
 if [ ! -f "$root/.blasctl-root" ]; then
   leg_end
