@@ -108,8 +108,10 @@ var loaderCounts = sync.OnceValue(func() counterKind {
 		after, _, _ := phdr.Check()
 		return after.Adds == before.Adds+1 && after.Subs == before.Subs
 	}
-	if reopenCounts() && reopenCounts() {
-		return countsOpens
+	for range 2 {
+		if !reopenCounts() {
+			return countsUnknown
+		}
 	}
-	return countsUnknown
+	return countsOpens
 })
