@@ -2,25 +2,47 @@
 
 package blasctl
 
-import "github.com/blasctl/blasctl/internal/phdr"
+import (
+	"sync"
 
-// The Linux seam of detection: glibc's loader lists the objects
+	"github.com/blasctl/blasctl/internal/cdl"
+	"github.com/blasctl/blasctl/internal/phdr"
+)
+
+// The Linux seam of detection: the C library's loader lists the objects
 // (internal/phdr, dl_iterate_phdr) and counts loads and unloads.
 
-// loaderGeneration reads glibc's load counters; ok is false where the C
-// library does not provide them (then every call rescans).
+// loaderGeneration reads the loader's load counters; ok is false where the
+// C library does not provide them or they count something unknown (then
+// every call rescans).
 func loaderGeneration() (generation, bool, error) {
+	kind := loaderCounts()
+	var own uint64
+	if kind == countsOpens {
+		own = cdl.LockOpens()
+	}
 	g, ok, err := phdr.Check()
+	if kind == countsOpens {
+		cdl.UnlockOpens()
+	}
 	if err != nil {
 		return generation{}, false, ErrUnsupported
 	}
-	return generation{g.Adds, g.Subs}, ok, nil
+	return kind.generation(g, own), ok && kind != countsUnknown, nil
 }
 
 // listObjects lists every loaded object, with the generation the list
 // belongs to.
 func listObjects() ([]object, generation, bool, error) {
+	kind := loaderCounts()
+	var own uint64
+	if kind == countsOpens {
+		own = cdl.LockOpens()
+	}
 	list, g, ok, err := phdr.List()
+	if kind == countsOpens {
+		cdl.UnlockOpens()
+	}
 	if err != nil {
 		return nil, generation{}, false, ErrUnsupported
 	}
@@ -28,5 +50,68 @@ func listObjects() ([]object, generation, bool, error) {
 	for i, o := range list {
 		objs[i] = object{path: o.Path, segments: o.Segments}
 	}
-	return objs, generation{g.Adds, g.Subs}, ok, nil
+	return objs, kind.generation(g, own), ok && kind != countsUnknown, nil
 }
+
+// counterKind is what the loader's counters (dlpi_adds, dlpi_subs) count.
+type counterKind int
+
+const (
+	// countsUnknown: a C library whose counters were not recognised; they
+	// are not trusted.
+	countsUnknown counterKind = iota
+	// countsLoads: glibc's, objects added to and removed from the list.
+	countsLoads
+	// countsOpens: musl's. dlpi_adds grows by one for every dlopen that
+	// succeeds, blasctl's own RTLD_NOLOAD opens of objects already loaded
+	// included, and dlpi_subs stays 0 (musl never unloads). Trusted as
+	// they are, each scan would move the generation it is checked against
+	// and loaded() would scan forever; less blasctl's own opens, they
+	// count the loads others made.
+	countsOpens
+)
+
+// generation is the generation the counters g stand for, own being the
+// number of handles blasctl had opened when they were read.
+func (k counterKind) generation(g phdr.Generation, own uint64) generation {
+	if k == countsOpens {
+		return generation{g.Adds - own, g.Subs}
+	}
+	return generation{g.Adds, g.Subs}
+}
+
+// loaderCounts finds out once what the counters count. Only glibc exports
+// gnu_get_libc_version. Elsewhere an RTLD_NOLOAD open of the C library,
+// which is always loaded, must move dlpi_adds by exactly one, twice in a
+// row, for musl's kind; a load by another thread in between makes the
+// counters untrusted, never misread.
+var loaderCounts = sync.OnceValue(func() counterKind {
+	libc := cdl.OpenNoLoad("libc.so.6")
+	if libc == 0 {
+		return countsUnknown
+	}
+	glibc := cdl.Sym(libc, "gnu_get_libc_version") != 0
+	cdl.Close(libc)
+	if glibc {
+		return countsLoads
+	}
+	reopenCounts := func() bool {
+		before, ok, err := phdr.Check()
+		if err != nil || !ok {
+			return false
+		}
+		h := cdl.OpenNoLoad("libc.so.6")
+		if h == 0 {
+			return false
+		}
+		cdl.Close(h)
+		after, _, _ := phdr.Check()
+		return after.Adds == before.Adds+1 && after.Subs == before.Subs
+	}
+	for range 2 {
+		if !reopenCounts() {
+			return countsUnknown
+		}
+	}
+	return countsOpens
+})

@@ -7,8 +7,11 @@ import (
 )
 
 // OpenNoLoad returns a handle to an object that is already loaded, or 0.
-// RTLD_NOLOAD guarantees it never loads anything.
-func OpenNoLoad(path string) uintptr {
+// RTLD_NOLOAD guarantees it never loads anything. The handles it returns
+// are counted (LockOpens).
+func OpenNoLoad(path string) uintptr { return openCounted(path, openNoLoad) }
+
+func openNoLoad(path string) uintptr {
 	if h, ok := fastDlopenNoLoad(path); ok {
 		return h
 	}
