@@ -85,17 +85,12 @@ func bind(t *testing.T, h uintptr, name string) func() int {
 	return func() int { return libtest.Get(p) }
 }
 
-// TestProbeUnloadBesideScans: a library its owner dlcloses while other
-// goroutines scan must never be called after it left. A scan's own
-// RTLD_NOLOAD handle can be the last reference: its dlclose then unmaps the
-// library after the listing that found it, and the cached result must not
-// outlive that. (Class: calling into unmapped code.)
-func TestProbeUnloadBesideScans(t *testing.T) {
-	if !probeChild(t, "unload-scan", []string{libgomp, openblasPthread}) {
-		return
-	}
-	libtest.Open(t, libgomp)
-	stop := make(chan struct{})
+// scanBeside starts three goroutines that scan without pause, as other
+// parts of a program calling Libraries would (each selecting libgomp, so a
+// scan covers every loaded object). stop ends them and returns how many
+// scans they made.
+func scanBeside(t *testing.T) (stop func() int64) {
+	done := make(chan struct{})
 	var wg sync.WaitGroup
 	var scans atomic.Int64
 	for range 3 {
@@ -104,7 +99,7 @@ func TestProbeUnloadBesideScans(t *testing.T) {
 			defer wg.Done()
 			for {
 				select {
-				case <-stop:
+				case <-done:
 					return
 				default:
 				}
@@ -116,6 +111,24 @@ func TestProbeUnloadBesideScans(t *testing.T) {
 			}
 		}()
 	}
+	return func() int64 {
+		close(done)
+		wg.Wait()
+		return scans.Load()
+	}
+}
+
+// TestProbeUnloadBesideScans: a library its owner dlcloses while other
+// goroutines scan must never be called after it left. A scan's own
+// RTLD_NOLOAD handle can be the last reference: its dlclose then unmaps the
+// library after the listing that found it, and the cached result must not
+// outlive that. (Class: calling into unmapped code.)
+func TestProbeUnloadBesideScans(t *testing.T) {
+	if !probeChild(t, "unload-scan", []string{libgomp, openblasPthread}) {
+		return
+	}
+	libtest.Open(t, libgomp)
+	stopScans := scanBeside(t)
 	rounds := 0
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); rounds++ {
 		h := libtest.Open(t, openblasPthread)
@@ -137,9 +150,8 @@ func TestProbeUnloadBesideScans(t *testing.T) {
 			}
 		}
 	}
-	close(stop)
-	wg.Wait()
-	t.Logf("figures: %d load/unload rounds beside %d scans", rounds, scans.Load())
+	scans := stopScans()
+	t.Logf("figures: %d load/unload rounds beside %d scans", rounds, scans)
 }
 
 // TestProbeMKLPresetAllDomains: a count set before blasctl for every MKL
@@ -651,25 +663,7 @@ func TestProbeUnloadDuringSlowScan(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unregister()
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				if _, err := blasctl.Select(blasctl.Prefix("libgomp")).Libraries(); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}()
-	}
+	stopScans := scanBeside(t)
 	listed := 0
 	for i := range 200 {
 		h := libtest.Open(t, path)
@@ -683,7 +677,6 @@ func TestProbeUnloadDuringSlowScan(t *testing.T) {
 		}
 		listed += len(libs) // reported through its getter: mapped, or we crashed
 	}
-	close(stop)
-	wg.Wait()
+	stopScans()
 	t.Logf("figures: 200 load/unload rounds, the closed library still listed (held by a scan) %d times", listed)
 }

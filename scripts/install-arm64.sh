@@ -8,15 +8,10 @@ packages=(
   qemu-user-static gcc-aarch64-linux-gnu libc6-dev-arm64-cross
   libc6:arm64 libopenblas0-pthread:arm64 libopenblas0-openmp:arm64 libblis4-pthread:arm64 libgomp1:arm64
 )
-sudo=""
-if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+source "$(dirname "$0")/apt.sh"
+sudo=$apt_sudo
 
-missing=()
-for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
+apt_missing "${packages[@]}"
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-arm64: all ${#packages[@]} packages present"
   exit 0
@@ -25,6 +20,4 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
   $sudo dpkg --add-architecture arm64
 fi
 echo "install-arm64: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+apt_install

@@ -20,15 +20,10 @@ packages=(
   python3 python3-numpy python3-threadpoolctl
 )
 
-sudo=""
-if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+source "$(dirname "$0")/apt.sh"
+sudo=$apt_sudo
 
-missing=()
-for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
+apt_missing "${packages[@]}"
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#packages[@]} packages present"
   exit 0
@@ -50,9 +45,7 @@ enable_nonfree() {
 enable_nonfree
 
 echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
 # MKL asks whether to become the default BLAS; keep OpenBLAS as the default.
 echo "libmkl-rt libmkl-rt/use-as-default-blas-lapack boolean false" | $sudo debconf-set-selections
 echo "libmkl-rt libmkl-rt/exploit-non-free boolean true" | $sudo debconf-set-selections 2>/dev/null || true
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+apt_install

@@ -5,20 +5,12 @@
 set -euo pipefail
 
 packages=(musl musl-dev musl-tools)
-sudo=""
-if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+source "$(dirname "$0")/apt.sh"
 
-missing=()
-for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
+apt_missing "${packages[@]}"
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-musl: all ${#packages[@]} packages present"
   exit 0
 fi
 echo "install-musl: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+apt_install
