@@ -22,7 +22,8 @@ type frame struct {
 	tid   int // the OS thread it runs on, locked from enter to release
 	n     int
 	libs  []*lib
-	limit bool // Limit uses process-wide controls where they exist
+	limit bool    // Limit uses process-wide controls where they exist
+	mark  uintptr // a Limit's: the life of its thread (limits.go)
 }
 
 // knobs are the controls f holds on l, in the order they are applied and
@@ -57,6 +58,7 @@ func enter(f *frame) error {
 	defer reg.mu.Unlock()
 	reg.nextID++
 	f.id = reg.nextID
+	retireEnded(f.tid)
 	for _, l := range f.libs {
 		if !l.gone {
 			k, also := f.knobs(l)
@@ -93,6 +95,9 @@ func enter(f *frame) error {
 			return err
 		}
 	}
+	if f.limit {
+		addLimit(f)
+	}
 	return nil
 }
 
@@ -108,6 +113,9 @@ func release(f *frame) error {
 // releaseLocked releases the libraries in reverse order, and each
 // library's controls in the order enter applied them.
 func releaseLocked(f *frame) error {
+	if f.limit {
+		dropLimit(f)
+	}
 	var first error
 	for i := len(f.libs) - 1; i >= 0; i-- {
 		l := f.libs[i]

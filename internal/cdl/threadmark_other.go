@@ -1,0 +1,9 @@
+//go:build !linux && !darwin
+
+package cdl
+
+// ThreadMark: no thread marks here.
+func ThreadMark() (uintptr, bool) { return 0, false }
+
+// SetThreadMark: no thread marks here.
+func SetThreadMark(uintptr) bool { return false }

@@ -1,0 +1,119 @@
+package blasctl
+
+import "github.com/blasctl/blasctl/internal/cdl"
+
+// A Limit's holds are kept, like every frame's, under the OS thread it was
+// taken on (its pthread_t), so that a scope nested on the same goroutine
+// replaces it there. A Limit can outlive its goroutine: one that ends
+// without restoring ends its locked thread, and the C library then gives a
+// new thread the same pthread_t. Scopes on that new thread must not take
+// the dead Limit's holds for an outer scope of their own (their
+// WithThreads(2) would replace its 1 on a process-wide count, which a Limit
+// never restored keeps for good). So each Limit marks the life of its
+// thread (cdl.ThreadMark, cleared when the thread ends), and a frame that
+// begins on a thread whose Limits carry another mark moves their holds
+// aside first: process-wide ones to a key of their own, where they stay in
+// force, per-thread ones nowhere, since their count ended with the thread.
+
+// openLimits lists the Limits not restored yet, by the thread they were taken
+// on; guarded by reg.mu.
+var openLimits = map[int][]*frame{}
+
+// nextMark numbers the thread lives that took a Limit; guarded by reg.mu.
+var nextMark uintptr
+
+// markThread returns the mark of the calling thread's life, giving it one
+// if it has none; 0 where the C library keeps no thread-specific data.
+// Called with reg.mu held.
+func markThread() uintptr {
+	m, ok := cdl.ThreadMark()
+	if !ok || m != 0 {
+		return m
+	}
+	nextMark++
+	if !cdl.SetThreadMark(nextMark) {
+		return 0
+	}
+	return nextMark
+}
+
+// addLimit records a Limit that entered; called with reg.mu held.
+func addLimit(f *frame) {
+	f.mark = markThread()
+	openLimits[f.tid] = append(openLimits[f.tid], f)
+}
+
+// dropLimit forgets a Limit that is being released; called with reg.mu held.
+func dropLimit(f *frame) {
+	fs := openLimits[f.tid]
+	for i, g := range fs {
+		if g == f {
+			fs = append(fs[:i], fs[i+1:]...)
+			break
+		}
+	}
+	if len(fs) == 0 {
+		delete(openLimits, f.tid)
+	} else {
+		openLimits[f.tid] = fs
+	}
+}
+
+// retireEnded moves aside the holds of Limits taken on an earlier life of
+// the thread tid, before a frame on tid's present life begins. Called with
+// reg.mu held; costs one C call while tid has a Limit, nothing otherwise.
+func retireEnded(tid int) {
+	fs := openLimits[tid]
+	if len(fs) == 0 {
+		return
+	}
+	now, ok := cdl.ThreadMark()
+	if !ok {
+		return // no marks: one life cannot be told from the next
+	}
+	kept := fs[:0]
+	for _, f := range fs {
+		if f.mark == now {
+			kept = append(kept, f)
+			continue
+		}
+		for _, l := range f.libs {
+			for _, k := range l.knobs() {
+				k.retire(f)
+			}
+		}
+	}
+	if len(kept) == 0 {
+		delete(openLimits, tid)
+	} else {
+		openLimits[tid] = kept
+	}
+}
+
+// knobs lists every knob of l.
+func (l *lib) knobs() []*knob {
+	var ks []*knob
+	for _, k := range [2]*knob{l.proc, l.thread} {
+		if k != nil {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
+// retire takes f's hold off f's thread: a process-wide one moves to a key
+// no thread has (the negative frame id), where it keeps counting for the
+// smallest n and is never released; a per-thread one is dropped.
+func (k *knob) retire(f *frame) {
+	st := k.stacks[f.tid]
+	for i, h := range st {
+		if h.frame != f.id {
+			continue
+		}
+		k.stacks[f.tid] = append(st[:i], st[i+1:]...)
+		if k.scope == ScopeProcess {
+			k.stacks[-int(f.id)] = []hold{h}
+		}
+		return
+	}
+}
