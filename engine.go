@@ -95,9 +95,6 @@ func enter(f *frame) error {
 			return err
 		}
 	}
-	if f.limit {
-		addLimit(f)
-	}
 	return nil
 }
 

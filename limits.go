@@ -37,8 +37,11 @@ func markThread() uintptr {
 	return nextMark
 }
 
-// addLimit records a Limit that entered; called with reg.mu held.
+// addLimit records a Limit that entered (outside enter, whose frame must
+// not escape: a warm WithThreads makes no allocation).
 func addLimit(f *frame) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
 	f.mark = markThread()
 	openLimits[f.tid] = append(openLimits[f.tid], f)
 }

@@ -148,6 +148,7 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 		runtime.UnlockOSThread()
 		return noop, err
 	}
+	addLimit(f)
 	// The restore belongs to this goroutine. Its OS thread is no proof: a
 	// goroutine that exits locked ends its thread, and the C library hands
 	// that thread's pthread_t to a new one. Goroutine ids are never reused.
