@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -772,4 +773,130 @@ func TestProbeDeadLimitOnReusedThread(t *testing.T) {
 		t.Errorf("after the scopes: %d, want the never-restored limit's 1", got)
 	}
 	t.Logf("figures: %d scopes on new threads, %d on a thread with the dead limit's pthread_t, %d ran with 2", scopes.Load(), reused.Load(), wrong.Load())
+}
+
+// TestProbeMKLPresetDomains: MKL keeps a count per domain (BLAS, FFT, VML,
+// PARDISO) beside the count for all of them, and a domain's own count wins
+// over the count for all. A count set before blasctl for one domain, by
+// MKL_DOMAIN_NUM_THREADS or by the program's MKL_Domain_Set_Num_Threads, must
+// not outlast a Limit(1) on any thread, and must come back exactly: still
+// the domain's own, still winning over a count for all set afterwards.
+// (Class: a verification that reads another count than the one that
+// applies.)
+func TestProbeMKLPresetDomains(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("MKL is built for amd64 only")
+	}
+	const all, blas, fft, vml, pardiso = 0, 1, 2, 3, 4
+	for _, layer := range []string{"intel", "gnu"} {
+		for _, c := range []struct {
+			name string
+			env  string
+			call map[int]int // domain -> count the program sets
+		}{
+			{"env-blas", "MKL_DOMAIN_NUM_THREADS=MKL_DOMAIN_BLAS=2", nil},
+			{"env-blas-1", "MKL_DOMAIN_NUM_THREADS=MKL_DOMAIN_BLAS=1", nil},
+			{"env-all-blas", "MKL_DOMAIN_NUM_THREADS=MKL_DOMAIN_ALL=1,MKL_DOMAIN_BLAS=2", nil},
+			{"env-fft-vml-pardiso", "MKL_DOMAIN_NUM_THREADS=MKL_DOMAIN_FFT=2,MKL_DOMAIN_VML=1,MKL_DOMAIN_PARDISO=2", nil},
+			{"call", "", map[int]int{blas: 2, fft: 1, pardiso: 2}},
+		} {
+			t.Run(layer+"/"+c.name, func(t *testing.T) {
+				load := []string{libmkl}
+				env := []string{}
+				if layer == "gnu" {
+					load = []string{libgomp, libmkl}
+					env = append(env, "MKL_THREADING_LAYER=GNU")
+				} else if iomp := libtest.IOMP5(libmkl); iomp != "" {
+					load = append([]string{iomp}, load...) // what MKL's Intel layer maps
+				}
+				if c.env != "" {
+					env = append(env, c.env)
+				}
+				if !probeChild(t, "mkl-domains-"+layer+"-"+c.name, load, env...) {
+					return
+				}
+				if runtime.NumCPU() < 2 {
+					t.Skip("MKL runs 1 thread on 1 CPU: the probe proves nothing")
+				}
+				var h uintptr
+				for _, p := range load {
+					h = libtest.Open(t, p)
+				}
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				domainGet := libtest.Func(t, h, "MKL_Domain_Get_Max_Threads")
+				domainSet := libtest.Func(t, h, "MKL_Domain_Set_Num_Threads")
+				get := func(d int) int {
+					r, _, _ := purego.SyscallN(domainGet, uintptr(d))
+					return int(int32(r))
+				}
+				for d, n := range c.call {
+					purego.SyscallN(domainSet, uintptr(n), uintptr(d))
+				}
+				domains := []int{all, blas, fft, vml, pardiso}
+				read := func() []int {
+					out := make([]int, len(domains))
+					for i, d := range domains {
+						out[i] = get(d)
+					}
+					return out
+				}
+				// onOther reads the domains on another thread, as a
+				// process-wide limit must hold there too.
+				onOther := func() []int {
+					ch := make(chan []int)
+					go func() {
+						runtime.LockOSThread()
+						defer runtime.UnlockOSThread()
+						ch <- read()
+					}()
+					return <-ch
+				}
+				preset := read()
+				if slices.Max(preset) < 2 {
+					t.Fatalf("the preset domains read %v: the probe proves nothing", preset)
+				}
+				restore, err := blasctl.Limit(1)
+				if err != nil {
+					t.Fatalf("Limit(1): %v", err)
+				}
+				if got := read(); slices.Max(got) > 1 {
+					t.Errorf("inside Limit(1) MKL's domains (all, BLAS, FFT, VML, PARDISO) run %v on the limit's thread", got)
+				}
+				if got := onOther(); slices.Max(got) > 1 {
+					t.Errorf("inside Limit(1) MKL's domains run %v on another thread", got)
+				}
+				if err := restore(); err != nil {
+					t.Errorf("restore: %v", err)
+				}
+				if got := read(); !slices.Equal(got, preset) {
+					t.Errorf("after Limit(1) and restore the domains read %v, want the preset %v", got, preset)
+				}
+				if err := blasctl.WithThreads(1, func() {
+					if got := read(); slices.Max(got) > 1 {
+						t.Errorf("inside WithThreads(1) the domains run %v", got)
+					}
+				}); err != nil {
+					t.Error(err)
+				}
+				if got := read(); !slices.Equal(got, preset) {
+					t.Errorf("after WithThreads(1) the domains read %v, want the preset %v", got, preset)
+				}
+				// A domain's own count must still be its own: it still wins
+				// over a count for all domains set now to another value.
+				// (One set to exactly what applies without it cannot be told
+				// from none, by MKL's readings or by blasctl.)
+				for i, d := range domains[1:] {
+					want := preset[i+1]
+					if want == preset[0] {
+						continue
+					}
+					purego.SyscallN(domainSet, uintptr(3-want), all)
+					if got := get(d); got != want {
+						t.Errorf("domain %d read %d before blasctl and follows the count for all (%d) after it", d, want, got)
+					}
+				}
+			})
+		}
+	}
 }

@@ -66,6 +66,9 @@ func enter(f *frame) error {
 			if also != nil {
 				also.hold(f)
 			}
+			for _, d := range l.with(k) {
+				d.hold(f)
+			}
 		}
 	}
 	for _, l := range f.libs {
@@ -74,6 +77,9 @@ func enter(f *frame) error {
 			k.apply(f)
 			if also != nil {
 				also.apply(f)
+			}
+			for _, d := range l.with(k) {
+				d.apply(f)
 			}
 		}
 	}
@@ -84,12 +90,17 @@ func enter(f *frame) error {
 		// Judge what calls from this thread run with: the per-thread
 		// control where the frame holds one (an OpenMP OpenBLAS runs each
 		// call with the thread's OpenMP count, whatever its own global
-		// count reads after another thread's unscoped call).
+		// count reads after another thread's unscoped call), and else
+		// every count that applies to some of the calls (MKL's domains).
 		k, also := f.knobs(l)
 		if also != nil && also.scope == ScopeThread {
 			k = also
 		}
-		if got := k.ctl.threads(); got > f.n {
+		got := k.ctl.threads()
+		for _, d := range l.with(k) {
+			got = max(got, d.ctl.threads())
+		}
+		if got > f.n {
 			err := &CountError{Op: opApply, Library: l.info, Wanted: f.n, Got: got}
 			releaseLocked(f)
 			return err
@@ -125,6 +136,11 @@ func releaseLocked(f *frame) error {
 				continue
 			}
 			if err := k.pop(f); err != nil && first == nil {
+				first = &CountError{Op: opRestore, Library: l.info, Wanted: err.wanted, Got: err.got}
+			}
+		}
+		for _, d := range l.with(k) {
+			if err := d.pop(f); err != nil && first == nil {
 				first = &CountError{Op: opRestore, Library: l.info, Wanted: err.wanted, Got: err.got}
 			}
 		}

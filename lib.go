@@ -14,6 +14,10 @@ type lib struct {
 	thread, proc *knob
 	// bothKnobs makes scopes and limits hold both controls (see frame.knobs).
 	bothKnobs bool
+	// procAlso are held, applied, checked and released with proc, after
+	// it, wherever a frame holds proc: counts the process-wide one does not
+	// override (MKL's count for one domain wins over its count for all).
+	procAlso []*knob
 	// gone is set (under reg.mu) once the library has left the process: its
 	// functions must not be called again.
 	gone bool
@@ -36,6 +40,14 @@ func (l *lib) limitKnob() *knob {
 		return l.proc
 	}
 	return l.thread
+}
+
+// with returns the knobs a frame holding k holds with it (see procAlso).
+func (l *lib) with(k *knob) []*knob {
+	if k != l.proc {
+		return nil
+	}
+	return l.procAlso
 }
 
 // report returns the library's description with its current count.

@@ -95,7 +95,7 @@ func retireEnded(tid int) {
 
 // knobs lists every knob of l.
 func (l *lib) knobs() []*knob {
-	var ks []*knob
+	ks := append([]*knob(nil), l.procAlso...)
 	for _, k := range [2]*knob{l.proc, l.thread} {
 		if k != nil {
 			ks = append(ks, k)
