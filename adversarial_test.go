@@ -900,3 +900,110 @@ func TestProbeMKLPresetDomains(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeCustomChurn drives a registered Custom from every side at once:
+// goroutines reporting (Libraries), goroutines in scopes and limits, and a
+// goroutine registering and unregistering a second Custom for the same
+// library without pause. A CustomControl is promised that blasctl calls
+// Get, Set and Threads one at a time: none may overlap another, and the
+// count must be back at its start at the end. (Class: a contract that holds
+// on one path and not on another.)
+func TestProbeCustomChurn(t *testing.T) {
+	if !probeChild(t, "custom-churn", nil) {
+		return
+	}
+	path := cfixture.Build(t, "libfoo.so.1", []string{"testdata/fixtures/custom/custom.c"})
+	h := libtest.Open(t, path)
+	fooGet := bind(t, h, "foo_get_threads")
+	start := fooGet()
+	var inFlight, overlaps, calls atomic.Int64
+	enter := func() func() {
+		calls.Add(1)
+		if inFlight.Add(1) > 1 {
+			overlaps.Add(1)
+		}
+		return func() { inFlight.Add(-1) }
+	}
+	custom := func(api string) blasctl.Custom {
+		return blasctl.Custom{
+			InternalAPI: api, UserAPI: blasctl.UserAPIBLAS, Prefixes: []string{"libfoo"},
+			Open: func(sym func(string) uintptr) *blasctl.CustomControl {
+				get, set := sym("foo_get_threads"), sym("foo_set_threads")
+				if get == 0 || set == 0 {
+					return nil
+				}
+				return &blasctl.CustomControl{Scope: blasctl.ScopeProcess,
+					Get:     func() int { defer enter()(); return libtest.Get(get) },
+					Set:     func(v int) { defer enter()(); libtest.Set(set, v) },
+					Threads: func() int { defer enter()(); return max(libtest.Get(get), 1) }}
+			},
+		}
+	}
+	unregister, err := blasctl.Register(custom("churn-a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unregister()
+	sel := blasctl.Select(blasctl.Prefix("libfoo"))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	loop := func(fn func()) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				fn()
+			}
+		}()
+	}
+	var reports, scopes, registrations atomic.Int64
+	for range 3 {
+		loop(func() {
+			if _, err := sel.Libraries(); err != nil {
+				t.Error(err)
+			}
+			reports.Add(1)
+		})
+		loop(func() {
+			if err := sel.WithThreads(1, func() {}); err != nil {
+				t.Error(err)
+			}
+			scopes.Add(1)
+		})
+	}
+	loop(func() {
+		restore, err := sel.Limit(2)
+		if err != nil {
+			t.Error(err)
+		}
+		if err := restore(); err != nil {
+			t.Error(err)
+		}
+	})
+	loop(func() {
+		// Registered after churn-a, churn-b never claims the library; it
+		// only makes every caller scan again.
+		un, err := blasctl.Register(custom("churn-b"))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		registrations.Add(1)
+		un()
+	})
+	time.Sleep(time.Second)
+	close(stop)
+	wg.Wait()
+	t.Logf("figures: %d reports, %d scopes, %d registrations, %d control calls, %d overlapping", reports.Load(), scopes.Load(), registrations.Load(), calls.Load(), overlaps.Load())
+	if n := overlaps.Load(); n != 0 {
+		t.Errorf("%d calls of the CustomControl overlapped another", n)
+	}
+	if got := fooGet(); got != start {
+		t.Errorf("the count reads %d at the end, want %d", got, start)
+	}
+}

@@ -50,8 +50,12 @@ func (l *lib) with(k *knob) []*knob {
 	return l.procAlso
 }
 
-// report returns the library's description with its current count.
+// report returns the library's description with its current count. It
+// holds reg.mu, as every other call of a control does: a CustomControl is
+// promised one call at a time.
 func (l *lib) report() Library {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
 	info := l.info
 	info.NumThreads = l.scopeKnob().ctl.threads()
 	info.Scope = l.scopeKnob().scope
