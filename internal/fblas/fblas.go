@@ -37,3 +37,19 @@ func Naive(n int, a, b []float64) []float64 {
 	}
 	return c
 }
+
+// Dgemm64 is Dgemm for a build with 64-bit integers (ILP64, such as
+// Debian's libopenblas64, whose dgemm_ reads each dimension as an int64).
+func Dgemm64(fn uintptr, n int, a, b, c []float64) {
+	trans, dim, alpha, beta := byte('N'), int64(n), 1.0, 0.0
+	purego.SyscallN(fn,
+		uintptr(unsafe.Pointer(&trans)), uintptr(unsafe.Pointer(&trans)),
+		uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)),
+		uintptr(unsafe.Pointer(&alpha)), uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&dim)),
+		uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&dim)),
+		uintptr(unsafe.Pointer(&beta)), uintptr(unsafe.Pointer(&c[0])), uintptr(unsafe.Pointer(&dim)),
+		1, 1)
+	runtime.KeepAlive(a)
+	runtime.KeepAlive(b)
+	runtime.KeepAlive(c)
+}
