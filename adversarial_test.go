@@ -1234,3 +1234,112 @@ func unscopedChild(t *testing.T, b libtest.Build) {
 		t.Errorf("at the end the count reads %d, want %d", got, start)
 	}
 }
+
+// TestProbeLoadStormBesideScopes: the owner of a library loads it, scopes
+// and limits it, and unloads it, without pause, some rounds loading it
+// again while a limit taken on the first copy is still held; meanwhile
+// other goroutines scope, limit and scan another library (libgomp). blasctl
+// must never call the library once its owner unloaded it (the process would
+// crash), every scope on either library must hold, and every restore must
+// succeed. (Class: calling into unmapped code; identity kept across an
+// unload.)
+func TestProbeLoadStormBesideScopes(t *testing.T) {
+	if !probeChild(t, "load-storm", []string{libgomp, openblasPthread}) {
+		return
+	}
+	gomp := libtest.Open(t, libgomp)
+	ompGet := libtest.Func(t, gomp, "omp_get_max_threads")
+	stopScans := scanBeside(t)
+	gompOnly := blasctl.Select(blasctl.Prefix("libgomp"))
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var scopes, limits atomic.Int64
+	loop := func(fn func()) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				fn()
+			}
+		}()
+	}
+	for range 2 {
+		loop(func() {
+			if err := gompOnly.WithThreads(1, func() {
+				if got := libtest.Get(ompGet); got != 1 {
+					t.Errorf("libgomp reads %d inside WithThreads(1)", got)
+				}
+			}); err != nil {
+				t.Error(err)
+			}
+			scopes.Add(1)
+		})
+	}
+	loop(func() {
+		restore, err := gompOnly.Limit(1)
+		if err != nil {
+			t.Error(err)
+		}
+		if err := restore(); err != nil {
+			t.Error(err)
+		}
+		limits.Add(1)
+	})
+
+	ob := blasctl.Select(blasctl.Prefix("libopenblas"))
+	rounds, reloads := 0, 0
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); rounds++ {
+		h := libtest.Open(t, openblasPthread)
+		get := bind(t, h, "openblas_get_num_threads")
+		start := get()
+		if err := ob.WithThreads(1, func() {
+			if got := get(); got != 1 {
+				t.Errorf("round %d: OpenBLAS reads %d inside WithThreads(1)", rounds, got)
+			}
+		}); err != nil {
+			t.Errorf("round %d: %v", rounds, err)
+		}
+		// A limit on another goroutine, held across the unload (and, every
+		// other round, across a load of a new copy), restored after it.
+		held, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+		go func() {
+			restore, err := ob.Limit(1)
+			if err != nil {
+				t.Error(err)
+			}
+			close(held)
+			<-release
+			done <- restore()
+		}()
+		<-held
+		if err := purego.Dlclose(h); err != nil {
+			t.Fatal(err)
+		}
+		if rounds%2 == 1 {
+			h = libtest.Open(t, openblasPthread)
+			get = bind(t, h, "openblas_get_num_threads")
+			reloads++
+		}
+		close(release)
+		if err := <-done; err != nil {
+			t.Errorf("round %d: restore after the unload: %v", rounds, err)
+		}
+		if rounds%2 == 1 {
+			if got := get(); got != start {
+				t.Errorf("round %d: the reloaded copy reads %d after the restore, want %d", rounds, got, start)
+			}
+			if err := purego.Dlclose(h); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	close(stop)
+	wg.Wait()
+	scans := stopScans()
+	t.Logf("figures: %d rounds (%d with a reload under a held limit) beside %d libgomp scopes, %d limits and %d scans", rounds, reloads, scopes.Load(), limits.Load(), scans)
+}
