@@ -129,9 +129,9 @@ func (c *Controller) WithThreads(n int, fn func()) (err error) {
 // WithThreads(2) on a process-wide library still runs with the limit's 1
 // (the smallest count wins). If the goroutine ends without calling restore,
 // nothing can restore the limit any more: its per-thread settings end with
-// its OS thread, its process-wide ones stay, and restore called from any
-// other goroutine, even one on a new thread that the C library gave the
-// same pthread_t, returns ErrWrongGoroutine.
+// its OS thread, its process-wide ones stay, also for scopes on a new thread
+// that the C library gave the same pthread_t, and restore called from any
+// other goroutine, that one included, returns ErrWrongGoroutine.
 func (c *Controller) Limit(n int) (restore func() error, err error) {
 	noop := func() error { return nil }
 	if n < 1 {

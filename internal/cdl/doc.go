@@ -9,7 +9,9 @@
 //     integer result. On linux/amd64 they go through one small assembly
 //     trampoline and runtime.cgocall (files *_linux_amd64.*); elsewhere
 //     through purego (files *_purego.go). Neither allocates.
-//   - ThreadID identifies the calling OS thread (pthread_self).
+//   - ThreadID identifies the calling OS thread (pthread_self); ThreadMark
+//     and SetThreadMark keep a value in one thread-specific data slot, which
+//     tells one life of a thread from the next one given the same pthread_t.
 //   - CString, GoString and Peek read C memory a library returned.
 //
 // On platforms other than Linux and macOS (unsupported.go) nothing can be
