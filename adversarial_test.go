@@ -987,6 +987,15 @@ func TestProbeCustomChurn(t *testing.T) {
 		}
 	})
 	loop(func() {
+		restore, err := blasctl.LimitToGOMAXPROCS()
+		if err != nil {
+			t.Error(err)
+		}
+		if err := restore(); err != nil {
+			t.Error(err)
+		}
+	})
+	loop(func() {
 		// Registered after churn-a, churn-b never claims the library; it
 		// only makes every caller scan again.
 		un, err := blasctl.Register(custom("churn-b"))
@@ -1342,4 +1351,46 @@ func TestProbeLoadStormBesideScopes(t *testing.T) {
 	wg.Wait()
 	scans := stopScans()
 	t.Logf("figures: %d rounds (%d with a reload under a held limit) beside %d libgomp scopes, %d limits and %d scans", rounds, reloads, scopes.Load(), limits.Load(), scans)
+}
+
+// TestProbeGOMAXPROCSDomains: LimitToGOMAXPROCS decides which libraries are
+// above the cap by what they run, so a MKL whose count for all is at the cap
+// but whose BLAS domain runs more must be capped too. (Class: a decision
+// made on another count than the one that applies.)
+func TestProbeGOMAXPROCSDomains(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skip("MKL is built for amd64 only")
+	}
+	if !probeChild(t, "gomaxprocs-domains", []string{libgomp, libmkl}, "MKL_THREADING_LAYER=GNU", "GOMAXPROCS=1",
+		"MKL_DOMAIN_NUM_THREADS=MKL_DOMAIN_ALL=1,MKL_DOMAIN_BLAS=2") {
+		return
+	}
+	if runtime.NumCPU() < 2 {
+		t.Skip("MKL runs 1 thread on 1 CPU: the probe proves nothing")
+	}
+	libtest.Open(t, libgomp)
+	h := libtest.Open(t, libmkl)
+	domainGet := libtest.Func(t, h, "MKL_Domain_Get_Max_Threads")
+	blas := func() int {
+		r, _, _ := purego.SyscallN(domainGet, 1)
+		return int(int32(r))
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if blas() != 2 {
+		t.Fatalf("the BLAS domain reads %d, want the preset 2: the probe proves nothing", blas())
+	}
+	restore, err := blasctl.LimitToGOMAXPROCS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := blas(); got > 1 {
+		t.Errorf("under LimitToGOMAXPROCS with GOMAXPROCS=1 the BLAS domain runs %d", got)
+	}
+	if err := restore(); err != nil {
+		t.Error(err)
+	}
+	if got := blas(); got != 2 {
+		t.Errorf("after the restore the BLAS domain reads %d, want 2", got)
+	}
 }

@@ -31,7 +31,7 @@ func LimitToGOMAXPROCS() (restore func() error, err error) {
 	}
 	var over []Filter
 	for _, l := range libs {
-		if l.limitKnob().ctl.threads() > n {
+		if l.limitThreads() > n {
 			over = append(over, filepathFilter(l.info.Filepath))
 		}
 	}

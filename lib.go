@@ -50,6 +50,20 @@ func (l *lib) with(k *knob) []*knob {
 	return l.procAlso
 }
 
+// limitThreads is the most threads calls from the calling thread run with,
+// judged by the controls a Limit holds: its own and those held with it (MKL's
+// domains). It holds reg.mu, as every call of a control does.
+func (l *lib) limitThreads() int {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	k := l.limitKnob()
+	n := k.ctl.threads()
+	for _, d := range l.with(k) {
+		n = max(n, d.ctl.threads())
+	}
+	return n
+}
+
 // report returns the library's description with its current count. It
 // holds reg.mu, as every other call of a control does: a CustomControl is
 // promised one call at a time.
