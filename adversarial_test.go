@@ -1394,3 +1394,44 @@ func TestProbeGOMAXPROCSDomains(t *testing.T) {
 		t.Errorf("after the restore the BLAS domain reads %d, want 2", got)
 	}
 }
+
+// TestProbeUnloadBesideBadCustom: a scan that fails (a registered Custom
+// whose Open panics) must still notice the libraries that left: a limit
+// held on a library its owner then unloaded must not call it at its
+// restore. (Class: calling into unmapped code, on an error path.)
+func TestProbeUnloadBesideBadCustom(t *testing.T) {
+	if !probeChild(t, "unload-bad-custom", []string{openblasPthread}) {
+		return
+	}
+	libtest.Open(t, "libm.so.6")
+	h := libtest.Open(t, openblasPthread)
+	ob := blasctl.Select(blasctl.Prefix("libopenblas"))
+	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		restore, err := ob.Limit(1)
+		if err != nil {
+			t.Error(err)
+		}
+		close(held)
+		<-release
+		done <- restore()
+	}()
+	<-held
+	// From here on every scan fails, in a Custom that claims libm.
+	unregister, err := blasctl.Register(blasctl.Custom{InternalAPI: "panics", Prefixes: []string{"libm.so"},
+		Open: func(func(string) uintptr) *blasctl.CustomControl { panic("boom") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unregister()
+	if err := purego.Dlclose(h); err != nil {
+		t.Fatal(err)
+	}
+	if maps, err := os.ReadFile("/proc/self/maps"); err != nil || strings.Contains(string(maps), "openblas-pthread/libopenblas") {
+		t.Fatal("OpenBLAS is still mapped after its dlclose: the probe proves nothing")
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Errorf("restore of a limit on a library that left: %v", err)
+	}
+}

@@ -72,11 +72,14 @@ func loaded() ([]*lib, error) {
 			return nil, err
 		}
 		libs, err := scan(objs, det.libs)
+		// Libraries that left are flagged gone also when the scan failed
+		// (a registered Custom's mistake): a scope still holding one must
+		// not call it at its release.
+		markGone(det.libs, libs)
 		if err != nil {
-			det.valid = false
+			det.libs, det.valid = libs, false
 			return nil, err
 		}
-		markGone(det.libs, libs)
 		det.libs, det.gen, det.valid = libs, listed, ok
 		if !ok {
 			return libs, nil // no counters: nothing to check against
@@ -87,7 +90,9 @@ func loaded() ([]*lib, error) {
 // scan recognises the controllable libraries among objs. A library already
 // known from an earlier scan keeps its identity, so scopes holding it go on:
 // the same backend found it, at the same address, in the same file. The
-// error is a registered Custom's (ErrBadCustom).
+// error is the first registered Custom's that failed (ErrBadCustom); the
+// scan goes on past it, so that the libraries returned are every other one
+// still loaded.
 func scan(objs []object, prev []*lib) ([]*lib, error) {
 	known := make(map[uintptr]*lib, len(prev))
 	for _, l := range prev {
@@ -95,6 +100,7 @@ func scan(objs []object, prev []*lib) ([]*lib, error) {
 	}
 	seen := map[uintptr]bool{}
 	var libs []*lib
+	var first error
 	for i := range objs {
 		o := &objs[i]
 		be, prefix := match(o.path)
@@ -109,7 +115,10 @@ func scan(objs []object, prev []*lib) ([]*lib, error) {
 		l := be.open(&b)
 		cdl.Close(h)
 		if b.err != nil {
-			return nil, b.err
+			if first == nil {
+				first = b.err
+			}
+			continue
 		}
 		if l == nil || seen[l.key] {
 			continue
@@ -133,7 +142,7 @@ func scan(objs []object, prev []*lib) ([]*lib, error) {
 		l.info.Filepath = path
 		libs = append(libs, l)
 	}
-	return libs, nil
+	return libs, first
 }
 
 // refreshGone rescans if the loader's list changed, so that libraries their
