@@ -1435,3 +1435,94 @@ func TestProbeUnloadBesideBadCustom(t *testing.T) {
 		t.Errorf("restore of a limit on a library that left: %v", err)
 	}
 }
+
+// TestProbeCustomControlPanics: a CustomControl whose Get, Set or Threads
+// panics breaks its promise, but must not break blasctl: the call that meets
+// the panic returns an error matching ErrBadCustom instead of panicking, fn
+// does not run, every other library's count is put back, and once the
+// Custom is unregistered every call works again and leaves every count as
+// it found it. (Class: a user's mistake that corrupts blasctl's state.)
+func TestProbeCustomControlPanics(t *testing.T) {
+	if !probeChild(t, "custom-control-panics", []string{libgomp}) {
+		return
+	}
+	libtest.Open(t, "libm.so.6")
+	gomp := libtest.Open(t, libgomp)
+	ompGet := bind(t, gomp, "omp_get_max_threads")
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	start := ompGet()
+	for _, which := range []string{"Get", "Set", "Threads"} {
+		t.Run(which, func(t *testing.T) {
+			calls := 0
+			unregister, err := blasctl.Register(blasctl.Custom{
+				InternalAPI: "panics-in-" + which, Prefixes: []string{"libm.so"},
+				Open: func(sym func(string) uintptr) *blasctl.CustomControl {
+					if sym("cos") == 0 {
+						return nil
+					}
+					v := 4
+					boom := func(name string) {
+						calls++
+						if name == which && calls > 2 { // after the report's
+							panic("boom in " + name)
+						}
+					}
+					return &blasctl.CustomControl{Scope: blasctl.ScopeProcess,
+						Get:     func() int { boom("Get"); return v },
+						Set:     func(n int) { boom("Set"); v = n },
+						Threads: func() int { boom("Threads"); return v }}
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer unregister()
+			call := func(what string, fn func() error) (err error) {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Errorf("%s panicked: %v", what, r)
+						err = errors.New("panicked")
+					}
+				}()
+				return fn()
+			}
+			if _, err := blasctl.Libraries(); err != nil {
+				t.Fatalf("Libraries before any panic: %v", err)
+			}
+			for i := range 3 {
+				err := call("WithThreads", func() error {
+					return blasctl.WithThreads(1, func() {
+						if i > 0 { // the first may meet the panic at its restore
+							t.Errorf("fn ran with a panicking %s", which)
+						}
+					})
+				})
+				if !errors.Is(err, blasctl.ErrBadCustom) {
+					t.Errorf("WithThreads %d: %v, want ErrBadCustom", i, err)
+				}
+				if got := ompGet(); got != start {
+					t.Errorf("WithThreads %d left libgomp at %d, want %d", i, got, start)
+				}
+			}
+			if _, err := blasctl.Libraries(); !errors.Is(err, blasctl.ErrBadCustom) || !strings.Contains(err.Error(), "panics-in-"+which) {
+				t.Errorf("Libraries after the panic: %v, want ErrBadCustom naming the backend", err)
+			}
+			unregister()
+			for _, n := range []int{1, 2} {
+				if err := call("WithThreads after unregister", func() error {
+					return blasctl.WithThreads(n, func() {
+						if got := ompGet(); got != min(n, max(runtime.NumCPU(), start)) {
+							t.Errorf("after unregister, WithThreads(%d) reads %d", n, got)
+						}
+					})
+				}); err != nil {
+					t.Errorf("after unregister: %v", err)
+				}
+				if got := ompGet(); got != start {
+					t.Errorf("after unregister, WithThreads(%d) left libgomp at %d, want %d", n, got, start)
+				}
+			}
+		})
+	}
+}

@@ -65,7 +65,7 @@ func loaded() ([]*lib, error) {
 			return nil, err
 		}
 		if ok && det.valid && gen == det.gen {
-			return det.libs, nil
+			return det.libs, faulty(det.libs)
 		}
 		objs, listed, ok, err := listObjects()
 		if err != nil {
@@ -82,9 +82,26 @@ func loaded() ([]*lib, error) {
 		}
 		det.libs, det.gen, det.valid = libs, listed, ok
 		if !ok {
-			return libs, nil // no counters: nothing to check against
+			return libs, faulty(libs) // no counters: nothing to check against
 		}
 	}
+}
+
+// faulty returns the error of a library among libs whose control broke its
+// promise (a CustomControl that panicked), or nil; nothing to look for until
+// one has.
+func faulty(libs []*lib) error {
+	if customFaults.Load() == 0 {
+		return nil
+	}
+	for _, l := range libs {
+		if l.fault != nil {
+			if err := l.fault(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // scan recognises the controllable libraries among objs. A library already

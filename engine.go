@@ -101,7 +101,7 @@ func enter(f *frame) error {
 			got = max(got, d.ctl.threads())
 		}
 		if got > f.n {
-			err := &CountError{Op: opApply, Library: l.info, Wanted: f.n, Got: got}
+			err := l.countError(opApply, f.n, got)
 			releaseLocked(f)
 			return err
 		}
@@ -136,12 +136,12 @@ func releaseLocked(f *frame) error {
 				continue
 			}
 			if err := k.pop(f); err != nil && first == nil {
-				first = &CountError{Op: opRestore, Library: l.info, Wanted: err.wanted, Got: err.got}
+				first = l.countError(opRestore, err.wanted, err.got)
 			}
 		}
 		for _, d := range l.with(k) {
 			if err := d.pop(f); err != nil && first == nil {
-				first = &CountError{Op: opRestore, Library: l.info, Wanted: err.wanted, Got: err.got}
+				first = l.countError(opRestore, err.wanted, err.got)
 			}
 		}
 	}

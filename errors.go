@@ -27,8 +27,10 @@ var (
 	// ErrBadCustom matches the error of any call that meets a library a
 	// registered Custom cannot describe: its Open panicked, or returned a
 	// control with a nil Get or Set, an unknown Scope, or without having
-	// found a symbol with sym. The error names the Custom's InternalAPI;
-	// nothing changes, and calls work again once it is unregistered.
+	// found a symbol with sym; or a control's Get, Set or Threads panicked
+	// (the scope that met the panic undoes every other change). The error
+	// names the Custom's InternalAPI; nothing changes, and calls work again
+	// once it is unregistered.
 	ErrBadCustom = errors.New("blasctl: bad Custom backend")
 	// ErrInvalidFilter is returned by every call of a Controller that
 	// Select built from a filter that can match nothing: the zero Filter, an

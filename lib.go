@@ -24,6 +24,20 @@ type lib struct {
 	// describe, when set, adds what changes while the library is loaded
 	// (FlexiBLAS's current backend) to a report.
 	describe func(*Library)
+	// fault, when set, returns the error of a control that broke its
+	// promise (a CustomControl that panicked), or nil.
+	fault func() error
+}
+
+// countError is the error of a count that did not read back: the library's
+// fault where it has one, since a dead control reads nothing true.
+func (l *lib) countError(op string, wanted, got int) error {
+	if l.fault != nil {
+		if err := l.fault(); err != nil {
+			return err
+		}
+	}
+	return &CountError{Op: op, Library: l.info, Wanted: wanted, Got: got}
 }
 
 // scopeKnob is the control a WithThreads scope uses.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 )
 
 // Custom describes a kind of library blasctl does not know, so that
@@ -36,7 +37,9 @@ type Custom struct {
 // CustomControl is the thread count of one library found by a Custom.
 // blasctl calls Get, Set and Threads only with its own lock held, one call at
 // a time, and for a ScopeThread control on the OS thread the count belongs to;
-// they must not panic or call back into blasctl.
+// they must not call back into blasctl. They must not panic either: a panic
+// is recovered, the control is not called again, and every call fails with
+// an error matching ErrBadCustom until the Custom is unregistered.
 type CustomControl struct {
 	// Scope is ScopeProcess when one count applies to the whole process, or
 	// ScopeThread when each OS thread has its own.
@@ -53,16 +56,70 @@ type CustomControl struct {
 	Version, ThreadingLayer, Architecture string
 }
 
-// customCount adapts a CustomControl to a control.
-type customCount struct{ c *CustomControl }
+// customCount adapts a CustomControl to a control. A Get, Set or Threads
+// that panics breaks its promise: the panic is recovered and kept, and from
+// then on the control is dead (set does nothing, get reads 0, threads more
+// than any count), so that the scope that met it undoes every other change
+// and fails, and every call fails with fault's error until the Custom is
+// unregistered.
+type customCount struct {
+	c *CustomControl
+	// name says whose control it is in fault's error.
+	name string
+	// panicked holds the first panic's value, as text.
+	panicked atomic.Pointer[string]
+}
 
-func (c customCount) get() int  { return c.c.Get() }
-func (c customCount) set(v int) { c.c.Set(v) }
-func (c customCount) threads() int {
-	if c.c.Threads != nil {
-		return c.c.Threads()
+// customFaults counts the controls that panicked: loaded() looks for them
+// only when there is one.
+var customFaults atomic.Int64
+
+// call runs fn, and reports false if the control is dead or fn panicked.
+func (c *customCount) call(fn func()) (ok bool) {
+	if c.panicked.Load() != nil {
+		return false
 	}
-	return c.c.Get()
+	defer func() {
+		if r := recover(); r != nil {
+			msg := fmt.Sprint(r)
+			if c.panicked.CompareAndSwap(nil, &msg) {
+				customFaults.Add(1)
+			}
+			ok = false
+		}
+	}()
+	fn()
+	return true
+}
+
+func (c *customCount) get() int {
+	v := 0
+	if !c.call(func() { v = c.c.Get() }) {
+		return 0
+	}
+	return v
+}
+
+func (c *customCount) set(v int) { c.call(func() { c.c.Set(v) }) }
+
+func (c *customCount) threads() int {
+	read := c.c.Get
+	if c.c.Threads != nil {
+		read = c.c.Threads
+	}
+	v := 0
+	if !c.call(func() { v = read() }) {
+		return maxCount
+	}
+	return v
+}
+
+// fault is the error of a control that panicked, or nil.
+func (c *customCount) fault() error {
+	if p := c.panicked.Load(); p != nil {
+		return fmt.Errorf("%w %s: the control panicked: %s", ErrBadCustom, c.name, *p)
+	}
+	return nil
 }
 
 // Register adds a Custom backend. Every later detection recognises its
@@ -144,7 +201,9 @@ func customOpen(api string, open func(func(string) uintptr) *CustomControl) func
 		}
 		l = &lib{key: key}
 		l.info.Version, l.info.ThreadingLayer, l.info.Architecture = c.Version, c.ThreadingLayer, c.Architecture
-		k := newKnob(customCount{c}, c.Scope)
+		cc := &customCount{c: c, name: fmt.Sprintf("%q on %s", api, b.obj.path)}
+		l.fault = cc.fault
+		k := newKnob(cc, c.Scope)
 		if c.Scope == ScopeThread {
 			l.thread = k
 		} else {
