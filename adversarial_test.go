@@ -802,6 +802,9 @@ func TestProbeMKLPresetDomains(t *testing.T) {
 			{"call", "", map[int]int{blas: 2, fft: 1, pardiso: 2}},
 		} {
 			t.Run(layer+"/"+c.name, func(t *testing.T) {
+				if os.Getenv(advChildEnv) == "" {
+					t.Parallel() // each child is a process of its own
+				}
 				load := []string{libmkl}
 				env := []string{}
 				if layer == "gnu" {
