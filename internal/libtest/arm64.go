@@ -1,6 +1,7 @@
 package libtest
 
 import (
+	"cmp"
 	"os"
 	"os/exec"
 	"runtime"
@@ -11,9 +12,15 @@ var LibDir = map[string]string{"amd64": "/usr/lib/x86_64-linux-gnu/", "arm64": "
 
 const arm = "/usr/lib/aarch64-linux-gnu/"
 
+// armUnpacked is where scripts/install-arm64.sh unpacks the arm64 packages
+// that cannot be installed beside their amd64 twins (LLVM's libomp5-14:
+// both own /usr/lib/llvm-14/lib/libomp.so.5): BLASCTL_ARM64_DIR, by default
+// /var/cache/blasctl/arm64.
+var armUnpacked = cmp.Or(os.Getenv("BLASCTL_ARM64_DIR"), "/var/cache/blasctl/arm64")
+
 // arm64Builds are Debian 12's arm64 builds that scripts/install-arm64.sh
-// installs (multiarch), run under qemu-user by the arm64 leg. Debian ships
-// no MKL and no LLVM libomp row is installed for arm64.
+// installs (multiarch) or unpacks (libomp), run under qemu-user by the arm64
+// leg. Debian ships no MKL for arm64.
 var arm64Builds = []Build{
 	{Name: "openblas-pthread", Load: []string{arm + "openblas-pthread/libopenblas.so.0"},
 		InternalAPI: "openblas", Layer: "pthreads", Scope: "process",
@@ -28,7 +35,13 @@ var arm64Builds = []Build{
 	{Name: "libgomp", Load: []string{arm + "libgomp.so.1"}, Layer: "gnu",
 		InternalAPI: "openmp", Scope: "current_thread",
 		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Package: "libgomp1:arm64"},
+	{Name: "libomp", Load: []string{armUnpacked + "/libomp5-14/usr/lib/llvm-14/lib/libomp.so.5"}, Layer: "llvm",
+		InternalAPI: "openmp", Scope: "current_thread",
+		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Package: "libomp5-14:arm64, unpacked"},
 }
+
+// installer names the script that installs this architecture's rows.
+var installer = map[bool]string{false: "scripts/install-deps.sh", true: "scripts/install-arm64.sh"}[runtime.GOARCH == "arm64"]
 
 func init() {
 	if runtime.GOARCH == "arm64" {

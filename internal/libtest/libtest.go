@@ -106,7 +106,7 @@ func Required() bool { return os.Getenv("BLASCTL_REQUIRE_LIBS") == "1" }
 // Missing fails the test in CI and skips it elsewhere.
 func Missing(tb testing.TB, format string, args ...any) {
 	tb.Helper()
-	msg := fmt.Sprintf(format, args...) + " (scripts/install-deps.sh installs it)"
+	msg := fmt.Sprintf(format, args...) + " (" + installer + " installs it)"
 	if Required() {
 		tb.Fatal(msg)
 	}

@@ -13,6 +13,16 @@ import (
 	"github.com/blasctl/blasctl/internal/procmaps"
 )
 
+// inRanges reports whether addr lies in one of the ranges [lo, hi).
+func inRanges(ranges [][2]uintptr, addr uintptr) bool {
+	for _, r := range ranges {
+		if addr >= r[0] && addr < r[1] {
+			return true
+		}
+	}
+	return false
+}
+
 // loadOddNames compiles a tiny library and dlopens copies of it from a
 // directory whose name holds spaces and under long names, so that the
 // listing copies names of every length, and returns their paths.

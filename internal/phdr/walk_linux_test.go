@@ -24,16 +24,6 @@ func readMaps(t *testing.T) []procmaps.Object {
 	return objs
 }
 
-// inRanges reports whether addr lies in one of the ranges [lo, hi).
-func inRanges(ranges [][2]uintptr, addr uintptr) bool {
-	for _, r := range ranges {
-		if addr >= r[0] && addr < r[1] {
-			return true
-		}
-	}
-	return false
-}
-
 // TestListersAgree checks dl_iterate_phdr against /proc/self/maps on every
 // architecture: every file-backed object the loader lists is mapped.
 func TestListersAgree(t *testing.T) {
