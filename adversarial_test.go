@@ -574,6 +574,48 @@ func TestProbeSelectFilters(t *testing.T) {
 	}
 }
 
+// TestProbeSelectFiltersNothingLoaded checks that an invalid filter is
+// reported also in a process with no library loaded, where detection never
+// changes, and that Register and its unregister make an API name valid and
+// invalid again for a Controller made before.
+func TestProbeSelectFiltersNothingLoaded(t *testing.T) {
+	if !probeChild(t, "select-none", nil) {
+		return
+	}
+	if libs, err := blasctl.Libraries(); err != nil || len(libs) != 0 {
+		t.Fatalf("the child loads no library, yet Libraries returned %v, %v", libs, err)
+	}
+	for _, f := range []blasctl.Filter{{}, blasctl.UserAPI("cuda"), blasctl.InternalAPI("nope"), blasctl.Prefix("")} {
+		c := blasctl.Select(f)
+		for i := 0; i < 2; i++ { // the second call reuses the first's detection
+			if _, err := c.Libraries(); !errors.Is(err, blasctl.ErrInvalidFilter) {
+				t.Errorf("%+v, call %d: Libraries returned %v, want ErrInvalidFilter", f, i+1, err)
+			}
+			if err := c.WithThreads(1, func() { t.Errorf("%+v: fn ran", f) }); !errors.Is(err, blasctl.ErrInvalidFilter) {
+				t.Errorf("%+v, call %d: WithThreads returned %v, want ErrInvalidFilter", f, i+1, err)
+			}
+		}
+	}
+	c := blasctl.Select(blasctl.UserAPI("probeapi"))
+	if _, err := c.Libraries(); !errors.Is(err, blasctl.ErrInvalidFilter) {
+		t.Fatalf("an unknown user API before Register: %v, want ErrInvalidFilter", err)
+	}
+	unregister, err := blasctl.Register(blasctl.Custom{
+		InternalAPI: "probe-none", UserAPI: "probeapi", Prefixes: []string{"libprobe-none"},
+		Open: func(func(string) uintptr) *blasctl.CustomControl { return nil },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if libs, err := c.Libraries(); err != nil || len(libs) != 0 {
+		t.Errorf("after Register: %v, %v, want no library and no error", libs, err)
+	}
+	unregister()
+	if _, err := c.Libraries(); !errors.Is(err, blasctl.ErrInvalidFilter) {
+		t.Errorf("after unregister: %v, want ErrInvalidFilter", err)
+	}
+}
+
 // TestProbeIdleThreadsRule checks the stated rule on idle threads against
 // OpenBLAS's pthreads build started with OPENBLAS_NUM_THREADS=1: a scope
 // that asks for more threads, up to the CPU count, makes OpenBLAS start them

@@ -151,6 +151,7 @@ func Register(c Custom) (unregister func(), err error) {
 		}
 	}
 	backends = append(backends[:len(backends):len(backends)], be)
+	backendsVersion.Add(1)
 	det.valid = false
 	return func() {
 		det.mu.Lock()
@@ -162,6 +163,7 @@ func Register(c Custom) (unregister func(), err error) {
 			}
 		}
 		backends = kept
+		backendsVersion.Add(1)
 		det.valid = false
 	}, nil
 }

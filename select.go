@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Filter chooses libraries for Select. Filters are values: build them with
@@ -107,7 +108,15 @@ type Controller struct {
 	from []*lib // the detection result sel was computed from
 	sel  []*lib
 	err  error // a filter that can match nothing (ErrInvalidFilter)
+
+	// checked is 1 + the backendsVersion the filters were last checked
+	// against (0: never checked).
+	checked uint64
 }
+
+// backendsVersion counts the changes to backends (Register and its
+// unregister): a filter's validity depends on the names they declare.
+var backendsVersion atomic.Uint64
 
 // Snapshot returns a Controller fixed to the libraries c selects now. Its
 // calls skip the check for libraries loaded or unloaded since, which every
@@ -177,9 +186,10 @@ func (c *Controller) libs() ([]*lib, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !sameSlice(c.from, found) {
-		// Filters are checked again whenever detection changed: a Register
-		// can make a name known.
+	// Filters are checked on the first call and again after a Register or
+	// an unregister, which can make a name known or unknown; with no library
+	// loaded at all, detection alone would never tell.
+	if v := backendsVersion.Load() + 1; c.checked != v {
 		c.err = nil
 		for _, f := range c.filters {
 			if err := f.check(); err != nil {
@@ -187,6 +197,9 @@ func (c *Controller) libs() ([]*lib, error) {
 				break
 			}
 		}
+		c.checked = v
+	}
+	if !sameSlice(c.from, found) {
 		sel := make([]*lib, 0, len(found))
 		for _, l := range found {
 			if c.matches(l.info) {
