@@ -1144,11 +1144,11 @@ func presetChild(t *testing.T, b libtest.Build) {
 			t.Errorf("inside %s another thread reads %d", what, other)
 		}
 	}
-	// witness reads the library's own count where Probe reads another
-	// (OpenMP OpenBLAS's global count beside the OpenMP count).
+	// shared reads a count blasctl must leave alone (OpenMP OpenBLAS's
+	// global count, see libtest.Build.Shared).
 	witness := func() int { return 0 }
-	if b.Witness != "" {
-		w := libtest.Func(t, h, b.Witness)
+	if b.Shared != "" {
+		w := libtest.Func(t, h, b.Shared)
 		witness = func() int { return libtest.Get(w) }
 	}
 	startWitness := witness()
@@ -1157,7 +1157,7 @@ func presetChild(t *testing.T, b libtest.Build) {
 			t.Errorf("after %s the count reads %d here and %d on another thread, want the preset %d and %d", what, got, other, start, startOther)
 		}
 		if got := witness(); got != startWitness {
-			t.Errorf("after %s %s reads %d, want the preset %d", what, b.Witness, got, startWitness)
+			t.Errorf("after %s %s reads %d, want the preset %d", what, b.Shared, got, startWitness)
 		}
 	}
 	for _, n := range []int{1, 2} {
@@ -1166,6 +1166,9 @@ func presetChild(t *testing.T, b libtest.Build) {
 			t.Fatalf("Limit(%d): %v", n, err)
 		}
 		check(fmt.Sprintf("Limit(%d)", n), n)
+		if got := witness(); got != startWitness {
+			t.Errorf("inside Limit(%d) %s reads %d: the limit wrote the shared count (was %d)", n, b.Shared, got, startWitness)
+		}
 		if err := restore(); err != nil {
 			t.Errorf("restore of Limit(%d): %v", n, err)
 		}
@@ -1183,7 +1186,7 @@ func presetChild(t *testing.T, b libtest.Build) {
 		}
 		back(fmt.Sprintf("WithThreads(%d)", n))
 	}
-	t.Logf("figures: %s starts at %d here, %d on another thread (witness %d)", b.Name, start, startOther, startWitness)
+	t.Logf("figures: %s starts at %d here, %d on another thread (shared count %d)", b.Name, start, startOther, startWitness)
 }
 
 // TestProbeUnscopedEveryBuild runs TestProbeUnscopedCallers's load on every

@@ -29,16 +29,11 @@ type frame struct {
 // knobs are the controls f holds on l, in the order they are applied and
 // released: for a scope, its per-thread control (or the process-wide one
 // where it has none); for a limit, the process-wide one. Where a library has
-// both, the other one is held too in two cases: always when the library asks
-// for both (an OpenMP OpenBLAS: its process-wide setter also writes the
-// calling thread's OpenMP count, so that count is released after it), and
-// for a limit on a thread inside a scope that set the thread's own count
-// (MKL), so that the limit is the thread's innermost there. Elsewhere such a
-// thread follows the process-wide count, the smallest of all limits.
+// both (MKL), the thread's own one is held too by a limit on a thread inside
+// a scope that set it, so that the limit is the thread's innermost there.
+// Elsewhere such a thread follows the process-wide count, the smallest of all
+// limits.
 func (f *frame) knobs(l *lib) (*knob, *knob) {
-	if l.proc != nil && l.thread != nil && l.bothKnobs {
-		return l.proc, l.thread
-	}
 	if !f.limit {
 		return l.scopeKnob(), nil
 	}

@@ -12,8 +12,6 @@ type lib struct {
 	// has one; proc is the process-wide control used by Limit, if it has one.
 	// At least one is set.
 	thread, proc *knob
-	// bothKnobs makes scopes and limits hold both controls (see frame.knobs).
-	bothKnobs bool
 	// procAlso are held, applied, checked and released with proc, after
 	// it, wherever a frame holds proc: counts the process-wide one does not
 	// override (MKL's count for one domain wins over its count for all).

@@ -54,20 +54,23 @@ func newOpenBLAS(b *binder, sym func(string) uintptr, get, set uintptr) *lib {
 			l.info.ThreadingLayer = layer
 		}
 	}
-	global := openblasGlobal{getFn: get, setFn: set, peak: new(atomic.Int64)}
-	global.get() // the pool it starts with
-	l.proc = newKnob(global, ScopeProcess)
 	if l.info.ThreadingLayer == "openmp" {
 		// An OpenMP build runs each call with the calling thread's OpenMP
 		// count (nthreads-var of the runtime it links to): that is the
-		// control that holds. Its own count, which openblas_get_num_threads
-		// reads, is held too so that it agrees; its setter also writes the
-		// calling thread's OpenMP count, which is why both are held in order.
+		// control, for scopes and limits alike. Its own global count is left
+		// alone: every call resets it from the calling thread's OpenMP count
+		// (num_cpu_avail), so it limits nothing, and its setter frees the
+		// per-thread buffers above the new count (adjust_thread_buffers)
+		// while calls made from other threads may be using them: a scope
+		// that set it made products computed beside it wrong.
 		if icv, ok := ompControl(b.symDep); ok {
 			l.thread = newKnob(icv, ScopeThread)
-			l.bothKnobs = true
+			return l
 		}
 	}
+	global := openblasGlobal{getFn: get, setFn: set, peak: new(atomic.Int64)}
+	global.get() // the pool it starts with
+	l.proc = newKnob(global, ScopeProcess)
 	return l
 }
 

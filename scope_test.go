@@ -135,18 +135,18 @@ func realSuite(t *testing.T, b libtest.Build) {
 		}
 	})
 	t.Run("ApplyAndRestore", func(t *testing.T) {
-		witness, witnessStart := uintptr(0), 0
-		if b.Witness != "" {
-			witness = libtest.Func(t, tg.handle, b.Witness)
-			witnessStart = libtest.Get(witness)
+		shared, sharedStart := uintptr(0), 0
+		if b.Shared != "" {
+			shared = libtest.Func(t, tg.handle, b.Shared)
+			sharedStart = libtest.Get(shared)
 		}
 		for _, n := range []int{1, 2, 3} {
 			err := blasctl.WithThreads(n, func() {
 				if got := tg.threads(); got != tg.expect(n) {
 					t.Errorf("inside WithThreads(%d) reads %d", n, got)
 				}
-				if witness != 0 && libtest.Get(witness) > n {
-					t.Errorf("inside WithThreads(%d) %s reads %d", n, b.Witness, libtest.Get(witness))
+				if shared != 0 && libtest.Get(shared) != sharedStart {
+					t.Errorf("inside WithThreads(%d) %s reads %d: the scope wrote the shared count (was %d)", n, b.Shared, libtest.Get(shared), sharedStart)
 				}
 				libs, _ := blasctl.Libraries()
 				if l := tg.find(t, libs); l.NumThreads != tg.expect(n) {
@@ -159,8 +159,8 @@ func realSuite(t *testing.T, b libtest.Build) {
 			if got := tg.threads(); got != start {
 				t.Errorf("after WithThreads(%d): %d, want %d", n, got, start)
 			}
-			if witness != 0 && libtest.Get(witness) != witnessStart {
-				t.Errorf("after WithThreads(%d) %s reads %d, want %d", n, b.Witness, libtest.Get(witness), witnessStart)
+			if shared != 0 && libtest.Get(shared) != sharedStart {
+				t.Errorf("after WithThreads(%d) %s reads %d, want %d", n, b.Shared, libtest.Get(shared), sharedStart)
 			}
 		}
 	})

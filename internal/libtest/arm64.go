@@ -27,7 +27,7 @@ var arm64Builds = []Build{
 		Probe: "openblas_get_num_threads", Setter: "openblas_set_num_threads", Package: "libopenblas0-pthread:arm64"},
 	{Name: "openblas-openmp", Load: []string{arm + "openblas-openmp/libopenblas.so.0"},
 		InternalAPI: "openblas", Layer: "openmp", Scope: "current_thread",
-		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Witness: "openblas_get_num_threads",
+		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Shared: "openblas_get_num_threads",
 		Package: "libopenblas0-openmp:arm64"},
 	{Name: "blis-pthread", Load: []string{arm + "blis-pthread/libblis.so.4"},
 		InternalAPI: "blis", Layer: "pthreads", Scope: "process", Applies: blisUnset,

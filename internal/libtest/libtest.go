@@ -28,9 +28,12 @@ type Build struct {
 	// Setter is the C setter (void(int)) a test uses to put an odd starting
 	// value in place; "" when the build has no settable count.
 	Setter string
-	// Witness is a second C getter (int(void)) that must agree with the
-	// limit: the library's own count where Probe reads another control.
-	Witness string
+	// Shared is a C getter (int(void)) of a count that scopes and limits
+	// must leave alone although the library has a setter for it: OpenMP
+	// OpenBLAS's global count, which no call runs with (each call takes its
+	// thread's OpenMP count) and whose setter frees the buffers of calls
+	// running on other threads.
+	Shared string
 	// Cap is the most threads the build ever runs (1 for serial builds),
 	// or 0 for no cap below the CPU count.
 	Cap int
@@ -61,7 +64,7 @@ var debian12Builds = []Build{
 		Probe: "openblas_get_num_threads", Setter: "openblas_set_num_threads", Package: "libopenblas0-pthread"},
 	{Name: "openblas-openmp", Load: []string{lib + "openblas-openmp/libopenblas.so.0"},
 		InternalAPI: "openblas", Layer: "openmp", Scope: "current_thread",
-		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Witness: "openblas_get_num_threads",
+		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Shared: "openblas_get_num_threads",
 		Package: "libopenblas0-openmp"},
 	{Name: "openblas-serial", Load: []string{lib + "openblas-serial/libopenblas.so.0"},
 		InternalAPI: "openblas", Layer: "disabled", Scope: "process",
