@@ -87,8 +87,24 @@ func (w Implementation) share(call func()) {
 	}
 }
 
-// The thresholds, in real multiply-adds, from which a call runs in a scope.
-// Variables so that the package's tests can scope every call.
+// The thresholds, in real multiply-adds, from which a Level 2 or Level 3
+// call runs in a scope. A call is scoped when the scope costs at most a
+// tenth of the call's time on one thread; below that, the scope costs more
+// than sharing the CPUs can save, and the library mostly runs the call on
+// one thread anyway.
+//
+// Measured with threshold_bench_test.go (netlib on Debian 12's OpenBLAS
+// 0.3.21 pthreads, a shared 2-vCPU VM under load, the smallest of 6 runs):
+// a warm WithFairShare scope costs 0.52 us (a call below the thresholds,
+// 0.01 us). Dgemv n x n on one thread: n=64 0.40 us, 96 0.84, 128 1.4, 192
+// 3.3, 256 6.7, 384 12.8 us; so minWork2 = 256^2 = 2^16, where the scope
+// is 8% of the call (192^2: 16%). Dgemm n^3 on one thread: n=32 1.2 us, 48
+// 4.0, 64 13.7, 96 49 us; so minWork3 = 64^3 = 2^18 (the scope is 4%; 48^3:
+// 13%). OpenBLAS's own cut-offs agree: it runs gemv on one thread below
+// m·n = 9216 and gemm below m·n·k = 2^18 (interface/gemv.c, gemm.c; in the
+// benchmark 1 and 2 threads take the same time exactly there: Dgemv up to
+// n=64, Dgemm up to n=48). A complex call counts 4 real multiply-adds per
+// complex one. Variables so that the package's tests can scope every call.
 var (
 	minWork2 float64 = 1 << 16
 	minWork3 float64 = 1 << 18
