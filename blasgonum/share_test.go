@@ -3,6 +3,7 @@
 package blasgonum
 
 import (
+	"errors"
 	"runtime"
 	"slices"
 	"testing"
@@ -185,5 +186,73 @@ func TestShareInsideLevel3(t *testing.T) {
 		if got := openblas.Threads(); got != budget {
 			t.Errorf("k=%d: after the calls OpenBLAS reads %d threads, want %d", k, got, budget)
 		}
+	}
+}
+
+// TestOnError makes a scope impossible (a library registered on libc whose
+// count stays at 8, so WithFairShare returns ErrNotApplied before fn runs)
+// and checks that a wrapped call above the thresholds still runs once,
+// unscoped, and that OnError gets the reason; below the thresholds, and
+// once the library is gone, nothing is reported.
+func TestOnError(t *testing.T) {
+	unregister, err := blasctl.Register(blasctl.Custom{
+		InternalAPI: "blasgonum_stuck",
+		UserAPI:     "blas",
+		Prefixes:    []string{"libc.so"},
+		Open: func(sym func(string) uintptr) *blasctl.CustomControl {
+			if sym("malloc") == 0 {
+				return nil
+			}
+			return &blasctl.CustomControl{Scope: blasctl.ScopeProcess, Get: func() int { return 8 }, Set: func(int) {}}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unregister()
+	libs, err := blasctl.Libraries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(libs, func(l blasctl.Library) bool { return l.InternalAPI == "blasgonum_stuck" }) {
+		t.Fatalf("the stuck library on libc was not found: %+v", libs)
+	}
+
+	rec := &recorder{}
+	var errs []error
+	w := Wrap(fake{rec}).OnError(func(err error) { errs = append(errs, err) })
+	a := make([]float64, 1)
+	dgemm := func(w Implementation, n int) {
+		w.Dgemm(blas.NoTrans, blas.NoTrans, n, n, n, 1, a, 1, a, 1, 0, a, 1)
+	}
+	for _, c := range []struct {
+		name string
+		w    Implementation
+		n    int
+		errs int
+	}{
+		{"scoped, OnError", w, 512, 1},
+		{"below the threshold, OnError", w, 8, 0},
+		{"scoped, no OnError", Wrap(fake{rec}), 512, 0},
+	} {
+		errs = nil
+		dgemm(c.w, c.n)
+		if calls, _ := rec.take(); len(calls) != 1 {
+			t.Errorf("%s: the wrapped Dgemm ran %d times, want 1", c.name, len(calls))
+		}
+		if len(errs) != c.errs {
+			t.Errorf("%s: OnError got %v, want %d errors", c.name, errs, c.errs)
+		}
+		for _, err := range errs {
+			if !errors.Is(err, blasctl.ErrNotApplied) {
+				t.Errorf("%s: OnError got %v, want an error matching ErrNotApplied", c.name, err)
+			}
+		}
+	}
+	unregister()
+	errs = nil
+	dgemm(w, 512)
+	if calls, _ := rec.take(); len(calls) != 1 || len(errs) != 0 {
+		t.Errorf("after unregistering: %d calls, errors %v; want 1 call and no error", len(calls), errs)
 	}
 }
