@@ -34,7 +34,7 @@ func openBLASScope(t *testing.T) blasctl.Scope {
 }
 
 // TestScopedCalls calls every method of the wrapper around a double that
-// reads OpenBLAS's own count, with a budget of 1 thread and OpenBLAS at 2:
+// reads OpenBLAS's own count, with GOMAXPROCS 1 and OpenBLAS at 2:
 // a call that runs in a fair-share scope reads 1, one that goes straight
 // through reads 2. Level 1 calls never run in a scope; Level 2 and 3 calls
 // do exactly when their work reaches the threshold.
@@ -48,11 +48,9 @@ func TestScopedCalls(t *testing.T) {
 	if got := openblas.Threads(); got != 2 {
 		t.Fatalf("OpenBLAS reads %d threads after openblas_set_num_threads(2)", got)
 	}
-	prev, err := blasctl.SetFairShareBudget(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer blasctl.SetFairShareBudget(prev)
+	// A fair share of 1 thread: P = GOMAXPROCS = 1 (the test uses
+	// WithFairShare only through the wrapper).
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 
 	rec := &recorder{probe: openblas.Threads}
 	w := Wrap(fake{rec})
