@@ -10,9 +10,10 @@ source scripts/legs/lib.sh
 
 leg_begin host
 
-# The library module, then the modules of the command, the examples and the
-# benchmarks (each built against this checkout through its go.work).
-modules=(. cmd/blasctl examples bench)
+# The library module, then the modules of the command, the examples, the
+# benchmarks and the gonum wrapper (each built against this checkout through
+# its go.work).
+modules=(. cmd/blasctl examples bench blasgonum)
 
 gofmt_clean() {
   local unformatted
@@ -39,6 +40,7 @@ darwin_builds() {
     GOOS=darwin GOARCH=$arch CGO_ENABLED=0 go build ./... || return 1
     GOOS=darwin GOARCH=$arch CGO_ENABLED=0 go vet ./... || return 1
     GOOS=darwin GOARCH=$arch CGO_ENABLED=0 go -C cmd/blasctl vet ./... || return 1
+    GOOS=darwin GOARCH=$arch CGO_ENABLED=0 go -C blasgonum vet ./... || return 1
   done
 }
 

@@ -1,0 +1,5 @@
+//go:build !race
+
+package blasgonum
+
+const raceEnabled = false
