@@ -4,19 +4,18 @@
 //
 // (and the same value for blas32.Use, cblas64.Use and cblas128.Use). Wrap
 // takes any implementation of gonum's four BLAS interfaces and returns one
-// that runs every large Level 2 and Level 3 call inside
+// that runs every Level 3 call, and every large Level 2 call, inside
 // blasctl.WithFairShare: a goroutine alone multiplies with all of GOMAXPROCS
 // threads, k goroutines multiplying at once get GOMAXPROCS/k threads each,
 // so a program that calls gonum from many goroutines no longer runs k times
 // as many BLAS threads as CPUs, and one that calls it from one goroutine
 // keeps the library's parallelism.
 //
-// Level 1 calls, and Level 2 and 3 calls below a threshold of work, go
-// straight through: for them a scope would cost more than it saves. The
-// work of a call is its count of real multiply-adds (m·n·k for gemm, m·n
-// for gemv, the band's width for banded routines, 4 per complex
-// multiply-add); the thresholds, and the measurements behind them, are at
-// minWork2 and minWork3.
+// Level 1 calls, and Level 2 calls below a threshold of work, go straight
+// through: for them a scope would cost more than it saves. The work of a
+// call is its count of real multiply-adds (m·n for gemv, the band's width
+// for banded routines, 4 per complex multiply-add); the threshold, and the
+// measurements behind it, are at minWork2.
 //
 // The wrapper is generated from gonum's interfaces (go generate runs
 // internal/gen); a test fails when gonum's interfaces have a method it lacks.
@@ -38,7 +37,7 @@ type BLAS interface {
 	blas.Complex128
 }
 
-// Implementation is a BLAS whose large Level 2 and Level 3 calls run inside
+// Implementation is a BLAS whose Level 3 and large Level 2 calls run inside
 // blasctl.WithFairShare. Make one with Wrap; it is safe for concurrent use
 // if the wrapped implementation is.
 type Implementation struct {
@@ -46,8 +45,8 @@ type Implementation struct {
 	onError func(error)
 }
 
-// Wrap returns impl with every Level 3 call, and every Level 2 call, whose
-// work reaches the thresholds run inside blasctl.WithFairShare. Wrapping an
+// Wrap returns impl with every Level 3 call, and every Level 2 call whose
+// work reaches the threshold, run inside blasctl.WithFairShare. Wrapping an
 // Implementation again returns it unchanged. Wrap panics if impl is nil.
 func Wrap(impl BLAS) Implementation {
 	if impl == nil {
@@ -88,26 +87,27 @@ func (w Implementation) share(call func()) {
 }
 
 // The thresholds, in real multiply-adds, from which a Level 2 or Level 3
-// call runs in a scope. A call is scoped when the scope costs at most a
-// tenth of the call's time on one thread; below that, the scope costs more
-// than sharing the CPUs can save, and the library mostly runs the call on
-// one thread anyway.
+// call runs in a scope. A Level 2 call is scoped when the scope costs at
+// most a tenth of the call's time on one thread; below that, the scope
+// costs more than sharing the CPUs can save. Every Level 3 call is scoped
+// (minWork3 is 0): each counts as a caller, so the share others get stays
+// honest, at a cost that matters only for the smallest products.
 //
 // Measured with threshold_bench_test.go (netlib on Debian 12's OpenBLAS
 // 0.3.21 pthreads, a shared 2-vCPU VM under load, the smallest of 6 runs):
-// a warm WithFairShare scope costs 0.52 us (a call below the thresholds,
+// a warm WithFairShare scope costs 0.52 us (a call going straight through,
 // 0.01 us). Dgemv n x n on one thread: n=64 0.40 us, 96 0.84, 128 1.4, 192
 // 3.3, 256 6.7, 384 12.8 us; so minWork2 = 256^2 = 2^16, where the scope
 // is 8% of the call (192^2: 16%). Dgemm n^3 on one thread: n=32 1.2 us, 48
-// 4.0, 64 13.7, 96 49 us; so minWork3 = 64^3 = 2^18 (the scope is 4%; 48^3:
-// 13%). OpenBLAS's own cut-offs agree: it runs gemv on one thread below
-// m·n = 9216 and gemm below m·n·k = 2^18 (interface/gemv.c, gemm.c; in the
-// benchmark 1 and 2 threads take the same time exactly there: Dgemv up to
-// n=64, Dgemm up to n=48). A complex call counts 4 real multiply-adds per
-// complex one. Variables so that the package's tests can scope every call.
+// 4.0, 64 13.7, 96 49 us: the scope is 43% of a 32^3 product, 13% at 48^3
+// and 4% at 64^3. OpenBLAS runs gemv on one thread below m·n = 9216 and
+// gemm below m·n·k = 2^18 (interface/gemv.c, gemm.c; in the benchmark 1 and
+// 2 threads take the same time exactly there). A complex call counts 4 real
+// multiply-adds per complex one. Variables so that the package's tests can
+// scope every call.
 var (
 	minWork2 float64 = 1 << 16
-	minWork3 float64 = 1 << 18
+	minWork3 float64 = 0
 )
 
 // work2 is the work of an m x n matrix-vector operation.

@@ -36,8 +36,8 @@ func openBLASScope(t *testing.T) blasctl.Scope {
 // TestScopedCalls calls every method of the wrapper around a double that
 // reads OpenBLAS's own count, with GOMAXPROCS 1 and OpenBLAS at 2:
 // a call that runs in a fair-share scope reads 1, one that goes straight
-// through reads 2. Level 1 calls never run in a scope; Level 2 and 3 calls
-// do exactly when their work reaches the threshold.
+// through reads 2. Level 1 calls never run in a scope, Level 3 calls always,
+// Level 2 calls exactly when their work reaches the threshold.
 func TestScopedCalls(t *testing.T) {
 	openBLASScope(t)
 	runtime.LockOSThread() // the direct calls read the count of this thread
@@ -65,7 +65,7 @@ func TestScopedCalls(t *testing.T) {
 		}
 		for i, name := range calls {
 			want := 2
-			if lv[name] > 1 && dim == 512 {
+			if lv[name] == 3 || lv[name] == 2 && dim == 512 {
 				want = 1
 			}
 			if readings[i] != want {
@@ -80,7 +80,7 @@ func TestScopedCalls(t *testing.T) {
 		call func()
 		want int
 	}{
-		{"Dgemm 63x64x64", func() { w.Dgemm(blas.NoTrans, blas.NoTrans, 63, 64, 64, 1, a, 1, a, 1, 0, a, 1) }, 2},
+		{"Dgemm 1x1x1", func() { w.Dgemm(blas.NoTrans, blas.NoTrans, 1, 1, 1, 1, a, 1, a, 1, 0, a, 1) }, 1},
 		{"Dgemm 64x64x64", func() { w.Dgemm(blas.NoTrans, blas.NoTrans, 64, 64, 64, 1, a, 1, a, 1, 0, a, 1) }, 1},
 		{"Dgemv 255x256", func() { w.Dgemv(blas.NoTrans, 255, 256, 1, a, 1, a, 1, 0, a, 1) }, 2},
 		{"Dgemv 256x256", func() { w.Dgemv(blas.NoTrans, 256, 256, 1, a, 1, a, 1, 0, a, 1) }, 1},
@@ -190,8 +190,8 @@ func TestShareInsideLevel3(t *testing.T) {
 // TestOnError makes a scope impossible (a library registered on libc whose
 // count stays at 8, so WithFairShare returns ErrNotApplied before fn runs)
 // and checks that a wrapped call above the thresholds still runs once,
-// unscoped, and that OnError gets the reason; below the thresholds, and
-// once the library is gone, nothing is reported.
+// unscoped, and that OnError gets the reason; below the Level 2 threshold,
+// and once the library is gone, nothing is reported.
 func TestOnError(t *testing.T) {
 	unregister, err := blasctl.Register(blasctl.Custom{
 		InternalAPI: "blasgonum_stuck",
@@ -223,20 +223,25 @@ func TestOnError(t *testing.T) {
 	dgemm := func(w Implementation, n int) {
 		w.Dgemm(blas.NoTrans, blas.NoTrans, n, n, n, 1, a, 1, a, 1, 0, a, 1)
 	}
+	dgemv := func(w Implementation, n int) {
+		w.Dgemv(blas.NoTrans, n, n, 1, a, 1, a, 1, 0, a, 1)
+	}
 	for _, c := range []struct {
 		name string
+		call func(Implementation, int)
 		w    Implementation
 		n    int
 		errs int
 	}{
-		{"scoped, OnError", w, 512, 1},
-		{"below the threshold, OnError", w, 8, 0},
-		{"scoped, no OnError", Wrap(fake{rec}), 512, 0},
+		{"scoped, OnError", dgemm, w, 512, 1},
+		{"a small Level 3 call is scoped too, OnError", dgemm, w, 8, 1},
+		{"Level 2 below the threshold, OnError", dgemv, w, 8, 0},
+		{"scoped, no OnError", dgemm, Wrap(fake{rec}), 512, 0},
 	} {
 		errs = nil
-		dgemm(c.w, c.n)
+		c.call(c.w, c.n)
 		if calls, _ := rec.take(); len(calls) != 1 {
-			t.Errorf("%s: the wrapped Dgemm ran %d times, want 1", c.name, len(calls))
+			t.Errorf("%s: the wrapped call ran %d times, want 1", c.name, len(calls))
 		}
 		if len(errs) != c.errs {
 			t.Errorf("%s: OnError got %v, want %d errors", c.name, errs, c.errs)
