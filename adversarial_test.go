@@ -88,6 +88,28 @@ func bind(t *testing.T, h uintptr, name string) func() int {
 	return func() int { return libtest.Get(p) }
 }
 
+// limitElsewhere takes Limit(n) on a goroutine of its own, which stays until
+// the returned func asks it to restore the limit and returns restore's error.
+func limitElsewhere(t *testing.T, n int) (restore func() error) {
+	held := make(chan func() error)
+	release := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		restore, err := blasctl.Limit(n)
+		if err != nil {
+			t.Error(err)
+		}
+		held <- restore
+		<-release
+		done <- restore()
+	}()
+	<-held
+	return func() error {
+		close(release)
+		return <-done
+	}
+}
+
 // scanBeside starts three goroutines that scan without pause, as other
 // parts of a program calling Libraries would (each selecting libgomp, so a
 // scan covers every loaded object). stop ends them and returns how many
@@ -315,19 +337,7 @@ func TestProbeReloadUnderScope(t *testing.T) {
 	start := get()
 	first := libtest.Func(t, h, "openblas_get_num_threads")
 
-	held := make(chan func() error)
-	release := make(chan struct{})
-	done := make(chan error)
-	go func() {
-		restore, err := blasctl.Limit(1)
-		if err != nil {
-			t.Error(err)
-		}
-		held <- restore
-		<-release
-		done <- restore()
-	}()
-	<-held
+	restoreLimit := limitElsewhere(t, 1)
 
 	if err := purego.Dlclose(h); err != nil {
 		t.Fatal(err)
@@ -348,8 +358,7 @@ func TestProbeReloadUnderScope(t *testing.T) {
 			t.Errorf("scope %d on the reloaded library: %v", i, err)
 		}
 	}
-	close(release)
-	if err := <-done; err != nil {
+	if err := restoreLimit(); err != nil {
 		t.Errorf("restore of the limit taken before the reload: %v", err)
 	}
 	if got := get(); got != fresh {
@@ -1607,19 +1616,7 @@ func reloadOddChild(t *testing.T, observed bool) {
 	}
 	h := libtest.Open(t, openblasPthread)
 	libtest.Set(libtest.Func(t, h, "openblas_set_num_threads"), 1)
-	held := make(chan func() error)
-	release := make(chan struct{})
-	done := make(chan error)
-	go func() {
-		restore, err := blasctl.Limit(1)
-		if err != nil {
-			t.Error(err)
-		}
-		held <- restore
-		<-release
-		done <- restore()
-	}()
-	<-held
+	restoreLimit := limitElsewhere(t, 1)
 	if err := purego.Dlclose(h); err != nil {
 		t.Fatal(err)
 	}
@@ -1647,8 +1644,7 @@ func reloadOddChild(t *testing.T, observed bool) {
 	}); err != nil {
 		t.Errorf("scope on the reloaded library: %v", err)
 	}
-	close(release)
-	if err := <-done; err != nil {
+	if err := restoreLimit(); err != nil {
 		t.Errorf("restore of the limit taken before the reload: %v", err)
 	}
 	switch got := get(); {

@@ -10,14 +10,29 @@ import (
 // Dgemm sets c = a*b for n x n column-major matrices through the dgemm_ at
 // fn (a dlsym result).
 func Dgemm(fn uintptr, n int, a, b, c []float64) {
-	trans, dim, alpha, beta := byte('N'), int32(n), 1.0, 0.0
+	dim := int32(n)
+	dgemm(fn, unsafe.Pointer(&dim), a, b, c)
+}
+
+// Dgemm64 is Dgemm for a build with 64-bit integers (ILP64, such as
+// Debian's libopenblas64, whose dgemm_ reads each dimension as an int64).
+func Dgemm64(fn uintptr, n int, a, b, c []float64) {
+	dim := int64(n)
+	dgemm(fn, unsafe.Pointer(&dim), a, b, c)
+}
+
+// dgemm calls dgemm_ with every dimension and leading dimension at dim.
+func dgemm(fn uintptr, dim unsafe.Pointer, a, b, c []float64) {
+	trans, alpha, beta := byte('N'), 1.0, 0.0
+	// Each pointer is converted in the argument list, as unsafe.Pointer's
+	// rule for system calls requires.
 	purego.SyscallN(fn,
-		uintptr(unsafe.Pointer(&trans)), uintptr(unsafe.Pointer(&trans)),
-		uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)),
-		uintptr(unsafe.Pointer(&alpha)), uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&dim)),
-		uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&dim)),
-		uintptr(unsafe.Pointer(&beta)), uintptr(unsafe.Pointer(&c[0])), uintptr(unsafe.Pointer(&dim)),
+		uintptr(unsafe.Pointer(&trans)), uintptr(unsafe.Pointer(&trans)), uintptr(dim), uintptr(dim), uintptr(dim),
+		uintptr(unsafe.Pointer(&alpha)), uintptr(unsafe.Pointer(&a[0])), uintptr(dim),
+		uintptr(unsafe.Pointer(&b[0])), uintptr(dim),
+		uintptr(unsafe.Pointer(&beta)), uintptr(unsafe.Pointer(&c[0])), uintptr(dim),
 		1, 1)
+	runtime.KeepAlive(dim)
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(b)
 	runtime.KeepAlive(c)
@@ -36,20 +51,4 @@ func Naive(n int, a, b []float64) []float64 {
 		}
 	}
 	return c
-}
-
-// Dgemm64 is Dgemm for a build with 64-bit integers (ILP64, such as
-// Debian's libopenblas64, whose dgemm_ reads each dimension as an int64).
-func Dgemm64(fn uintptr, n int, a, b, c []float64) {
-	trans, dim, alpha, beta := byte('N'), int64(n), 1.0, 0.0
-	purego.SyscallN(fn,
-		uintptr(unsafe.Pointer(&trans)), uintptr(unsafe.Pointer(&trans)),
-		uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)), uintptr(unsafe.Pointer(&dim)),
-		uintptr(unsafe.Pointer(&alpha)), uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&dim)),
-		uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&dim)),
-		uintptr(unsafe.Pointer(&beta)), uintptr(unsafe.Pointer(&c[0])), uintptr(unsafe.Pointer(&dim)),
-		1, 1)
-	runtime.KeepAlive(a)
-	runtime.KeepAlive(b)
-	runtime.KeepAlive(c)
 }
