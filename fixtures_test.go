@@ -11,7 +11,6 @@ import (
 	"github.com/blasctl/blasctl"
 	"github.com/blasctl/blasctl/internal/cfixture"
 	"github.com/blasctl/blasctl/internal/libtest"
-	"github.com/ebitengine/purego"
 )
 
 // TestFixtureLibraries runs the same suite as TestRealLibraries against the
@@ -45,8 +44,8 @@ func fixtureChild(t *testing.T, f libtest.Fixture) {
 	realSuite(t, f.Build)
 	h := libtest.Open(t, f.Load[len(f.Load)-1])
 	t.Run("NoCallOutsideTheAPI", func(t *testing.T) {
-		p, err := purego.Dlsym(h, "fixture_bad_calls")
-		if err != nil {
+		p := libtest.Sym(h, "fixture_bad_calls")
+		if p == 0 {
 			t.Skip("this fixture records no calls")
 		}
 		if n := libtest.Get(p); n != 0 {
