@@ -21,8 +21,8 @@ func TestFixtureLibraries(t *testing.T) {
 		fixtureChild(t, f)
 		return
 	}
-	if !libtest.Supported() {
-		t.Skip("fixtures are ELF shared libraries")
+	if !libtest.FixturesSupported() {
+		t.Skip("fixtures are ELF shared libraries or Windows DLLs")
 	}
 	for _, f := range libtest.Fixtures {
 		t.Run(f.Name, func(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,7 +31,7 @@ func TestNeverLoadsCode(t *testing.T) {
 		noLoadChild(t, noLoadBuild(t, name))
 		return
 	}
-	if runtime.GOOS != "linux" || libtest.LibDir == "" {
+	if !libtest.BuildsHere() {
 		t.Skip("the real-library builds are Debian's amd64 and arm64 packages")
 	}
 	var names []string

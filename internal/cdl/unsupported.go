@@ -12,6 +12,7 @@ const RTLDNoLoad = 0
 func OpenNoLoad(string) uintptr                        { return 0 }
 func Close(uintptr)                                    {}
 func Sym(uintptr, string) uintptr                      { return 0 }
+func SymDep(uintptr, string) uintptr                   { return 0 }
 func Call(uintptr, uintptr, uintptr) uintptr           { return 0 }
 func Call0(uintptr) uintptr                            { return 0 }
 func Call1(uintptr, uintptr) uintptr                   { return 0 }

@@ -3,7 +3,6 @@ package libtest
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -204,8 +203,8 @@ func PerBuild(t *testing.T, builds []Build, suite func(t *testing.T, b Build)) {
 		suite(t, b)
 		return
 	}
-	if runtime.GOOS != "linux" || LibDir == "" {
-		t.Skip("the real-library builds are Debian's amd64 and arm64 packages")
+	if !BuildsHere() {
+		t.Skip("the real-library builds are Debian's amd64 and arm64 packages, and mingw's libgomp on Windows")
 	}
 	test, _, _ := strings.Cut(t.Name(), "/")
 	for _, b := range builds {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/blasctl/blasctl/internal/cdl"
 	"golang.org/x/sys/windows"
 )
 
@@ -22,12 +23,14 @@ func Open(tb testing.TB, path string) uintptr {
 	return uintptr(h)
 }
 
-// Func binds a C function int(void) or void(int) by name through handle h.
+// Func binds a C function int(void) or void(int) by name through handle h:
+// the module's own export or one of a module it imports, as dlsym finds it
+// on Linux.
 func Func(tb testing.TB, h uintptr, name string) uintptr {
 	tb.Helper()
-	p, err := windows.GetProcAddress(windows.Handle(h), name)
-	if err != nil {
-		tb.Fatalf("GetProcAddress %s: %v", name, err)
+	p := cdl.SymDep(h, name)
+	if p == 0 {
+		tb.Fatalf("GetProcAddress %s: not found in the module or its imports", name)
 	}
 	return p
 }
@@ -58,14 +61,9 @@ func Threads(tb testing.TB) int {
 // OpenLocal is Open: Windows has no global symbol namespace to keep out of.
 func OpenLocal(tb testing.TB, path string) uintptr { return Open(tb, path) }
 
-// Sym is the address GetProcAddress finds for name in module h, or 0.
-func Sym(h uintptr, name string) uintptr {
-	p, err := windows.GetProcAddress(windows.Handle(h), name)
-	if err != nil {
-		return 0
-	}
-	return p
-}
+// Sym is the address name resolves to through module h (its own export or
+// one of a module it imports, as for Func), or 0.
+func Sym(h uintptr, name string) uintptr { return cdl.SymDep(h, name) }
 
 // Close gives back a handle Open returned (FreeLibrary).
 func Close(h uintptr) error { return windows.FreeLibrary(windows.Handle(h)) }
