@@ -296,11 +296,7 @@ func faultOddConfig(t *testing.T, fx *faultEnv) {
 // bound to them (symbols are taken only from each library's own object), so
 // neither is listed and the decoy is never called.
 func faultDecoy(t *testing.T, fx *faultEnv) {
-	decoy := cfixture.Build(t, "libdecoy.so", []string{"testdata/faults/decoy.c"})
-	half := openFault(t, buildFault(t, "decoyed", "-DNO_SETTER", "-Wl,--no-as-needed", decoy))
-	gompHalf := cfixture.Build(t, "libgomp_fault_half.so", []string{"testdata/faults/gomp_half.c"}, "-Wl,--no-as-needed", decoy)
-	libtest.Open(t, gompHalf) // RTLD_GLOBAL: the decoy's symbols are global too
-	hd := libtest.Open(t, decoy)
+	hd, half, gompHalf := buildDecoys(t)
 	decoyCalls, decoyGet := libtest.Func(t, hd, "decoy_set_calls"), libtest.Func(t, hd, "openblas_get_num_threads")
 	// The decoy is reachable through the fixture's handle: the trap is real.
 	if libtest.Sym(half.handle, "openblas_set_num_threads") == 0 {

@@ -3,6 +3,8 @@
 package cdl
 
 import (
+	"strings"
+
 	"golang.org/x/sys/windows"
 )
 
@@ -33,11 +35,22 @@ func OpenNoLoad(path string) uintptr {
 // OpenNoLoad took no reference.
 func Close(uintptr) {}
 
-// Sym returns the address GetProcAddress finds for name in module h (a
-// forwarded export resolves to the module it is forwarded to), or 0.
+// Sym returns the address GetProcAddress finds for name in module h, or 0.
+// An export the module forwards to another module ("OTHER.name") resolves
+// to that module's function, and GetProcAddress loads OTHER if it is not
+// loaded yet: so a forwarded export whose module is not loaded is 0, and
+// nothing is ever loaded.
 func Sym(h uintptr, name string) uintptr {
 	if h == 0 {
 		return 0
+	}
+	if target, ok := Forwarded(h, name); ok {
+		// The name after the last dot is the function's (module names
+		// may hold dots: libomp140.x86_64).
+		dll := target[:max(strings.LastIndexByte(target, '.'), 0)]
+		if OpenNoLoad(dll+".dll") == 0 {
+			return 0
+		}
 	}
 	p, err := windows.GetProcAddress(windows.Handle(h), name)
 	if err != nil {
