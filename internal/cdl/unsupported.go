@@ -2,7 +2,7 @@
 
 package cdl
 
-// Only Linux and macOS have a loader blasctl can ask without loading code:
+// Only Linux, macOS and Windows have a loader blasctl can ask without loading code:
 // here nothing opens, and blasctl reports ErrUnsupported before any of
 // these could be reached.
 
