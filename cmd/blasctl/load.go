@@ -21,17 +21,6 @@ func loadSystemBLAS() []string {
 	return loaded
 }
 
-func isMKL(name string) bool {
-	base := name
-	for i := len(name) - 1; i >= 0; i-- {
-		if name[i] == '/' {
-			base = name[i+1:]
-			break
-		}
-	}
-	return len(base) >= 9 && base[:9] == "libmkl_rt"
-}
-
 // mklReason says which threading layer blasctl prepared MKL for, and why;
 // "" until an MKL is loaded. info prints it with the layer MKL reports.
 var mklReason string

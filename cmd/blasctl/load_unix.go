@@ -62,3 +62,14 @@ func symbol(name, sym string) (uintptr, error) {
 	}
 	return purego.Dlsym(h, sym)
 }
+
+func isMKL(name string) bool {
+	base := name
+	for i := len(name) - 1; i >= 0; i-- {
+		if name[i] == '/' {
+			base = name[i+1:]
+			break
+		}
+	}
+	return len(base) >= 9 && base[:9] == "libmkl_rt"
+}
