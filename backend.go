@@ -71,4 +71,4 @@ func (b *binder) fileName() string {
 
 // symDep returns name as the object sees it: its own definition or the one
 // of a library it depends on.
-func (b *binder) symDep(name string) uintptr { return cdl.Sym(b.handle, name) }
+func (b *binder) symDep(name string) uintptr { return cdl.SymDep(b.handle, name) }

@@ -1,8 +1,8 @@
-//go:build !linux && !darwin
+//go:build !linux && !darwin && !windows
 
 package blasctl
 
-// Only Linux and macOS are supported: elsewhere every call reports
+// Only Linux, macOS and Windows are supported: elsewhere every call reports
 // ErrUnsupported and changes nothing.
 
 func loaderGeneration() (generation, bool, error) { return generation{}, false, ErrUnsupported }

@@ -17,7 +17,7 @@ var (
 	// reads back a value other than the one saved on entry.
 	ErrNotRestored = errors.New("blasctl: thread count not restored")
 	// ErrUnsupported is returned on platforms where blasctl cannot list the
-	// loaded libraries (anything but Linux and macOS).
+	// loaded libraries (anything but Linux, macOS and Windows).
 	ErrUnsupported = errors.New("blasctl: unsupported platform")
 	// ErrWrongGoroutine is returned by a restore func called from a goroutine
 	// other than the one that called Limit: per-thread settings can only be

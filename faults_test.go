@@ -11,7 +11,6 @@ import (
 	"github.com/blasctl/blasctl"
 	"github.com/blasctl/blasctl/internal/cfixture"
 	"github.com/blasctl/blasctl/internal/libtest"
-	"github.com/ebitengine/purego"
 )
 
 // Fault injection: C fixtures from testdata/faults that look like OpenBLAS
@@ -47,7 +46,7 @@ func TestFaults(t *testing.T) {
 		fx.checkGomp(t)
 		return
 	}
-	if runtime.GOOS != "linux" || libtest.LibDir == "" {
+	if !libtest.BuildsHere() {
 		t.Skip("the fixtures load next to Debian's amd64 or arm64 libgomp")
 	}
 	gomp := libtest.Named(t, "libgomp")[0]
@@ -104,14 +103,9 @@ func buildFault(t *testing.T, name string, flags ...string) string {
 // owner's dlclose really unloads it.
 func openFault(t *testing.T, path string) *fixture {
 	t.Helper()
-	h, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_LOCAL)
-	if err != nil {
-		t.Fatalf("dlopen %s: %v", path, err)
-	}
+	h := libtest.OpenLocal(t, path)
 	f := &fixture{path: path, handle: h, get: libtest.Func(t, h, "openblas_get_num_threads"), calls: libtest.Func(t, h, "fault_set_calls")}
-	if p, err := purego.Dlsym(h, "openblas_set_num_threads"); err == nil {
-		f.set = p
-	}
+	f.set = libtest.Sym(h, "openblas_set_num_threads")
 	return f
 }
 
@@ -131,15 +125,8 @@ func listed(t *testing.T, path string) (blasctl.Library, bool) {
 	return blasctl.Library{}, false
 }
 
-// mapped reports whether /proc/self/maps maps path.
-func mapped(t *testing.T, path string) bool {
-	t.Helper()
-	b, err := os.ReadFile("/proc/self/maps")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Contains(string(b), path)
-}
+// mapped reports whether the process maps path.
+func mapped(t *testing.T, path string) bool { return libtest.Mapped(t, path) }
 
 // faultIgnore: a setter that ignores the value. A scope asking for fewer
 // threads than the library keeps fails with ErrNotApplied before fn runs,
@@ -309,15 +296,11 @@ func faultOddConfig(t *testing.T, fx *faultEnv) {
 // bound to them (symbols are taken only from each library's own object), so
 // neither is listed and the decoy is never called.
 func faultDecoy(t *testing.T, fx *faultEnv) {
-	decoy := cfixture.Build(t, "libdecoy.so", []string{"testdata/faults/decoy.c"})
-	half := openFault(t, buildFault(t, "decoyed", "-DNO_SETTER", "-Wl,--no-as-needed", decoy))
-	gompHalf := cfixture.Build(t, "libgomp_fault_half.so", []string{"testdata/faults/gomp_half.c"}, "-Wl,--no-as-needed", decoy)
-	libtest.Open(t, gompHalf) // RTLD_GLOBAL: the decoy's symbols are global too
-	hd := libtest.Open(t, decoy)
+	hd, half, gompHalf := buildDecoys(t)
 	decoyCalls, decoyGet := libtest.Func(t, hd, "decoy_set_calls"), libtest.Func(t, hd, "openblas_get_num_threads")
 	// The decoy is reachable through the fixture's handle: the trap is real.
-	if p, err := purego.Dlsym(half.handle, "openblas_set_num_threads"); err != nil || p == 0 {
-		t.Fatalf("the decoy's setter is not visible through the fixture (%v): the test proves nothing", err)
+	if libtest.Sym(half.handle, "openblas_set_num_threads") == 0 {
+		t.Fatal("the decoy's setter is not visible through the fixture: the test proves nothing")
 	}
 	for _, p := range []string{half.path, gompHalf} {
 		if l, ok := listed(t, p); ok {
@@ -382,7 +365,7 @@ func faultUnloaded(t *testing.T, fx *faultEnv) {
 	good := openFault(t, buildFault(t, "good"))
 	closeIt := func(f *fixture) {
 		t.Helper()
-		if err := purego.Dlclose(f.handle); err != nil {
+		if err := libtest.Close(f.handle); err != nil {
 			t.Fatal(err)
 		}
 		if mapped(t, f.path) {
@@ -446,7 +429,7 @@ func faultReloaded(t *testing.T, fx *faultEnv) {
 	if _, ok := listed(t, first.path); !ok {
 		t.Fatal("first fixture not detected")
 	}
-	if err := purego.Dlclose(first.handle); err != nil {
+	if err := libtest.Close(first.handle); err != nil {
 		t.Fatal(err)
 	}
 	second := openFault(t, buildFault(t, "second", "-DSTART=6"))

@@ -11,7 +11,6 @@ import (
 	"github.com/blasctl/blasctl"
 	"github.com/blasctl/blasctl/internal/cfixture"
 	"github.com/blasctl/blasctl/internal/libtest"
-	"github.com/ebitengine/purego"
 )
 
 // TestFixtureLibraries runs the same suite as TestRealLibraries against the
@@ -22,8 +21,8 @@ func TestFixtureLibraries(t *testing.T) {
 		fixtureChild(t, f)
 		return
 	}
-	if !libtest.Supported() {
-		t.Skip("fixtures are ELF shared libraries")
+	if !libtest.FixturesSupported() {
+		t.Skip("fixtures are ELF shared libraries or Windows DLLs")
 	}
 	for _, f := range libtest.Fixtures {
 		t.Run(f.Name, func(t *testing.T) {
@@ -45,8 +44,8 @@ func fixtureChild(t *testing.T, f libtest.Fixture) {
 	realSuite(t, f.Build)
 	h := libtest.Open(t, f.Load[len(f.Load)-1])
 	t.Run("NoCallOutsideTheAPI", func(t *testing.T) {
-		p, err := purego.Dlsym(h, "fixture_bad_calls")
-		if err != nil {
+		p := libtest.Sym(h, "fixture_bad_calls")
+		if p == 0 {
 			t.Skip("this fixture records no calls")
 		}
 		if n := libtest.Get(p); n != 0 {

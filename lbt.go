@@ -29,9 +29,9 @@ var lbtBackend = &backend{
 	open:        openLBT,
 }
 
-// lbtMajorRE finds the major version in libblastrampoline.so.5[.x.y] or
-// libblastrampoline.5.dylib.
-var lbtMajorRE = regexp.MustCompile(`^libblastrampoline(?:\.so)?\.(\d+)`)
+// lbtMajorRE finds the major version in libblastrampoline.so.5[.x.y],
+// libblastrampoline.5.dylib or (Windows) libblastrampoline-5.dll.
+var lbtMajorRE = regexp.MustCompile(`^libblastrampoline(?:\.so)?[.-](\d+)`)
 
 func openLBT(b *binder) *lib {
 	get, set := b.sym("lbt_get_num_threads"), b.sym("lbt_set_num_threads")

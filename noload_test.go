@@ -7,15 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/blasctl/blasctl/internal/libtest"
-	"github.com/blasctl/blasctl/internal/procmaps"
 )
 
 // TestNeverLoadsCode checks, in a child process per real build, that
@@ -34,7 +31,7 @@ func TestNeverLoadsCode(t *testing.T) {
 		noLoadChild(t, noLoadBuild(t, name))
 		return
 	}
-	if runtime.GOOS != "linux" || libtest.LibDir == "" {
+	if !libtest.BuildsHere() {
 		t.Skip("the real-library builds are Debian's amd64 and arm64 packages")
 	}
 	var names []string
@@ -69,25 +66,6 @@ func noLoadBuild(t *testing.T, name string) libtest.Build {
 	return libtest.Build{}
 }
 
-// mappedFiles is the file-backed part of /proc/self/maps: path -> ranges.
-func mappedFiles(t *testing.T) map[string][][2]uintptr {
-	t.Helper()
-	f, err := os.Open("/proc/self/maps")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	objs, err := procmaps.Parse(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := make(map[string][][2]uintptr, len(objs))
-	for _, o := range objs {
-		m[o.Path] = o.Segments
-	}
-	return m
-}
-
 // loaderList is the loader's list of objects, by name and segments.
 func loaderList(t *testing.T) ([]object, generation) {
 	t.Helper()
@@ -96,32 +74,6 @@ func loaderList(t *testing.T) ([]object, generation) {
 		t.Fatalf("listObjects: ok %v, %v", ok, err)
 	}
 	return objs, gen
-}
-
-// waitedChildren reports the largest resident size of any child process this
-// process ever waited for: 0 while it never had one.
-func waitedChildren(t *testing.T) int64 {
-	t.Helper()
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
-		t.Fatal(err)
-	}
-	return ru.Maxrss
-}
-
-// liveChildren lists this process's children that have not been waited for.
-func liveChildren(t *testing.T) string {
-	t.Helper()
-	paths, _ := filepath.Glob("/proc/self/task/*/children")
-	var all []string
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all = append(all, strings.Fields(string(b))...)
-	}
-	return strings.Join(all, " ")
 }
 
 func noLoadChild(t *testing.T, b libtest.Build) {
@@ -185,13 +137,7 @@ func noLoadChild(t *testing.T, b libtest.Build) {
 	if rss, live := waitedChildren(t), liveChildren(t); rss != 0 || live != "" {
 		t.Errorf("a child process was started (largest waited child %d KiB, live: %q)", rss, live)
 	}
-	// The control: one real child process is seen.
-	if err := exec.Command("true").Run(); err != nil {
-		t.Fatal(err)
-	}
-	if waitedChildren(t) == 0 {
-		t.Error("control: a child process that ran is not seen: the check proves nothing")
-	}
+	childControl(t)
 	t.Logf("never-loads figures: %s: %d calls, %d mapped files and %d loader objects unchanged, generation %v",
 		b.Name, calls, len(mapsAfter), len(listAfter), genAfter)
 }

@@ -43,8 +43,8 @@ func openblasLocalChild(t *testing.T, b libtest.Build) {
 	if version == "" {
 		t.Fatalf("no OpenBLAS version reported: %+v", libs)
 	}
-	local, _ := purego.Dlsym(h, "openblas_set_num_threads_local")
-	callback, _ := purego.Dlsym(h, "openblas_set_threads_callback_function")
+	local := libtest.Sym(h, "openblas_set_num_threads_local")
+	callback := libtest.Sym(h, "openblas_set_threads_callback_function")
 	atLeast := func(minor, patch int) bool { return openblasAtLeast(t, version, minor, patch) }
 	if (local != 0) != atLeast(3, 27) {
 		t.Errorf("OpenBLAS %s: openblas_set_num_threads_local present %v, want it from 0.3.27 on", version, local != 0)

@@ -15,6 +15,7 @@ import (
 // libiomp*, else "llvm". Intel's runtime and LLVM's share one code base and
 // one set of exports, so the resolved file name is what tells them apart:
 // Debian's libiomp5.so, a link to libomp.so.5, is reported as "llvm".
+// MSVC's vcomp*.dll (Windows) is "msvc", and its count is process-wide.
 var openmpBackend = &backend{
 	internalAPI: "openmp",
 	userAPI:     UserAPIOpenMP,
@@ -26,6 +27,13 @@ func openOpenMP(b *binder) *lib {
 	ctl, ok := ompControl(b.sym)
 	if !ok {
 		return nil
+	}
+	if strings.HasPrefix(b.fileName(), "vcomp") {
+		// MSVC's vcomp applies omp_set_num_threads to the whole process,
+		// not to the calling thread (threadpoolctl issue 230).
+		l := &lib{key: ctl.getFn, proc: newKnob(ctl, ScopeProcess)}
+		l.info.ThreadingLayer = "msvc"
+		return l
 	}
 	l := &lib{key: ctl.getFn, thread: newKnob(ctl, ScopeThread)}
 	l.info.ThreadingLayer = ompRuntime(b)

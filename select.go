@@ -158,7 +158,7 @@ func Libraries() ([]Library, error) { return all.Libraries() }
 // (One library loads parts of its own: MKL chooses and maps its threading
 // layer at its first call, and if the program never called MKL, blasctl's
 // first reading is that call.)
-// On platforms other than Linux and macOS it returns ErrUnsupported.
+// On platforms other than Linux, macOS and Windows it returns ErrUnsupported.
 func (c *Controller) Libraries() ([]Library, error) {
 	libs, err := c.libs()
 	if err != nil {

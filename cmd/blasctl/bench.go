@@ -17,7 +17,6 @@ import (
 
 	"github.com/blasctl/blasctl"
 	"github.com/blasctl/blasctl/internal/fblas"
-	"github.com/ebitengine/purego"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -130,11 +129,7 @@ func loadDgemm(lib string) (dgemm uintptr, name string, err error) {
 		if err = load(name); err != nil {
 			continue
 		}
-		h, err := purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_GLOBAL)
-		if err != nil {
-			return 0, "", err
-		}
-		sym, err := purego.Dlsym(h, "dgemm_")
+		sym, err := symbol(name, "dgemm_")
 		if err != nil {
 			return 0, "", fmt.Errorf("%s has no dgemm_: %v", name, err)
 		}

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 )
 
 // threadVars returns the environment variables that set the thread count
@@ -76,11 +75,7 @@ func runExec(args []string, stdout, stderr io.Writer) int {
 		}
 		return 127
 	}
-	// Replace this process: the program gets blasctl's pid, so signals sent
-	// to it reach the program and its exit status is the one the caller sees.
-	err = syscall.Exec(path, fs.Args(), execEnv(os.Environ(), *n))
-	fmt.Fprintf(stderr, "blasctl exec: %s: %v\n", path, err)
-	return 126
+	return runProgram(path, fs.Args(), execEnv(os.Environ(), *n), stderr)
 }
 
 // execCap is the largest -n exec passes on: the CPU count, or the largest

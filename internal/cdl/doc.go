@@ -4,7 +4,8 @@
 //   - OpenNoLoad never loads code: it returns a handle to an object that is
 //     already mapped (dlopen with RTLD_NOLOAD), or 0. Every handle it returns
 //     is given back with Close.
-//   - Sym returns the address a handle's lookup finds, or 0.
+//   - Sym returns the address a handle's lookup finds, or 0; SymDep the
+//     address the object sees, its dependencies' definitions included.
 //   - Call0 to Call3 call a C function with integer arguments and return its
 //     integer result. On linux/amd64 they go through one small assembly
 //     trampoline and runtime.cgocall (files *_linux_amd64.*); elsewhere
@@ -14,6 +15,14 @@
 //     tells one life of a thread from the next one given the same pthread_t.
 //   - CString, GoString and Peek read C memory a library returned.
 //
-// On platforms other than Linux and macOS (unsupported.go) nothing can be
-// opened: OpenNoLoad returns 0 and every call returns zero values.
+// On Windows (*_windows.go) OpenNoLoad is GetModuleHandleEx with
+// GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT (no load, no reference, so
+// Close does nothing), Sym is GetProcAddress (a forwarded export whose
+// target module is not loaded is 0: resolving it would load that module),
+// SymDep also searches the modules a module imports, calls go through
+// syscall.SyscallN, ThreadID is GetCurrentThreadId and thread marks live in
+// a TlsAlloc slot.
+//
+// On platforms other than Linux, macOS and Windows (unsupported.go) nothing
+// can be opened: OpenNoLoad returns 0 and every call returns zero values.
 package cdl

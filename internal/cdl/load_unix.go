@@ -41,3 +41,7 @@ func Sym(h uintptr, name string) uintptr {
 	}
 	return p
 }
+
+// SymDep is Sym: a handle's lookup already searches the object's
+// dependencies.
+func SymDep(h uintptr, name string) uintptr { return Sym(h, name) }

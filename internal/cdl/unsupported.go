@@ -1,8 +1,8 @@
-//go:build !linux && !darwin
+//go:build !linux && !darwin && !windows
 
 package cdl
 
-// Only Linux and macOS have a loader blasctl can ask without loading code:
+// Only Linux, macOS and Windows have a loader blasctl can ask without loading code:
 // here nothing opens, and blasctl reports ErrUnsupported before any of
 // these could be reached.
 
@@ -12,6 +12,7 @@ const RTLDNoLoad = 0
 func OpenNoLoad(string) uintptr                        { return 0 }
 func Close(uintptr)                                    {}
 func Sym(uintptr, string) uintptr                      { return 0 }
+func SymDep(uintptr, string) uintptr                   { return 0 }
 func Call(uintptr, uintptr, uintptr) uintptr           { return 0 }
 func Call0(uintptr) uintptr                            { return 0 }
 func Call1(uintptr, uintptr) uintptr                   { return 0 }

@@ -2,7 +2,6 @@ package cfixture
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -19,14 +18,13 @@ func Build(tb testing.TB, name string, sources []string, extra ...string) string
 	if cc == "" {
 		cc = "cc"
 	}
-	if _, err := exec.LookPath(cc); err != nil {
+	if !haveCompiler(cc) {
 		libtest.Missing(tb, "no C compiler (%s) to build fixture %s", cc, name)
 	}
-	out := filepath.Join(tb.TempDir(), name)
+	out := filepath.Join(outDir(tb), name)
 	args := append([]string{"-shared", "-fPIC", "-O1", "-o", out}, sources...)
 	args = append(args, extra...)
-	cmd := exec.Command(cc, args...)
-	if b, err := cmd.CombinedOutput(); err != nil {
+	if b, err := compile(tb, cc, args); err != nil {
 		tb.Fatalf("%s %v: %v\n%s", cc, args, err, b)
 	}
 	return out

@@ -3,7 +3,6 @@ package libtest
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -157,16 +156,6 @@ func RunChild(t *testing.T, b Build, test string) {
 	}
 }
 
-// Open dlopens path (RTLD_NOW|RTLD_GLOBAL), as a program linking it would.
-func Open(tb testing.TB, path string) uintptr {
-	tb.Helper()
-	h, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_GLOBAL)
-	if err != nil {
-		tb.Fatalf("dlopen %s: %v", path, err)
-	}
-	return h
-}
-
 // LoadAll dlopens every file of b and returns the handle of the library
 // under test (the last one).
 func (b Build) LoadAll(tb testing.TB) uintptr {
@@ -178,16 +167,6 @@ func (b Build) LoadAll(tb testing.TB) uintptr {
 	return h
 }
 
-// Func binds a C function int(void) or void(int) by name through handle h.
-func Func(tb testing.TB, h uintptr, name string) uintptr {
-	tb.Helper()
-	p, err := purego.Dlsym(h, name)
-	if err != nil {
-		tb.Fatalf("dlsym %s: %v", name, err)
-	}
-	return p
-}
-
 // Get calls an int(void) getter.
 func Get(fn uintptr) int {
 	r, _, _ := purego.SyscallN(fn)
@@ -196,16 +175,6 @@ func Get(fn uintptr) int {
 
 // Set calls a void(int) setter.
 func Set(fn uintptr, v int) { purego.SyscallN(fn, uintptr(v)) }
-
-// Threads counts the OS threads of this process.
-func Threads(tb testing.TB) int {
-	tb.Helper()
-	entries, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return len(entries)
-}
 
 // Named returns the builds with the given names, in that order. A name that
 // another platform's table has but this one's lacks (MKL on arm64) is left
@@ -237,8 +206,8 @@ func PerBuild(t *testing.T, builds []Build, suite func(t *testing.T, b Build)) {
 		suite(t, b)
 		return
 	}
-	if runtime.GOOS != "linux" || LibDir == "" {
-		t.Skip("the real-library builds are Debian's amd64 and arm64 packages")
+	if !BuildsHere() {
+		t.Skip("the real-library builds are Debian's amd64 and arm64 packages, and mingw's libgomp on Windows")
 	}
 	test, _, _ := strings.Cut(t.Name(), "/")
 	for _, b := range builds {

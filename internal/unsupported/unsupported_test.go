@@ -1,4 +1,4 @@
-//go:build !linux && !darwin
+//go:build !linux && !darwin && !windows
 
 package unsupported_test
 
@@ -9,7 +9,7 @@ import (
 	"github.com/blasctl/blasctl"
 )
 
-// TestUnsupported checks the answer everywhere but Linux and macOS:
+// TestUnsupported checks the answer everywhere but Linux, macOS and Windows:
 // ErrUnsupported from every entry point, fn never run, restore never nil.
 func TestUnsupported(t *testing.T) {
 	if _, err := blasctl.Libraries(); !errors.Is(err, blasctl.ErrUnsupported) {

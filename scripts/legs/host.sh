@@ -2,7 +2,7 @@
 # Leg host: this machine (Debian 12 amd64) with every library
 # scripts/install-deps.sh installs. Formatting, vet, staticcheck, the tests of
 # every module with the race detector and without cgo, the darwin
-# cross-builds, the extra checks (fuzzing, the full-size stress, the windows
+# cross-builds, the extra checks (fuzzing, the full-size stress, the freebsd
 # build of the unsupported-platform test) and the examples.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,0 +1,95 @@
+package libtest
+
+import (
+	"cmp"
+	"os"
+	"runtime"
+	"strconv"
+)
+
+// The windows/amd64 tables, run under Wine by the windows leg
+// (scripts/legs/windows.sh): Debian packages no Windows build of any BLAS,
+// so the one real library is GCC's own OpenMP runtime, libgomp-1.dll, from
+// Debian's mingw-w64 cross compiler (GCC 12); every other library is a C
+// fixture cross-compiled with mingw under the file name it ships with on
+// Windows.
+
+// mingwDir is where Debian's mingw-w64 (win32 threads) keeps GCC's runtime
+// DLLs, as Wine shows it: drive Z: is /. BLASCTL_MINGW_DIR overrides it.
+var mingwDir = cmp.Or(os.Getenv("BLASCTL_MINGW_DIR"), `Z:\usr\lib\gcc\x86_64-w64-mingw32\12-win32\`)
+
+var windowsBuilds = []Build{
+	{Name: "libgomp", Load: []string{mingwDir + "libgomp-1.dll"}, Layer: "gnu",
+		InternalAPI: "openmp", Scope: "current_thread",
+		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Package: "gcc-mingw-w64-x86-64-win32"},
+}
+
+// openblasFixture is an OpenBLAS stand-in (testdata/faults/fault.c,
+// behaving) under a Windows name, its symbols given prefix and suffix.
+func openblasFixture(name, file, prefix, suffix string) Fixture {
+	sym := func(s string) string { return prefix + s + suffix }
+	var flags []string
+	if prefix != "" || suffix != "" {
+		for _, s := range []string{"openblas_get_num_threads", "openblas_set_num_threads", "openblas_get_config",
+			"openblas_get_corename", "openblas_get_parallel"} {
+			flags = append(flags, "-D"+s+"="+sym(s))
+		}
+	}
+	return Fixture{Build: Build{Name: name, InternalAPI: "openblas", Layer: "pthreads", Scope: "process",
+		Probe: sym("openblas_get_num_threads"), Setter: sym("openblas_set_num_threads")},
+		Sources: []string{"testdata/faults/fault.c"}, File: file, Flags: flags}
+}
+
+var windowsFixtures = []Fixture{
+	openblasFixture("fixture-openblas", "libopenblas.dll", "", ""),
+	openblasFixture("fixture-openblas-bare", "openblas.dll", "", ""),
+	openblasFixture("fixture-openblas64", "libopenblas64_.dll", "", "64_"),
+	openblasFixture("fixture-scipy-openblas", "libscipy_openblas64_-ff651d7f.dll", "scipy_", "64_"),
+	{Build: Build{Name: "fixture-blis1", InternalAPI: "blis", Layer: "pthreads", Scope: "current_thread",
+		Probe: "bli_thread_get_num_threads", Setter: "bli_thread_set_num_threads"},
+		Sources: []string{fx + "blis/blis1.c"}, File: "libblis.4.dll"},
+	{Build: Build{Name: "fixture-aocl", InternalAPI: "blis", Layer: "openmp", Scope: "current_thread",
+		Probe: "bli_thread_get_num_threads", Setter: "bli_thread_set_num_threads"},
+		Sources: []string{fx + "aocl/aocl.c"}, File: "libblis-mt.dll", Flags: ompFlags},
+	{Build: Build{Name: "fixture-flexiblas", InternalAPI: "flexiblas", Scope: "process",
+		Probe: "flexiblas_get_num_threads", Setter: "flexiblas_set_num_threads"},
+		Sources: []string{fx + "flexiblas/flexiblas.c"}, File: "libflexiblas.dll"},
+	{Build: Build{Name: "fixture-nvpl", InternalAPI: "nvpl", Layer: "openmp", Scope: "current_thread",
+		Probe: "nvpl_blas_get_max_threads", Setter: "nvpl_blas_set_num_threads"},
+		Sources: []string{fx + "nvpl/nvpl.c"}, File: "libnvpl_blas_lp64_gomp.dll", Flags: ompFlags},
+	{Build: Build{Name: "fixture-armpl", InternalAPI: "armpl", Layer: "openmp", Scope: "current_thread",
+		Probe: "fixture_threads", Setter: "omp_set_num_threads"},
+		Sources: []string{fx + "armpl/armpl.c"}, File: "libarmpl_lp64_mp.dll", Flags: ompFlags},
+	{Build: Build{Name: "fixture-blastrampoline", InternalAPI: "blastrampoline", Scope: "process",
+		Probe: "lbt_get_num_threads", Setter: "lbt_set_num_threads", NoVersion: true},
+		Sources: []string{fx + "lbt/lbt.c"}, File: "libblastrampoline-5.dll"},
+	{Build: Build{Name: "fixture-iomp5", InternalAPI: "openmp", Layer: "intel", Scope: "current_thread",
+		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads"},
+		Sources: []string{fx + "iomp/iomp.c"}, File: "libiomp5md.dll", Flags: []string{"-DFIXTURE_NPROCS=" + strconv.Itoa(FixtureNThreads)}},
+	// LLVM's OpenMP runtime as MSVC ships it (the KMP family: the iomp
+	// stand-in under LLVM's name).
+	{Build: Build{Name: "fixture-libomp140", InternalAPI: "openmp", Layer: "llvm", Scope: "current_thread",
+		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads"},
+		Sources: []string{fx + "iomp/iomp.c"}, File: "libomp140.x86_64.dll", Flags: []string{"-DFIXTURE_NPROCS=" + strconv.Itoa(FixtureNThreads)}},
+	// MSVC's OpenMP runtime: one count for the whole process.
+	{Build: Build{Name: "fixture-vcomp", InternalAPI: "openmp", Layer: "msvc", Scope: "process",
+		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads"},
+		Sources: []string{fx + "vcomp/vcomp.c"}, File: "vcomp140.dll", Flags: []string{"-DFIXTURE_NPROCS=" + strconv.Itoa(FixtureNThreads)}},
+	{Build: Build{Name: "fixture-custom", InternalAPI: FixtureCustomAPI, Scope: "process",
+		Probe: "foo_threads_in_use", Setter: "foo_set_threads"},
+		Sources: []string{fx + "custom/custom.c"}, File: "libfoo.dll"},
+}
+
+func init() {
+	if runtime.GOOS == "windows" {
+		Builds, Fixtures, LibDir = windowsBuilds, windowsFixtures, mingwDir
+		installer = "scripts/install-windows.sh"
+	}
+}
+
+// BuildsHere reports whether this platform has real library builds to run
+// (Builds): Debian's amd64 and arm64 packages on Linux, mingw's libgomp on
+// Windows.
+func BuildsHere() bool {
+	return runtime.GOOS == "windows" || (runtime.GOOS == "linux" && LibDir != "")
+}

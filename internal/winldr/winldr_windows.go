@@ -1,0 +1,170 @@
+//go:build windows
+
+package winldr
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+)
+
+// Generation counts the modules loaded and unloaded since the notification
+// was registered.
+type Generation struct{ Adds, Subs uint64 }
+
+// Module is one loaded module: the path the loader knows it by and the
+// address range of its image.
+type Module struct {
+	Path       string
+	Base, Size uintptr
+}
+
+// counts is what the notification callback adds to: Adds at offset 0, Subs
+// at 8 (notify_windows_amd64.s). A package variable never moves.
+var counts struct {
+	adds, subs atomic.Uint64
+}
+
+var reg struct {
+	once   sync.Once
+	ok     bool
+	lock   uintptr // LdrLockLoaderLock
+	unlock uintptr // LdrUnlockLoaderLock
+	cookie uintptr
+}
+
+// register installs the notification callback once; ok stays false where
+// ntdll lacks it (then every Check says so and callers rescan).
+func register() {
+	reg.once.Do(func() {
+		cb := notifyPC()
+		if cb == 0 {
+			return
+		}
+		ntdll := windows.NewLazySystemDLL("ntdll.dll")
+		regProc := ntdll.NewProc("LdrRegisterDllNotification")
+		lock, unlock := ntdll.NewProc("LdrLockLoaderLock"), ntdll.NewProc("LdrUnlockLoaderLock")
+		if regProc.Find() != nil || lock.Find() != nil || unlock.Find() != nil {
+			return
+		}
+		r, _, _ := regProc.Call(0, cb, uintptr(unsafe.Pointer(&counts)), uintptr(unsafe.Pointer(&reg.cookie)))
+		if r != 0 { // an NTSTATUS error
+			return
+		}
+		reg.lock, reg.unlock, reg.ok = lock.Addr(), unlock.Addr(), true
+	})
+}
+
+// Check returns the current generation; ok is false when the loader's
+// notifications are not available (then nothing can be trusted to stay).
+func Check() (Generation, bool) {
+	register()
+	if !reg.ok {
+		return Generation{}, false
+	}
+	return Generation{counts.adds.Load(), counts.subs.Load()}, true
+}
+
+// lockedGeneration reads the counters with the loader lock held: every load
+// and unload counted is complete, and every later one moves them.
+func lockedGeneration() (Generation, bool) {
+	register()
+	if !reg.ok {
+		return Generation{}, false
+	}
+	return readLocked(reg.lock, reg.unlock, &counts.adds, &counts.subs)
+}
+
+// The listing functions are kernel32's K32* exports. x/sys's wrappers of
+// the same names bind them from psapi.dll, whose first call would load
+// psapi.dll into the process (a module blasctl loaded, moving the
+// generation and breaking its promise never to load one); psapi's exports
+// forward to these, and kernel32 is in every process.
+var (
+	kernel32              = windows.NewLazySystemDLL("kernel32.dll")
+	procEnumProcessModEx  = kernel32.NewProc("K32EnumProcessModulesEx")
+	procGetModuleFileName = kernel32.NewProc("K32GetModuleFileNameExW")
+	procGetModuleInfo     = kernel32.NewProc("K32GetModuleInformation")
+)
+
+func enumProcessModulesEx(proc windows.Handle, mods []windows.Handle, need *uint32) bool {
+	r, _, _ := syscall.SyscallN(procEnumProcessModEx.Addr(), uintptr(proc), uintptr(unsafe.Pointer(&mods[0])),
+		uintptr(len(mods))*unsafe.Sizeof(mods[0]), uintptr(unsafe.Pointer(need)), windows.LIST_MODULES_ALL)
+	return r != 0
+}
+
+func getModuleFileNameEx(proc, h windows.Handle, buf []uint16) uint32 {
+	r, _, _ := syscall.SyscallN(procGetModuleFileName.Addr(), uintptr(proc), uintptr(h), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)))
+	return uint32(r)
+}
+
+func getModuleInformation(proc, h windows.Handle, mi *windows.ModuleInfo) bool {
+	r, _, _ := syscall.SyscallN(procGetModuleInfo.Addr(), uintptr(proc), uintptr(h), uintptr(unsafe.Pointer(mi)), unsafe.Sizeof(*mi))
+	return r != 0
+}
+
+// ErrList is returned when the process's modules cannot be listed.
+var ErrList = errors.New("winldr: cannot list the process's modules")
+
+// List lists every module of the process, with the generation the list
+// belongs to (read before listing, under the loader lock; ok as for Check).
+func List() ([]Module, Generation, bool, error) {
+	if procEnumProcessModEx.Find() != nil || procGetModuleFileName.Find() != nil || procGetModuleInfo.Find() != nil {
+		return nil, Generation{}, false, ErrList
+	}
+	gen, ok := lockedGeneration()
+	proc := windows.CurrentProcess()
+	const hsize = uint32(unsafe.Sizeof(windows.Handle(0)))
+	mods := make([]windows.Handle, 64)
+	for {
+		var need uint32
+		if !enumProcessModulesEx(proc, mods, &need) {
+			return nil, gen, false, ErrList
+		}
+		n := int(need / hsize)
+		if n <= len(mods) {
+			mods = mods[:n]
+			break
+		}
+		mods = make([]windows.Handle, n+16) // modules loaded meanwhile: grow and ask again
+	}
+	out := make([]Module, 0, len(mods))
+	buf := make([]uint16, windows.MAX_PATH)
+	for _, h := range mods {
+		path, ok := fileName(proc, h, &buf)
+		if !ok {
+			continue // unloaded since the listing: the generation has moved
+		}
+		var mi windows.ModuleInfo
+		if !getModuleInformation(proc, h, &mi) {
+			continue
+		}
+		out = append(out, Module{Path: path, Base: mi.BaseOfDll, Size: uintptr(mi.SizeOfImage)})
+	}
+	return out, gen, ok, nil
+}
+
+// maxPath is the longest path Windows can name a module by (a
+// UNICODE_STRING holds at most 32767 UTF-16 units).
+const maxPath = 1 << 15
+
+// fileName is the module's path. GetModuleFileNameEx truncates a path that
+// does not fit, and says so only by a length that fills the buffer: the
+// buffer grows until the path ends before its last unit.
+func fileName(proc, h windows.Handle, buf *[]uint16) (string, bool) {
+	for {
+		b := *buf
+		n := int(getModuleFileNameEx(proc, h, b))
+		if n == 0 {
+			return "", false
+		}
+		if n < len(b)-1 || len(b) > maxPath {
+			return windows.UTF16ToString(b[:min(n, len(b))]), true
+		}
+		*buf = make([]uint16, 2*len(b))
+	}
+}

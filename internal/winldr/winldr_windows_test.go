@@ -1,0 +1,75 @@
+package winldr
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/windows"
+)
+
+func listed(t *testing.T, base string) (Module, Generation, bool) {
+	t.Helper()
+	mods, gen, ok, err := List()
+	if err != nil || !ok {
+		t.Fatalf("List: ok %v, %v", ok, err)
+	}
+	for _, m := range mods {
+		if strings.EqualFold(filepath.Base(m.Path), base) {
+			return m, gen, true
+		}
+	}
+	return Module{}, gen, false
+}
+
+// TestGeneration: loading a module moves Adds, unloading it moves Subs, and
+// the list follows; without either, the generation stays.
+func TestGeneration(t *testing.T) {
+	const dll = "version.dll" // a system DLL a Go test binary does not load
+	g0, ok := Check()
+	if !ok {
+		t.Fatal("no loader notifications")
+	}
+	if _, _, there := listed(t, dll); there {
+		t.Skipf("%s is loaded already", dll)
+	}
+	if g, _ := Check(); g != g0 {
+		t.Fatalf("listing moved the generation: %v -> %v", g0, g)
+	}
+	h, err := windows.LoadLibrary(dll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g1, _ := Check()
+	if g1.Adds <= g0.Adds || g1.Subs != g0.Subs {
+		t.Errorf("after LoadLibrary: %v -> %v", g0, g1)
+	}
+	m, gl, there := listed(t, dll)
+	if !there || m.Base != uintptr(h) || m.Size == 0 || gl != g1 {
+		t.Errorf("listed %v %+v at generation %v, handle %#x, want generation %v", there, m, gl, h, g1)
+	}
+	if err := windows.FreeLibrary(h); err != nil {
+		t.Fatal(err)
+	}
+	g2, _ := Check()
+	if g2.Subs <= g1.Subs {
+		t.Errorf("after FreeLibrary: %v -> %v", g1, g2)
+	}
+	if _, _, there := listed(t, dll); there {
+		t.Errorf("%s listed after FreeLibrary", dll)
+	}
+}
+
+// TestFileNameGrows: a path longer than the buffer comes back whole.
+func TestFileNameGrows(t *testing.T) {
+	buf := make([]uint16, 4) // far too small: must grow
+	p, ok := fileName(windows.CurrentProcess(), 0, &buf)
+	if !ok || !strings.HasSuffix(strings.ToLower(p), ".exe") {
+		t.Fatalf("the executable's path read through a 4-unit buffer: %q %v", p, ok)
+	}
+	big := make([]uint16, windows.MAX_PATH)
+	q, _ := fileName(windows.CurrentProcess(), 0, &big)
+	if p != q {
+		t.Errorf("grown %q, direct %q", p, q)
+	}
+}
