@@ -1,0 +1,134 @@
+package blasctl
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/blasctl/blasctl/internal/cdl"
+)
+
+// ErrInvalidBudget is returned by SetFairShareBudget for a budget below 0
+// or above GOMAXPROCS; the budget does not change.
+var ErrInvalidBudget = errors.New("blasctl: fair-share budget must be 0 (follow GOMAXPROCS) or between 1 and GOMAXPROCS")
+
+// fair is the state every WithFairShare call shares, whatever its
+// Controller: the CPUs are the process's.
+var fair struct {
+	// callers counts the goroutines inside WithFairShare (a nested call on
+	// the same goroutine counts once).
+	callers atomic.Int64
+	// budget is the budget set by SetFairShareBudget; 0 follows GOMAXPROCS.
+	budget atomic.Int64
+	// threads maps an OS thread (cdl.ThreadID) to its *fairThread. An entry
+	// stays once made: the map grows with the threads the process has run
+	// WithFairShare on, and no call after the first on a thread allocates.
+	threads sync.Map
+}
+
+// fairThread counts the WithFairShare calls active on one OS thread. Only
+// the goroutine locked to the thread changes it.
+type fairThread struct{ depth atomic.Int32 }
+
+// WithFairShare runs fn with every detected library limited to the calling
+// goroutine's share of the CPUs. It is Select().WithFairShare(fn).
+func WithFairShare(fn func()) error { return all.WithFairShare(fn) }
+
+// WithFairShare runs fn with the selected libraries limited to the calling
+// goroutine's share of the fair-share budget P: max(1, P/k) threads, where k
+// is the number of goroutines inside WithFairShare when fn starts, this one
+// included. A goroutine alone gets all P threads; k goroutines get P/k each,
+// so together they stay near P threads instead of k x P. A call keeps the
+// share it started with; the next call sees the count of its own moment.
+// P is runtime.GOMAXPROCS(0), or the budget set with SetFairShareBudget when
+// that is lower.
+//
+// It is WithThreads(max(1, P/k), fn), with its guarantees: fn runs locked to
+// its OS thread with every count applied and read back, every count is put
+// back after fn (also when fn panics; the panic is re-raised), a library
+// that keeps more threads than the share stops fn from running
+// (ErrNotApplied), and a nil fn returns ErrNilFunc. Per-thread counts
+// (OpenMP runtimes, OpenBLAS built with OpenMP, MKL) get exactly the share;
+// a process-wide count (OpenBLAS pthreads, BLIS 0.9) is, as for every
+// scope, the smallest share among the goroutines inside, so a caller that
+// arrives later lowers it for the callers already running.
+//
+// On the same goroutine, a WithFairShare call is a scope like any other:
+//
+//   - Nested in another WithFairShare, it does not count its goroutine again:
+//     it takes the share for the number of goroutines inside at its own start.
+//   - Nested in WithThreads(n) or under Limit(n), its share replaces n inside
+//     fn, also when the share is larger (an inner scope replaces its
+//     goroutine's outer one; as always, a count above the one that applies
+//     is capped at the CPU count); n holds again after. To keep n, leave the
+//     calls out of WithFairShare.
+//   - WithThreads(n) or Limit(n) inside fn replace the share until they end.
+//
+// Goroutines that fn starts are not counted and run under the process-wide
+// counts only, as in WithThreads.
+func (c *Controller) WithFairShare(fn func()) error {
+	if fn == nil {
+		return ErrNilFunc
+	}
+	runtime.LockOSThread() // the thread id names this goroutine until the end
+	defer runtime.UnlockOSThread()
+	t := fairThreadOf(cdl.ThreadID())
+	if t.depth.Add(1) == 1 {
+		fair.callers.Add(1)
+		defer fair.callers.Add(-1)
+	}
+	defer t.depth.Add(-1)
+	return c.WithThreads(fairShare(fair.callers.Load()), fn)
+}
+
+// fairThreadOf returns the entry of the OS thread tid. Thread id 0 (a
+// platform without thread ids, where WithThreads returns ErrUnsupported
+// before fn runs) gets a fresh entry, so goroutines are never merged.
+func fairThreadOf(tid int) *fairThread {
+	if tid == 0 {
+		return new(fairThread)
+	}
+	if t, ok := fair.threads.Load(tid); ok {
+		return t.(*fairThread)
+	}
+	t, _ := fair.threads.LoadOrStore(tid, new(fairThread))
+	return t.(*fairThread)
+}
+
+// fairShare is the share of k goroutines: max(1, P/k).
+func fairShare(k int64) int {
+	return max(1, FairShareBudget()/int(max(k, 1)))
+}
+
+// FairShareBudget returns the budget P that a WithFairShare call starting
+// now divides: runtime.GOMAXPROCS(0), or the budget set with
+// SetFairShareBudget when that is lower.
+func FairShareBudget() int {
+	p := runtime.GOMAXPROCS(0)
+	if b := int(fair.budget.Load()); b > 0 && b < p {
+		return b
+	}
+	return p
+}
+
+// SetFairShareBudget sets the number of threads WithFairShare divides among
+// its callers to p, and returns the budget set before (0 when it followed
+// GOMAXPROCS). p = 0 goes back to following runtime.GOMAXPROCS(0), the
+// default. A budget is never above GOMAXPROCS: p above runtime.GOMAXPROCS(0)
+// or below 0 returns an error matching ErrInvalidBudget and changes nothing,
+// and a budget later above a lowered GOMAXPROCS counts as GOMAXPROCS.
+//
+// Lower the budget to leave CPUs to other work of the process, for example
+// half of them to goroutines that do no BLAS:
+//
+//	prev, err := blasctl.SetFairShareBudget(runtime.GOMAXPROCS(0) / 2)
+//
+// Calls already inside WithFairShare keep their share.
+func SetFairShareBudget(p int) (previous int, err error) {
+	if gmp := runtime.GOMAXPROCS(0); p < 0 || p > gmp {
+		return int(fair.budget.Load()), fmt.Errorf("%w: got %d, GOMAXPROCS is %d", ErrInvalidBudget, p, gmp)
+	}
+	return int(fair.budget.Swap(int64(p))), nil
+}
