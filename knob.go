@@ -1,6 +1,9 @@
 package blasctl
 
-import "runtime"
+import (
+	"runtime"
+	"sync/atomic"
+)
 
 // knob is a control plus the bookkeeping that lets scopes share it. All of
 // its mutable fields are guarded by reg.mu.
@@ -14,6 +17,8 @@ type knob struct {
 	holds int
 	// orig is a process-wide knob's value from before its first hold.
 	orig int
+	// group is the state of the knob's fast group (fastpath.go).
+	group atomic.Uint64
 }
 
 // hold is one scope's claim on a knob.

@@ -57,6 +57,7 @@ func newOpenBLAS(b *binder, sym func(string) uintptr, get, set uintptr) *lib {
 	global := openblasGlobal{getFn: get, setFn: set, peak: new(atomic.Int64)}
 	global.get() // the pool it starts with
 	l.proc = newKnob(global, ScopeProcess)
+	l.lockFree = true // C getters and setters, safe from any thread
 	if l.info.ThreadingLayer == "openmp" {
 		// An OpenMP build runs each call with the calling thread's OpenMP
 		// count (nthreads-var of the runtime it links to): that is the

@@ -151,7 +151,7 @@ func Register(c Custom) (unregister func(), err error) {
 		}
 	}
 	backends = append(backends[:len(backends):len(backends)], be)
-	det.valid = false
+	invalidateLocked()
 	return func() {
 		det.mu.Lock()
 		defer det.mu.Unlock()
@@ -162,7 +162,7 @@ func Register(c Custom) (unregister func(), err error) {
 			}
 		}
 		backends = kept
-		det.valid = false
+		invalidateLocked()
 	}, nil
 }
 

@@ -95,11 +95,28 @@ func (c *Controller) WithThreads(n int, fn func()) (err error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	f := frame{tid: cdl.ThreadID(), n: n, libs: libs}
-	if err := enter(&f); err != nil {
-		return err
+	f.ts = threadStateOf(f.tid)
+	fast := false
+	if f.ts.depth.Load() == 0 && fastEligible(libs, n) {
+		if fast, err = enterFast(&f, f.ts); err != nil {
+			return err
+		}
 	}
+	if !fast {
+		if err := enter(&f); err != nil {
+			return err
+		}
+	}
+	f.ts.depth.Add(1)
 	defer func() {
-		if rerr := release(&f); rerr != nil && err == nil {
+		var rerr error
+		if fast && f.ts.fastID.Load() == f.id {
+			rerr = releaseFast(&f, f.ts)
+		} else {
+			rerr = release(&f)
+		}
+		f.ts.depth.Add(-1)
+		if rerr != nil && err == nil {
 			err = rerr
 		}
 	}()
@@ -144,10 +161,12 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 	}
 	runtime.LockOSThread()
 	f := &frame{tid: cdl.ThreadID(), n: n, libs: libs, limit: true}
+	f.ts = threadStateOf(f.tid)
 	if err := enter(f); err != nil {
 		runtime.UnlockOSThread()
 		return noop, err
 	}
+	f.ts.depth.Add(1)
 	addLimit(f)
 	// The restore belongs to this goroutine. Its OS thread is no proof: a
 	// goroutine that exits locked ends its thread, and the C library hands
@@ -168,6 +187,7 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 		}
 		done = true
 		defer runtime.UnlockOSThread()
+		defer f.ts.depth.Add(-1)
 		return release(f)
 	}, nil
 }

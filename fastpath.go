@@ -1,0 +1,290 @@
+package blasctl
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+)
+
+// The fast path of the scope engine: scopes that overlap on a process-wide
+// count, each asking for the same n, share one hold on it, and only the
+// first to enter and the last to leave take reg.mu and call the library.
+//
+// A knob's fast group is one hold in its stacks, under the key groupKey,
+// with the group's n; it counts once in knob.holds, so the original value
+// is saved before the group's first member and put back after its last
+// (unless other holds remain), exactly as for any other hold. The number of
+// members lives in knob.group: n<<32 | count. Its count goes from 0 to 1
+// and from 1 to 0 only under reg.mu, when the group's hold is added or
+// removed; a scope joins a group of count >= 1 with the same n, or leaves
+// one of count >= 2, with one compare-and-swap and no lock. While the group
+// exists every value any frame applies is the smallest n of all holds, the
+// group's included, so it is at most n.
+//
+// A scope joins only when it is its thread's outermost frame (its
+// threadState.depth is 0), so that it is nobody's nested scope: a nested
+// scope replaces its goroutine's outer one, which the group cannot express.
+// A frame that later begins inside a member on the same thread converts the
+// member first (convertFast): its hold moves from the group to the thread's
+// own stack, where the nested frame replaces it as usual.
+//
+// Every member still checks, after joining, what calls from its thread run
+// with (one read of the library, no lock): an unscoped caller may have
+// changed a process-wide count behind the scopes' back. If the library runs
+// more than n, the member applies the group's count again under reg.mu and
+// reads it back, as a frame of the slow path does.
+
+// groupKey is the stacks key of a knob's fast group: no thread id, and no
+// retired Limit's key (-id).
+const groupKey = math.MinInt
+
+// groupState packs a group's n and member count.
+func groupState(n, count int) uint64 { return uint64(n)<<32 | uint64(count) }
+
+func groupN(s uint64) int     { return int(s >> 32) }
+func groupCount(s uint64) int { return int(s & (1<<32 - 1)) }
+
+// threadState is what blasctl keeps about one OS thread (by cdl.ThreadID).
+// Only the goroutine locked to the thread changes it; atomics keep a later
+// life of the same pthread_t ordered after the one that ended.
+type threadState struct {
+	// depth counts the frames active on the thread: scopes and Limits.
+	depth atomic.Int32
+	// fastID is the id of the thread's outermost frame while it is a
+	// member of fast groups (0 otherwise); fastN is its n and fastLibs its
+	// libraries.
+	fastID   atomic.Uint64
+	fastN    int
+	fastLibs []*lib
+}
+
+// threads maps an OS thread id to its *threadState. An entry stays once
+// made: the map grows with the threads the process has run scopes on, and
+// no scope after the first on a thread allocates.
+var threads sync.Map
+
+func threadStateOf(tid int) *threadState {
+	if tid == 0 {
+		return new(threadState)
+	}
+	if t, ok := threads.Load(tid); ok {
+		return t.(*threadState)
+	}
+	t, _ := threads.LoadOrStore(tid, new(threadState))
+	return t.(*threadState)
+}
+
+// fastKnob returns the knob a scope on l holds when l can take the fast
+// path: a process-wide count with nothing held beside it, whose control may
+// be read without reg.mu. nil otherwise.
+func (l *lib) fastKnob() *knob {
+	if !l.lockFree || l.thread != nil || l.proc == nil || len(l.procAlso) > 0 || l.bothKnobs {
+		return nil
+	}
+	return l.proc
+}
+
+// fastEligible reports whether a scope of n on libs may join fast groups:
+// every library has a fast knob, and n is within the CPU count (above it the
+// cap of knob.hold would need a read under reg.mu).
+func fastEligible(libs []*lib, n int) bool {
+	if n > numCPU || len(libs) == 0 {
+		return false
+	}
+	for _, l := range libs {
+		if l.fastKnob() == nil || l.goneFlag.Load() {
+			return false
+		}
+	}
+	return true
+}
+
+// enterFast makes f a member of the fast group of every library of f, and
+// reports whether it did; on false nothing changed and f takes the slow
+// path. The caller checked fastEligible and that f is its thread's
+// outermost frame.
+func enterFast(f *frame, ts *threadState) (bool, error) {
+	f.id = reg.nextID.Add(1)
+	joined := 0
+	for _, l := range f.libs {
+		if !joinGroup(l.proc, f.n) {
+			break
+		}
+		joined++
+	}
+	if joined < len(f.libs) {
+		// Some group is missing or holds another n: create or join every
+		// group under the lock (or give up on the fast path).
+		for i := joined - 1; i >= 0; i-- {
+			_ = leaveGroup(f.libs[i])
+		}
+		if !enterGroups(f) {
+			return false, nil
+		}
+	}
+	ts.fastN, ts.fastLibs = f.n, f.libs
+	ts.fastID.Store(f.id)
+	// Judge what calls from this thread run with.
+	for _, l := range f.libs {
+		if l.proc.ctl.threads() <= f.n {
+			continue
+		}
+		if err := reapply(f, l); err != nil {
+			_ = releaseFast(f, ts)
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// joinGroup adds one member to k's group if it has one with n.
+func joinGroup(k *knob, n int) bool {
+	for {
+		s := k.group.Load()
+		if groupCount(s) == 0 || groupN(s) != n {
+			return false
+		}
+		if k.group.CompareAndSwap(s, s+1) {
+			return true
+		}
+	}
+}
+
+// enterGroups joins f to every library's group under reg.mu, creating the
+// groups that do not exist yet, and applies them. It fails, changing
+// nothing, if a library has a group for another n or has left.
+func enterGroups(f *frame) bool {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	for _, l := range f.libs {
+		s := l.proc.group.Load()
+		if l.gone || (groupCount(s) > 0 && groupN(s) != f.n) {
+			return false
+		}
+	}
+	for _, l := range f.libs {
+		k := l.proc
+		if groupCount(k.group.Load()) > 0 {
+			k.group.Add(1) // a count >= 1 only drops to 0 under reg.mu
+			continue
+		}
+		if k.holds == 0 {
+			k.orig = k.ctl.get()
+		}
+		k.holds++
+		k.stacks[groupKey] = append(k.stacks[groupKey][:0], hold{n: f.n})
+		k.group.Store(groupState(f.n, 1))
+		k.applyMin()
+	}
+	return true
+}
+
+// reapply sets l's count again under reg.mu, as a frame of the slow path
+// would, and reads it back: something changed it behind the scopes' back.
+func reapply(f *frame, l *lib) error {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	if l.gone {
+		return nil
+	}
+	l.proc.applyMin()
+	if got := l.proc.ctl.threads(); got > f.n {
+		return l.countError(opApply, f.n, got)
+	}
+	return nil
+}
+
+// leaveGroup removes one member from l's group; the last one removes the
+// group's hold and puts the count back as a frame's pop does.
+func leaveGroup(l *lib) *mismatch {
+	k := l.proc
+	for {
+		s := k.group.Load()
+		if groupCount(s) >= 2 {
+			if k.group.CompareAndSwap(s, s-1) {
+				return nil
+			}
+			continue
+		}
+		reg.mu.Lock()
+		if !k.group.CompareAndSwap(s, 0) {
+			reg.mu.Unlock()
+			continue // a member joined or left meanwhile
+		}
+		err := k.dropGroup(l.gone)
+		reg.mu.Unlock()
+		return err
+	}
+}
+
+// dropGroup removes the group's hold (its count already 0); called with
+// reg.mu held.
+func (k *knob) dropGroup(gone bool) *mismatch {
+	k.stacks[groupKey] = k.stacks[groupKey][:0] // kept: the next group reuses it
+	k.holds--
+	if gone {
+		return nil
+	}
+	if k.holds > 0 {
+		k.applyMin()
+		return nil
+	}
+	k.ctl.set(k.orig)
+	if got := k.ctl.get(); got != k.orig {
+		return &mismatch{k.orig, got}
+	}
+	return nil
+}
+
+// releaseFast ends a member f: it leaves every group, in reverse order.
+func releaseFast(f *frame, ts *threadState) error {
+	ts.fastID.Store(0)
+	ts.fastLibs = nil
+	refreshGone() // the owner may have unloaded a library since f began
+	var first error
+	for i := len(f.libs) - 1; i >= 0; i-- {
+		l := f.libs[i]
+		if err := leaveGroup(l); err != nil && first == nil {
+			reg.mu.Lock()
+			first = l.countError(opRestore, err.wanted, err.got)
+			reg.mu.Unlock()
+		}
+	}
+	return first
+}
+
+// convertFast moves the holds of the thread's fast member, if it has one,
+// from the groups to the thread's own stacks, so that a frame beginning
+// inside it on the same thread replaces it as for any outer frame. Called
+// with reg.mu held.
+func convertFast(tid int, ts *threadState) {
+	if ts == nil {
+		return
+	}
+	id := ts.fastID.Load()
+	if id == 0 {
+		return
+	}
+	for _, l := range ts.fastLibs {
+		k := l.proc
+		// The member's own hold first, so that holds never reaches 0 and
+		// the original value stays saved.
+		k.stacks[tid] = append([]hold{{frame: id, n: ts.fastN}}, k.stacks[tid]...)
+		k.holds++
+		for {
+			s := k.group.Load()
+			if groupCount(s) >= 2 {
+				if k.group.CompareAndSwap(s, s-1) {
+					break
+				}
+				continue
+			}
+			if k.group.CompareAndSwap(s, 0) {
+				_ = k.dropGroup(true) // the thread's hold keeps the count
+				break
+			}
+		}
+	}
+	ts.fastID.Store(0)
+	ts.fastLibs = nil
+}
