@@ -112,21 +112,25 @@ func enterFast(f *frame, ts *threadState) (bool, error) {
 		}
 		joined++
 	}
+	var verified uint64 // libraries whose count enterGroups read back
 	if joined < len(f.libs) {
 		// Some group is missing or holds another n: create or join every
 		// group under the lock (or give up on the fast path).
 		for i := joined - 1; i >= 0; i-- {
 			_ = leaveGroup(f.libs[i])
 		}
-		if !enterGroups(f) {
+		var ok bool
+		if ok, verified = enterGroups(f); !ok {
 			return false, nil
 		}
 	}
 	ts.fastN, ts.fastLibs = f.n, f.libs
 	ts.fastID.Store(f.id)
-	// Judge what calls from this thread run with.
-	for _, l := range f.libs {
-		if l.proc.ctl.threads() <= f.n {
+	// Judge what calls from this thread run with: the read-back of the
+	// group's creator (its set and read-back ran under reg.mu, in one trip
+	// into C), or a read now.
+	for i, l := range f.libs {
+		if (i < 64 && verified&(1<<i) != 0) || l.proc.ctl.threads() <= f.n {
 			continue
 		}
 		if err := reapply(f, l); err != nil {
@@ -152,31 +156,44 @@ func joinGroup(k *knob, n int) bool {
 
 // enterGroups joins f to every library's group under reg.mu, creating the
 // groups that do not exist yet, and applies them. It fails, changing
-// nothing, if a library has a group for another n or has left.
-func enterGroups(f *frame) bool {
+// nothing, if a library has a group for another n or has left. verified
+// has bit i set when library i's count was read back at or below f.n just
+// after it was set, under reg.mu: it needs no second read.
+func enterGroups(f *frame) (ok bool, verified uint64) {
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
 	for _, l := range f.libs {
 		s := l.proc.group.Load()
 		if l.gone || (groupCount(s) > 0 && groupN(s) != f.n) {
-			return false
+			return false, 0
 		}
 	}
-	for _, l := range f.libs {
+	for i, l := range f.libs {
 		k := l.proc
 		if groupCount(k.group.Load()) > 0 {
 			k.group.Add(1) // a count >= 1 only drops to 0 under reg.mu
 			continue
 		}
-		if k.holds == 0 {
-			k.orig = k.ctl.get()
-		}
+		first := k.holds == 0
 		k.holds++
 		k.stacks[groupKey] = append(k.stacks[groupKey][:0], hold{n: f.n})
 		k.group.Store(groupState(f.n, 1))
-		k.applyMin()
+		// Save (for the first hold), apply the smallest hold and read it
+		// back: one trip into C (knob.setSeq), as the slow path's hold,
+		// apply and check make three.
+		m := f.n // the group's hold is the only one
+		if !first {
+			m = k.minHold()
+		}
+		before, after := k.setSeq(first, m)
+		if first {
+			k.orig = before
+		}
+		if _, seq := k.ctl.(seqControl); seq && after <= f.n && i < 64 {
+			verified |= 1 << i
+		}
 	}
-	return true
+	return true, verified
 }
 
 // reapply sets l's count again under reg.mu, as a frame of the slow path
@@ -195,7 +212,8 @@ func reapply(f *frame, l *lib) error {
 }
 
 // leaveGroup removes one member from l's group; the last one removes the
-// group's hold and puts the count back as a frame's pop does.
+// group's hold and puts the count back as a frame's pop does, after the
+// check for libraries that left (only the last one calls the library).
 func leaveGroup(l *lib) *mismatch {
 	k := l.proc
 	for {
@@ -206,6 +224,7 @@ func leaveGroup(l *lib) *mismatch {
 			}
 			continue
 		}
+		refreshGone() // the owner may have unloaded l since the scope began
 		reg.mu.Lock()
 		if !k.group.CompareAndSwap(s, 0) {
 			reg.mu.Unlock()
@@ -229,6 +248,12 @@ func (k *knob) dropGroup(gone bool) *mismatch {
 		k.applyMin()
 		return nil
 	}
+	if _, seq := k.ctl.(seqControl); seq {
+		if _, got := k.setSeq(false, k.orig); got != k.orig {
+			return &mismatch{k.orig, got}
+		}
+		return nil
+	}
 	k.ctl.set(k.orig)
 	if got := k.ctl.get(); got != k.orig {
 		return &mismatch{k.orig, got}
@@ -240,7 +265,6 @@ func (k *knob) dropGroup(gone bool) *mismatch {
 func releaseFast(f *frame, ts *threadState) error {
 	ts.fastID.Store(0)
 	ts.fastLibs = nil
-	refreshGone() // the owner may have unloaded a library since f began
 	var first error
 	for i := len(f.libs) - 1; i >= 0; i-- {
 		l := f.libs[i]

@@ -3,6 +3,8 @@ package blasctl
 import (
 	"runtime"
 	"sync/atomic"
+
+	"github.com/blasctl/blasctl/internal/cdl"
 )
 
 // knob is a control plus the bookkeeping that lets scopes share it. All of
@@ -108,6 +110,45 @@ func (k *knob) pop(f *frame) *mismatch {
 		return &mismatch{k.orig, got}
 	}
 	return nil
+}
+
+// setSeq sets the knob to v, between a read of the value before it (when
+// save; else before is 0) and a read-back, in one trip into C where the
+// control allows (seqControl). after is what the read-back returned:
+// for a seqControl, also what calls run with.
+func (k *knob) setSeq(save bool, v int) (before, after int) {
+	c, ok := k.ctl.(seqControl)
+	if !ok {
+		if save {
+			before = k.ctl.get()
+		}
+		k.ctl.set(v)
+		return before, k.ctl.threads()
+	}
+	var s cdl.Seq
+	first := -1
+	if save {
+		first = s.Add(c.getCall(), 0)
+	}
+	s.Add(c.setCall(v))
+	last := s.Add(c.getCall(), 0)
+	s.Run()
+	if first >= 0 {
+		before = c.got(s.Ret[first])
+	}
+	return before, c.got(s.Ret[last])
+}
+
+// minHold is the smallest count among the threads' newest holds, 0 if
+// there is none.
+func (k *knob) minHold() int {
+	m := 0
+	for _, st := range k.stacks {
+		if len(st) > 0 && (m == 0 || st[len(st)-1].n < m) {
+			m = st[len(st)-1].n
+		}
+	}
+	return m
 }
 
 // applyMin sets a process-wide knob to the smallest count among the

@@ -1,0 +1,17 @@
+package cdl
+
+import "unsafe"
+
+// seqTrampolinePC returns the code address of seqTrampoline
+// (seq_linux_amd64.s).
+func seqTrampolinePC() uintptr
+
+var seqTrampoline = seqTrampolinePC()
+
+// Run makes the calls of s in order, in one runtime.cgocall. The functions
+// must not be Go code and must not keep Go pointers.
+func (s *Seq) Run() {
+	if s.n > 0 {
+		runtime_cgocall(seqTrampoline, unsafe.Pointer(s))
+	}
+}

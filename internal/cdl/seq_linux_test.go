@@ -1,0 +1,60 @@
+package cdl
+
+import "testing"
+
+// TestSeq runs calls whose results tell their order: umask returns the
+// mask before it, so three calls in one Seq return the first mask, then
+// each mask the previous call set.
+func TestSeq(t *testing.T) {
+	libc := OpenNoLoad("libc.so.6")
+	if libc == 0 {
+		t.Skip("no libc.so.6 (musl)")
+	}
+	umask, labs := Sym(libc, "umask"), Sym(libc, "labs")
+	if umask == 0 || labs == 0 {
+		t.Fatal("libc has no umask or labs")
+	}
+	var s Seq
+	s.Run() // empty: nothing to do
+	first := s.Add(umask, 0o27)
+	s.Add(umask, 0o77)
+	last := s.Add(umask, 0o27)
+	abs := s.Add(labs, uintptr(^uintptr(41))) // -42
+	s.Run()
+	orig := s.Ret[first]
+	Call1(umask, orig)
+	if s.Ret[first+1] != 0o27 || s.Ret[last] != 0o77 || s.Ret[abs] != 42 {
+		t.Errorf("Seq returned %o, %o, %o, %d; want <mask>, 27, 77, 42", s.Ret[0], s.Ret[1], s.Ret[2], s.Ret[3])
+	}
+	if orig != 0o27 {
+		if got := Call1(umask, orig); got != orig {
+			t.Errorf("umask restored to %o, reads %o", orig, got)
+		}
+	}
+}
+
+func BenchmarkSeq(b *testing.B) {
+	libc := OpenNoLoad("libc.so.6")
+	labs := Sym(libc, "labs")
+	if labs == 0 {
+		b.Skip("no libc.so.6")
+	}
+	b.Run("seq3", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var s Seq
+			s.Add(labs, 1)
+			s.Add(labs, 2)
+			s.Add(labs, 3)
+			s.Run()
+		}
+	})
+	b.Run("call3", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			Call1(labs, 1)
+			Call1(labs, 2)
+			Call1(labs, 3)
+		}
+	})
+}
