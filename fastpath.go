@@ -56,6 +56,8 @@ type threadState struct {
 	fastID   atomic.Uint64
 	fastN    int
 	fastLibs []*lib
+	// fairDepth counts the WithFairShare calls active on the thread.
+	fairDepth atomic.Int32
 }
 
 // threads maps an OS thread id to its *threadState. An entry stays once
