@@ -2,6 +2,8 @@
 
 package blasctl
 
+import "github.com/blasctl/blasctl/internal/cdl"
+
 // Only Linux and macOS are supported: elsewhere every call reports
 // ErrUnsupported and changes nothing.
 
@@ -10,3 +12,7 @@ func loaderGeneration() (generation, bool, error) { return generation{}, false, 
 func listObjects() ([]object, generation, bool, error) {
 	return nil, generation{}, false, ErrUnsupported
 }
+
+func startChecked(*cdl.Seq, generation) bool { return false }
+
+func runChecked(*cdl.Seq) bool { return false }

@@ -4,6 +4,8 @@ import (
 	"math"
 	"sync"
 	"sync/atomic"
+
+	"github.com/blasctl/blasctl/internal/cdl"
 )
 
 // The fast path of the scope engine: scopes that overlap on a process-wide
@@ -214,10 +216,14 @@ func reapply(f *frame, l *lib) error {
 }
 
 // leaveGroup removes one member from l's group; the last one removes the
-// group's hold and puts the count back as a frame's pop does, after the
-// check for libraries that left (only the last one calls the library).
+// group's hold and puts the count back as a frame's pop does. Only the
+// last one calls the library, so only it checks that the library is still
+// loaded: in the same trip into C as the calls (dropGroupChecked) while
+// the loader's counters still read those of the cached detection, else
+// first with the check every call makes (refreshGone).
 func leaveGroup(l *lib) *mismatch {
 	k := l.proc
+	checked := false
 	for {
 		s := k.group.Load()
 		if groupCount(s) >= 2 {
@@ -226,16 +232,68 @@ func leaveGroup(l *lib) *mismatch {
 			}
 			continue
 		}
-		refreshGone() // the owner may have unloaded l since the scope began
+		d := det.current.Load()
+		if d == nil && !checked {
+			refreshGone() // the owner may have unloaded l since the scope began
+			checked = true
+		}
 		reg.mu.Lock()
 		if !k.group.CompareAndSwap(s, 0) {
 			reg.mu.Unlock()
 			continue // a member joined or left meanwhile
 		}
+		if !checked {
+			if err, done := k.dropGroupChecked(l, d.gen); done {
+				reg.mu.Unlock()
+				return err
+			}
+			// The loader changed since d (nothing was called): back to
+			// count 1, which no one could see move, and check the slow way.
+			k.group.Store(s)
+			reg.mu.Unlock()
+			refreshGone()
+			checked = true
+			continue
+		}
 		err := k.dropGroup(l.gone)
 		reg.mu.Unlock()
 		return err
 	}
+}
+
+// dropGroupChecked is dropGroup for a library whose control is a
+// seqControl, in one trip into C that starts with the loader check: the
+// calls are made only if the loader's counters read gen, those of the
+// cached detection d. Then l is still loaded: a rescan that found l gone
+// marked it gone under reg.mu before it published its detection, and l is
+// not gone. done is false, with nothing changed, when the check cannot run
+// in the sequence or the counters moved. Called with reg.mu held and the
+// group's count at 0.
+func (k *knob) dropGroupChecked(l *lib, gen generation) (err *mismatch, done bool) {
+	c, ok := k.ctl.(seqControl)
+	if !ok || l.gone {
+		return nil, false
+	}
+	var q cdl.Seq
+	if !startChecked(&q, gen) {
+		return nil, false
+	}
+	last := k.holds == 1
+	v := k.orig
+	if !last {
+		v = k.minHoldBut(groupKey)
+	}
+	q.Add(c.setCall(v))
+	get := q.Add(c.getCall(), 0)
+	if !runChecked(&q) {
+		return nil, false
+	}
+	k.stacks[groupKey] = k.stacks[groupKey][:0]
+	k.holds--
+	if got := c.got(q.Ret[get]); last && got != k.orig {
+		return &mismatch{k.orig, got}, true
+	}
+	return nil, true
 }
 
 // dropGroup removes the group's hold (its count already 0); called with

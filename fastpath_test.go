@@ -136,6 +136,27 @@ func fastPathSuite(t *testing.T, b libtest.Build) {
 		}
 	})
 
+	// The last member restores in one trip into C that starts with the
+	// loader check; a library loaded inside the scope moves the counters,
+	// so the restore must fall back to the check that rescans.
+	t.Run("LoaderMovesInsideScope", func(t *testing.T) {
+		var in int
+		if err := WithThreads(1, func() {
+			in = read()
+			libtest.Open(t, "/lib/x86_64-linux-gnu/libz.so.1")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		gen, ok, err := loaderGeneration()
+		d := det.current.Load()
+		if err != nil || !ok || d == nil || d.gen != gen {
+			t.Errorf("after a load inside the scope the cache is at %+v, the loader at %v (%v, %v): the release did not rescan", d, gen, ok, err)
+		}
+		if in != 1 || read() != start || members() != 0 || k.holds != 0 {
+			t.Errorf("inside %d (want 1), after %d (want %d), %d members, %d holds", in, read(), start, members(), k.holds)
+		}
+	})
+
 	t.Run("UnderLimit", func(t *testing.T) {
 		// A Limit on another goroutine keeps its 1 while members of n = 2
 		// come and go, and its restore puts the start value back.

@@ -141,10 +141,13 @@ func (k *knob) setSeq(save bool, v int) (before, after int) {
 
 // minHold is the smallest count among the threads' newest holds, 0 if
 // there is none.
-func (k *knob) minHold() int {
+func (k *knob) minHold() int { return k.minHoldBut(0) }
+
+// minHoldBut is minHold without the holds under the key skip (0: none).
+func (k *knob) minHoldBut(skip int) int {
 	m := 0
-	for _, st := range k.stacks {
-		if len(st) > 0 && (m == 0 || st[len(st)-1].n < m) {
+	for key, st := range k.stacks {
+		if key != skip && len(st) > 0 && (m == 0 || st[len(st)-1].n < m) {
 			m = st[len(st)-1].n
 		}
 	}

@@ -8,9 +8,11 @@ func seqTrampolinePC() uintptr
 
 var seqTrampoline = seqTrampolinePC()
 
-// Run makes the calls of s in order, in one runtime.cgocall. The functions
-// must not be Go code and must not keep Go pointers.
+// Run makes the calls of s in order, in one runtime.cgocall, and stops
+// after the first where the guard does not hold. The functions must not
+// be Go code and must not keep Go pointers.
 func (s *Seq) Run() {
+	s.ran = 0
 	if s.n > 0 {
 		runtime_cgocall(seqTrampoline, unsafe.Pointer(s))
 	}

@@ -1,6 +1,9 @@
 package cdl
 
-import "testing"
+import (
+	"testing"
+	"unsafe"
+)
 
 // TestSeq runs calls whose results tell their order: umask returns the
 // mask before it, so three calls in one Seq return the first mask, then
@@ -29,6 +32,45 @@ func TestSeq(t *testing.T) {
 	if orig != 0o27 {
 		if got := Call1(umask, orig); got != orig {
 			t.Errorf("umask restored to %o, reads %o", orig, got)
+		}
+	}
+}
+
+// guardWords stands for the loader's counters a guard checks.
+var guardWords [2]uintptr
+
+// TestSeqGuard checks a guarded sequence: all calls when the two words
+// hold what is wanted after the first call, only the first otherwise; and
+// that calls get both arguments (pthread_equal).
+func TestSeqGuard(t *testing.T) {
+	libc := OpenNoLoad("libc.so.6")
+	if libc == 0 {
+		t.Skip("no libc.so.6 (musl)")
+	}
+	labs, equal := Sym(libc, "labs"), Sym(libc, "pthread_equal")
+	if labs == 0 || equal == 0 {
+		t.Fatal("libc has no labs or pthread_equal")
+	}
+	guardWords = [2]uintptr{7, 9}
+	for _, c := range []struct {
+		want0, want1 uintptr
+		ran          int
+	}{{7, 9, 3}, {7, 8, 1}, {6, 9, 1}} {
+		var s Seq
+		s.Add(labs, 1)
+		s.Add2(equal, 5, 5)
+		s.Add2(equal, 5, 6)
+		s.Guard(uintptr(unsafe.Pointer(&guardWords)), c.want0, c.want1)
+		s.Ret = [SeqMax]uintptr{9, 9, 9, 9}
+		s.Run()
+		if s.Ran() != c.ran || s.Ret[0] != 1 {
+			t.Errorf("want %d, %d: ran %d calls, first returned %d; want %d calls", c.want0, c.want1, s.Ran(), s.Ret[0], c.ran)
+		}
+		if c.ran == 3 && (s.Ret[1] == 0 || s.Ret[2] != 0) {
+			t.Errorf("pthread_equal(5, 5) = %d, pthread_equal(5, 6) = %d", s.Ret[1], s.Ret[2])
+		}
+		if c.ran == 1 && (s.Ret[1] != 9 || s.Ret[2] != 9) {
+			t.Errorf("a stopped sequence made its later calls: %v", s.Ret)
 		}
 	}
 }

@@ -217,3 +217,27 @@ func listPhdr(buf []uint64, s phdrSizes) (objs []Object, gen Generation, ok bool
 func phdrRecordAt(recs unsafe.Pointer, s phdrSizes, i int) *phdrRecord {
 	return (*phdrRecord)(unsafe.Add(recs, uintptr(i)*s.recSize()))
 }
+
+// StartChecked makes the generation check the first call of s and guards
+// the calls added after it: Run makes them only if the loader's counters
+// then read want. It reports false, adding nothing, where there is no
+// assembly check (the caller then checks on its own).
+func StartChecked(s *cdl.Seq, want Generation) bool {
+	walker.once.Do(walkerInit)
+	if walker.err != nil || walker.listPC == 0 {
+		return false
+	}
+	s.Add2(walker.iterate, walker.listPC, uintptr(unsafe.Pointer(&genHead)))
+	s.Guard(uintptr(unsafe.Pointer(&genHead.adds)), uintptr(want.Adds), uintptr(want.Subs))
+	return true
+}
+
+// RunChecked runs a sequence that StartChecked began, and reports whether
+// the counters read what it wanted, that is whether every call was made.
+func RunChecked(s *cdl.Seq) bool {
+	walker.mu.Lock()
+	defer walker.mu.Unlock()
+	genHead = phdrList{}
+	s.Run()
+	return genHead.hasGen == 1 && s.Ran() == s.Len()
+}
