@@ -1,7 +1,6 @@
 package blasctl
 
 import (
-	"math"
 	"sync"
 	"sync/atomic"
 
@@ -12,8 +11,8 @@ import (
 // count, each asking for the same n, share one hold on it, and only the
 // first to enter and the last to leave take reg.mu and call the library.
 //
-// A knob's fast group is one hold in its stacks, under the key groupKey,
-// with the group's n; it counts once in knob.holds, so the original value
+// A knob's fast group is one hold, knob.groupHold (the group's n), beside
+// the threads' stacks; it counts once in knob.holds, so the original value
 // is saved before the group's first member and put back after its last
 // (unless other holds remain), exactly as for any other hold. The number of
 // members lives in knob.group: n<<32 | count. Its count goes from 0 to 1
@@ -36,10 +35,6 @@ import (
 // more than n, the member applies the group's count again under reg.mu and
 // reads it back, as a frame of the slow path does.
 
-// groupKey is the stacks key of a knob's fast group: no thread id, and no
-// retired Limit's key (-id).
-const groupKey = math.MinInt
-
 // groupState packs a group's n and member count.
 func groupState(n, count int) uint64 { return uint64(n)<<32 | uint64(count) }
 
@@ -50,6 +45,7 @@ func groupCount(s uint64) int { return int(s & (1<<32 - 1)) }
 // Only the goroutine locked to the thread changes it; atomics keep a later
 // life of the same pthread_t ordered after the one that ended.
 type threadState struct {
+	tid int
 	// depth counts the frames active on the thread: scopes and Limits.
 	depth atomic.Int32
 	// fastID is the id of the thread's outermost frame while it is a
@@ -62,19 +58,46 @@ type threadState struct {
 	fairDepth atomic.Int32
 }
 
-// threads maps an OS thread id to its *threadState. An entry stays once
-// made: the map grows with the threads the process has run scopes on, and
-// no scope after the first on a thread allocates.
-var threads sync.Map
+// threadTable finds the *threadState of an OS thread id: an open-addressed
+// table of atomic pointers, never emptied, probed over a short run from
+// the id's hash; ids that find no free slot there go to the overflow map.
+// An entry stays once made: the table grows with the threads the process
+// has run scopes on, and no scope after the first on a thread allocates.
+var (
+	threadTable    [1 << 10]atomic.Pointer[threadState]
+	threadOverflow sync.Map
+)
+
+const threadProbes = 16
 
 func threadStateOf(tid int) *threadState {
 	if tid == 0 {
 		return new(threadState)
 	}
-	if t, ok := threads.Load(tid); ok {
+	// pthread_t is an address: drop the low bits that alignment keeps at
+	// 0, then mix (Fibonacci hashing).
+	h := uint64(tid>>6) * 0x9e3779b97f4a7c15 >> 54
+	var fresh *threadState
+	for i := range uint64(threadProbes) {
+		slot := &threadTable[(h+i)&(uint64(len(threadTable))-1)]
+		t := slot.Load()
+		if t == nil {
+			if fresh == nil {
+				fresh = &threadState{tid: tid}
+			}
+			if slot.CompareAndSwap(nil, fresh) {
+				return fresh
+			}
+			t = slot.Load()
+		}
+		if t.tid == tid {
+			return t
+		}
+	}
+	if t, ok := threadOverflow.Load(tid); ok {
 		return t.(*threadState)
 	}
-	t, _ := threads.LoadOrStore(tid, new(threadState))
+	t, _ := threadOverflow.LoadOrStore(tid, &threadState{tid: tid})
 	return t.(*threadState)
 }
 
@@ -180,7 +203,7 @@ func enterGroups(f *frame) (ok bool, verified uint64) {
 		}
 		first := k.holds == 0
 		k.holds++
-		k.stacks[groupKey] = append(k.stacks[groupKey][:0], hold{n: f.n})
+		k.groupHold = f.n
 		k.group.Store(groupState(f.n, 1))
 		// Save (for the first hold), apply the smallest hold and read it
 		// back: one trip into C (knob.setSeq), as the slow path's hold,
@@ -281,14 +304,14 @@ func (k *knob) dropGroupChecked(l *lib, gen generation) (err *mismatch, done boo
 	last := k.holds == 1
 	v := k.orig
 	if !last {
-		v = k.minHoldBut(groupKey)
+		v = k.minStacks()
 	}
 	q.Add(c.setCall(v))
 	get := q.Add(c.getCall(), 0)
 	if !runChecked(&q) {
 		return nil, false
 	}
-	k.stacks[groupKey] = k.stacks[groupKey][:0]
+	k.groupHold = 0
 	k.holds--
 	if got := c.got(q.Ret[get]); last && got != k.orig {
 		return &mismatch{k.orig, got}, true
@@ -299,7 +322,7 @@ func (k *knob) dropGroupChecked(l *lib, gen generation) (err *mismatch, done boo
 // dropGroup removes the group's hold (its count already 0); called with
 // reg.mu held.
 func (k *knob) dropGroup(gone bool) *mismatch {
-	k.stacks[groupKey] = k.stacks[groupKey][:0] // kept: the next group reuses it
+	k.groupHold = 0
 	k.holds--
 	if gone {
 		return nil

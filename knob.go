@@ -19,8 +19,10 @@ type knob struct {
 	holds int
 	// orig is a process-wide knob's value from before its first hold.
 	orig int
-	// group is the state of the knob's fast group (fastpath.go).
-	group atomic.Uint64
+	// group is the state of the knob's fast group (fastpath.go), and
+	// groupHold its hold's n while it has one (0 otherwise).
+	group     atomic.Uint64
+	groupHold int
 }
 
 // hold is one scope's claim on a knob.
@@ -139,15 +141,22 @@ func (k *knob) setSeq(save bool, v int) (before, after int) {
 	return before, c.got(s.Ret[last])
 }
 
-// minHold is the smallest count among the threads' newest holds, 0 if
-// there is none.
-func (k *knob) minHold() int { return k.minHoldBut(0) }
+// minHold is the smallest count among the threads' newest holds and the
+// fast group's hold, 0 if there is none.
+func (k *knob) minHold() int {
+	m := k.minStacks()
+	if k.groupHold > 0 && (m == 0 || k.groupHold < m) {
+		m = k.groupHold
+	}
+	return m
+}
 
-// minHoldBut is minHold without the holds under the key skip (0: none).
-func (k *knob) minHoldBut(skip int) int {
+// minStacks is the smallest count among the threads' newest holds, 0 if
+// there is none.
+func (k *knob) minStacks() int {
 	m := 0
-	for key, st := range k.stacks {
-		if key != skip && len(st) > 0 && (m == 0 || st[len(st)-1].n < m) {
+	for _, st := range k.stacks {
+		if len(st) > 0 && (m == 0 || st[len(st)-1].n < m) {
 			m = st[len(st)-1].n
 		}
 	}
@@ -161,13 +170,7 @@ func (k *knob) minHoldBut(skip int) int {
 // OpenBLAS writes its global count from its own thread's OpenMP count; a
 // library unloaded and loaded again starts from its default).
 func (k *knob) applyMin() {
-	m := 0
-	for _, st := range k.stacks {
-		if len(st) > 0 && (m == 0 || st[len(st)-1].n < m) {
-			m = st[len(st)-1].n
-		}
-	}
-	if m != 0 {
+	if m := k.minHold(); m != 0 {
 		k.ctl.set(m)
 	}
 }
