@@ -65,6 +65,11 @@ func startChecked(s *cdl.Seq, want generation) bool {
 	return phdr.StartChecked(s, phdr.Generation{Adds: want.adds, Subs: want.subs})
 }
 
+// checksInSeq reports whether startChecked can begin a sequence.
+var checksInSeq = sync.OnceValue(func() bool {
+	return loaderCounts() == countsLoads && phdr.CanCheckInSeq()
+})
+
 // runChecked runs a sequence startChecked began and reports whether the
 // counters read what it wanted (then every call was made; else only the
 // check).

@@ -395,3 +395,135 @@ func convertFast(tid int, ts *threadState) {
 	ts.fastID.Store(0)
 	ts.fastLibs = nil
 }
+
+// The fast path can also take the loader check off the scope's way in:
+// while the cached detection d is current, a scope on its one library
+// makes every call into it in one trip into C that starts with the check
+// (guarded on d's generation), instead of checking first in a trip of its
+// own. The library is then still loaded when the calls are made, for the
+// reasons dropGroupChecked gives. If the counters moved, nothing was
+// called, and the scope checks the usual way and starts over.
+
+// cachedLibs returns the libraries of the cached detection and its
+// generation, without the loader check, when a scope of n on them can
+// enter through enterFastChecked: the package's own Controller (no filter,
+// not a snapshot), one library, eligible for the fast path, no faulty
+// CustomControl, and a loader check that can run in a sequence.
+func (c *Controller) cachedLibs(n int) ([]*lib, generation, bool) {
+	if c.frozen || len(c.filters) > 0 || customFaults.Load() != 0 || !checksInSeq() {
+		return nil, generation{}, false
+	}
+	d := det.current.Load()
+	if d == nil || len(d.libs) != 1 || !fastEligible(d.libs, n) {
+		return nil, generation{}, false
+	}
+	return d.libs, d.gen, true
+}
+
+// enterFastChecked is enterFast for a frame of one library from
+// cachedLibs: the member's read of what its calls run with, or the
+// creator's save, set and read-back, runs behind the loader check on gen.
+// entered false means nothing changed: the caller checks the loader the
+// usual way and enters again.
+func enterFastChecked(f *frame, ts *threadState, gen generation) (entered bool, err error) {
+	f.id = reg.nextID.Add(1)
+	l := f.libs[0]
+	k := l.proc
+	got := 0
+	switch {
+	case joinGroup(k, f.n):
+		ts.fastN, ts.fastLibs = f.n, f.libs
+		ts.fastID.Store(f.id)
+		var ok bool
+		if got, ok = k.readChecked(gen); !ok {
+			_ = releaseFast(f, ts)
+			return false, nil
+		}
+	default:
+		var ok bool
+		if got, ok = createGroupChecked(f, l, gen); !ok {
+			return false, nil
+		}
+		ts.fastN, ts.fastLibs = f.n, f.libs
+		ts.fastID.Store(f.id)
+	}
+	if got > f.n {
+		if err := reapply(f, l); err != nil {
+			_ = releaseFast(f, ts)
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// createGroupChecked creates l's group with f as its only member, saving
+// the count (for the knob's first hold), applying the smallest hold and
+// reading it back behind the loader check on gen; got is the read-back.
+// It fails, changing nothing, if l already has a group, has left, or the
+// counters moved.
+func createGroupChecked(f *frame, l *lib, gen generation) (got int, ok bool) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	k := l.proc
+	if l.gone || groupCount(k.group.Load()) > 0 {
+		return 0, false
+	}
+	first := k.holds == 0
+	m := f.n
+	if !first {
+		m = min(m, k.minHold())
+	}
+	before, got, ok := k.setSeqChecked(first, m, gen)
+	if !ok {
+		return 0, false
+	}
+	// The group exists only now that its count is applied: a member that
+	// joins without the lock finds it applied.
+	if first {
+		k.orig = before
+	}
+	k.holds++
+	k.groupHold = f.n
+	k.group.Store(groupState(f.n, 1))
+	return got, true
+}
+
+// readChecked reads what calls run with (a seqControl's getter), behind
+// the loader check on gen; ok is false, with nothing read, when the
+// counters moved or the control is not a seqControl.
+func (k *knob) readChecked(gen generation) (got int, ok bool) {
+	c, isSeq := k.ctl.(seqControl)
+	var q cdl.Seq
+	if !isSeq || !startChecked(&q, gen) {
+		return 0, false
+	}
+	i := q.Add(c.getCall(), 0)
+	if !runChecked(&q) {
+		return 0, false
+	}
+	return c.got(q.Ret[i]), true
+}
+
+// setSeqChecked is setSeq behind the loader check on gen; ok is false,
+// with nothing called, when the counters moved or the control is not a
+// seqControl.
+func (k *knob) setSeqChecked(save bool, v int, gen generation) (before, after int, ok bool) {
+	c, isSeq := k.ctl.(seqControl)
+	var q cdl.Seq
+	if !isSeq || !startChecked(&q, gen) {
+		return 0, 0, false
+	}
+	first := -1
+	if save {
+		first = q.Add(c.getCall(), 0)
+	}
+	q.Add(c.setCall(v))
+	last := q.Add(c.getCall(), 0)
+	if !runChecked(&q) {
+		return 0, 0, false
+	}
+	if first >= 0 {
+		before = c.got(q.Ret[first])
+	}
+	return before, c.got(q.Ret[last]), true
+}

@@ -157,6 +157,29 @@ func fastPathSuite(t *testing.T, b libtest.Build) {
 		}
 	})
 
+	// A scope's first call into its library runs behind the loader check
+	// on the cached detection; a library loaded since moves the counters,
+	// so the scope must check the usual way (a rescan) before its calls.
+	t.Run("LoaderMovedBeforeScope", func(t *testing.T) {
+		libtest.Open(t, "/usr/lib/x86_64-linux-gnu/libbz2.so.1.0")
+		var in int
+		var rescanned bool
+		if err := WithThreads(1, func() {
+			in = read()
+			gen, ok, err := loaderGeneration()
+			d := det.current.Load()
+			rescanned = err == nil && ok && d != nil && d.gen == gen
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !rescanned {
+			t.Error("a scope began after a load without rescanning")
+		}
+		if in != 1 || read() != start || members() != 0 || k.holds != 0 {
+			t.Errorf("inside %d (want 1), after %d (want %d), %d members, %d holds", in, read(), start, members(), k.holds)
+		}
+	})
+
 	t.Run("UnderLimit", func(t *testing.T) {
 		// A Limit on another goroutine keeps its 1 while members of n = 2
 		// come and go, and its restore puts the start value back.

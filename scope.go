@@ -88,16 +88,30 @@ func (c *Controller) WithThreads(n int, fn func()) (err error) {
 		return ErrNilFunc
 	}
 	n = min(n, maxCount)
-	libs, err := c.libs()
-	if err != nil {
-		return err
+	// The loader check: here, or in the same trip into C as the scope's
+	// first call into its library (cachedLibs, enterFastChecked).
+	libs, gen, cached := c.cachedLibs(n)
+	if !cached {
+		if libs, err = c.libs(); err != nil {
+			return err
+		}
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	f := frame{tid: cdl.ThreadID(), n: n, libs: libs}
 	f.ts = threadStateOf(f.tid)
 	fast := false
-	if f.ts.depth.Load() == 0 && fastEligible(libs, n) {
+	if cached && f.ts.depth.Load() == 0 {
+		if fast, err = enterFastChecked(&f, f.ts, gen); err != nil {
+			return err
+		}
+	}
+	if cached && !fast {
+		if f.libs, err = c.libs(); err != nil {
+			return err
+		}
+	}
+	if !fast && f.ts.depth.Load() == 0 && fastEligible(f.libs, n) {
 		if fast, err = enterFast(&f, f.ts); err != nil {
 			return err
 		}

@@ -218,6 +218,12 @@ func phdrRecordAt(recs unsafe.Pointer, s phdrSizes, i int) *phdrRecord {
 	return (*phdrRecord)(unsafe.Add(recs, uintptr(i)*s.recSize()))
 }
 
+// CanCheckInSeq reports whether StartChecked can begin a sequence here.
+func CanCheckInSeq() bool {
+	walker.once.Do(walkerInit)
+	return walker.err == nil && walker.listPC != 0
+}
+
 // StartChecked makes the generation check the first call of s and guards
 // the calls added after it: Run makes them only if the loader's counters
 // then read want. It reports false, adding nothing, where there is no
