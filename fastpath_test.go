@@ -228,7 +228,7 @@ func TestThreadStateOf(t *testing.T) {
 			t.Fatalf("thread %#x: a second state", tid)
 		}
 	}
-	if threadStateOf(0) == threadStateOf(0) {
+	if a, b := threadStateOf(0), threadStateOf(0); a == b {
 		t.Error("thread id 0 (none) shares one state")
 	}
 }

@@ -1,7 +1,5 @@
 package cdl
 
-import "unsafe"
-
 // Seq is a short sequence of C calls fn(a1, a2), each with at most two
 // integer arguments, that Run makes in order in one call into C: a get,
 // set and read-back of a library's count cost one trip through
@@ -46,19 +44,6 @@ func (s *Seq) Guard(p uintptr, want0, want1 uintptr) {
 // Ran returns the number of calls the last Run made: every one, or 1 when
 // the guard stopped it.
 func (s *Seq) Ran() int { return int(s.ran) }
-
-// guardHolds reports whether the guard's words hold what is wanted (the
-// portable Run's check).
-func (s *Seq) guardHolds() bool {
-	w := (*[2]uintptr)(unsafePointer(s.guard))
-	return w[0] == s.want[0] && w[1] == s.want[1]
-}
-
-// unsafePointer turns an address that is not Go-managed memory or a Go
-// global into a pointer (kept apart so that vet's check applies here only).
-func unsafePointer(p uintptr) unsafe.Pointer {
-	return *(*unsafe.Pointer)(unsafe.Pointer(&p))
-}
 
 // Len returns the number of calls in s.
 func (s *Seq) Len() int { return int(s.n) }

@@ -2,6 +2,8 @@
 
 package cdl
 
+import "unsafe"
+
 // Run makes the calls of s in order, one Call each (the single-trip
 // trampoline exists for linux/amd64 only), and stops after the first
 // where the guard does not hold.
@@ -14,4 +16,17 @@ func (s *Seq) Run() {
 			return
 		}
 	}
+}
+
+// guardHolds reports whether the guard's words hold what is wanted (the
+// portable Run's check).
+func (s *Seq) guardHolds() bool {
+	w := (*[2]uintptr)(unsafePointer(s.guard))
+	return w[0] == s.want[0] && w[1] == s.want[1]
+}
+
+// unsafePointer turns the guard's address (a Go global or C memory,
+// neither of which moves) back into a pointer.
+func unsafePointer(p uintptr) unsafe.Pointer {
+	return *(*unsafe.Pointer)(unsafe.Pointer(&p))
 }
