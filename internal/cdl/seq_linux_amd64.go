@@ -8,6 +8,9 @@ func seqTrampolinePC() uintptr
 
 var seqTrampoline = seqTrampolinePC()
 
+// ScratchSupported reports whether Run supports AddScratch.
+const ScratchSupported = true
+
 // Run makes the calls of s in order, in one runtime.cgocall, and stops
 // after the first where the guard does not hold. The functions must not
 // be Go code and must not keep Go pointers.

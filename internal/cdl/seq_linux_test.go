@@ -75,6 +75,37 @@ func TestSeqGuard(t *testing.T) {
 	}
 }
 
+// TestSeqScratch checks a first call that writes through its second
+// argument into the sequence's scratch words, and a guard on them:
+// clock_getres(CLOCK_MONOTONIC) reads 0 s and 1 ns on Linux.
+func TestSeqScratch(t *testing.T) {
+	if !ScratchSupported {
+		t.Skip("AddScratch needs the linux/amd64 trampoline")
+	}
+	libc := OpenNoLoad("libc.so.6")
+	if libc == 0 {
+		t.Skip("no libc.so.6 (musl)")
+	}
+	getres, labs := Sym(libc, "clock_getres"), Sym(libc, "labs")
+	const clockMonotonic = 1
+	for _, c := range []struct {
+		want1 uintptr
+		ran   int
+	}{{1, 2}, {2, 1}} {
+		var s Seq
+		s.AddScratch(getres, clockMonotonic)
+		s.Add(labs, 5)
+		s.GuardScratch(0, 0, c.want1)
+		s.Run()
+		if s.Ret[0] != 0 || s.Scratch(0) != 0 || s.Scratch(1) != 1 {
+			t.Fatalf("clock_getres returned %d, wrote %d s %d ns", s.Ret[0], s.Scratch(0), s.Scratch(1))
+		}
+		if s.Ran() != c.ran {
+			t.Errorf("guard on (0, %d): ran %d calls, want %d", c.want1, s.Ran(), c.ran)
+		}
+	}
+}
+
 func BenchmarkSeq(b *testing.B) {
 	libc := OpenNoLoad("libc.so.6")
 	labs := Sym(libc, "labs")

@@ -4,10 +4,16 @@ package cdl
 
 import "unsafe"
 
+// ScratchSupported reports whether Run supports AddScratch: not here.
+const ScratchSupported = false
+
 // Run makes the calls of s in order, one Call each (the single-trip
 // trampoline exists for linux/amd64 only), and stops after the first
-// where the guard does not hold.
+// where the guard does not hold. It does not support AddScratch.
 func (s *Seq) Run() {
+	if s.self != 0 {
+		panic("cdl: Seq.AddScratch needs the linux/amd64 trampoline")
+	}
 	s.ran = 0
 	for i := range s.n {
 		s.Ret[i] = Call(s.fn[i], s.a1[i], s.a2[i])

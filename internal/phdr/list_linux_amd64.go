@@ -221,7 +221,7 @@ func phdrRecordAt(recs unsafe.Pointer, s phdrSizes, i int) *phdrRecord {
 // CanCheckInSeq reports whether StartChecked can begin a sequence here.
 func CanCheckInSeq() bool {
 	walker.once.Do(walkerInit)
-	return walker.err == nil && walker.listPC != 0
+	return walker.err == nil && walker.listPC != 0 && cdl.ScratchSupported
 }
 
 // StartChecked makes the generation check the first call of s and guards
@@ -229,21 +229,22 @@ func CanCheckInSeq() bool {
 // then read want. It reports false, adding nothing, where there is no
 // assembly check (the caller then checks on its own).
 func StartChecked(s *cdl.Seq, want Generation) bool {
-	walker.once.Do(walkerInit)
-	if walker.err != nil || walker.listPC == 0 {
+	if !CanCheckInSeq() {
 		return false
 	}
-	s.Add2(walker.iterate, walker.listPC, uintptr(unsafe.Pointer(&genHead)))
-	s.Guard(uintptr(unsafe.Pointer(&genHead.adds)), uintptr(want.Adds), uintptr(want.Subs))
+	// The check's listing header is the sequence's own scratch words
+	// (zero: room for no object), so that no lock is needed around it.
+	s.AddScratch(walker.iterate, walker.listPC)
+	s.GuardScratch(unsafe.Offsetof(phdrList{}.adds), uintptr(want.Adds), uintptr(want.Subs))
 	return true
 }
+
+// The listing header must fit in a Seq's scratch words.
+var _ [cdl.SeqScratch*8 - unsafe.Sizeof(phdrList{})]byte
 
 // RunChecked runs a sequence that StartChecked began, and reports whether
 // the counters read what it wanted, that is whether every call was made.
 func RunChecked(s *cdl.Seq) bool {
-	walker.mu.Lock()
-	defer walker.mu.Unlock()
-	genHead = phdrList{}
 	s.Run()
-	return genHead.hasGen == 1 && s.Ran() == s.Len()
+	return s.Scratch(int(unsafe.Offsetof(phdrList{}.hasGen)/8)) == 1 && s.Ran() == s.Len()
 }
