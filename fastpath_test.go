@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/blasctl/blasctl/internal/cfixture"
 	"github.com/blasctl/blasctl/internal/libtest"
 )
 
@@ -143,7 +144,7 @@ func fastPathSuite(t *testing.T, b libtest.Build) {
 		var in int
 		if err := WithThreads(1, func() {
 			in = read()
-			libtest.Open(t, "/lib/x86_64-linux-gnu/libz.so.1")
+			libtest.Open(t, cfixture.Build(t, "libblasctl_fastpath_in.so", []string{"testdata/fixtures/custom/custom.c"}))
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +162,7 @@ func fastPathSuite(t *testing.T, b libtest.Build) {
 	// on the cached detection; a library loaded since moves the counters,
 	// so the scope must check the usual way (a rescan) before its calls.
 	t.Run("LoaderMovedBeforeScope", func(t *testing.T) {
-		libtest.Open(t, "/usr/lib/x86_64-linux-gnu/libbz2.so.1.0")
+		libtest.Open(t, cfixture.Build(t, "libblasctl_fastpath_before.so", []string{"testdata/fixtures/custom/custom.c"}))
 		var in int
 		var rescanned bool
 		if err := WithThreads(1, func() {
