@@ -66,7 +66,8 @@ func cut(kv string) (string, string, bool) {
 // (the dl_iterate_phdr callback stays created).
 func forgetDetection() {
 	det.mu.Lock()
-	det.valid, det.libs = false, nil
+	det.libs = nil
+	invalidateLocked()
 	det.mu.Unlock()
 }
 

@@ -14,6 +14,19 @@ type control interface {
 	threads() int
 }
 
+// seqControl is a control whose get and set are one C call each, taking at
+// most one integer, and whose get is also what applies (threads): a get,
+// set and read-back then run as one cdl.Seq, one trip into C.
+type seqControl interface {
+	control
+	// getCall is the C function get calls.
+	getCall() uintptr
+	// setCall is the C call set(v) makes: its function and argument.
+	setCall(v int) (fn, arg uintptr)
+	// got turns what the getter returned into get's value.
+	got(ret uintptr) int
+}
+
 // intCount is a count read and written through a C getter int(void) and
 // setter void(int), whose stored value is also what applies: an OpenMP
 // runtime's nthreads-var (omp_get_max_threads, omp_set_num_threads),

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/blasctl/blasctl/internal/cdl"
 )
@@ -42,6 +43,21 @@ var det struct {
 	valid bool
 	gen   generation
 	libs  []*lib
+	// current is the cache while it is valid (nil otherwise), for the
+	// check that takes no lock.
+	current atomic.Pointer[detection]
+}
+
+// detection is one valid cache entry: the libraries found at gen.
+type detection struct {
+	gen  generation
+	libs []*lib
+}
+
+// invalidateLocked makes the next call scan again; called with det.mu held.
+func invalidateLocked() {
+	det.valid = false
+	det.current.Store(nil)
 }
 
 // loaded returns the controllable libraries loaded now. A cheap generation
@@ -56,7 +72,18 @@ var det struct {
 // scan the generation is read again, and the scan repeats until the list it
 // is based on is still current: the cache never outlives an unload, blasctl's
 // own included, and a cold MKL's OpenMP runtime is reported by the same call.
+//
+// While nothing was loaded or unloaded, the check takes no lock: the
+// counters only grow, so a generation equal to the one a valid cache was
+// listed at proves that the list is still the loader's (a scan's own
+// dlclose moves the counters too). A scope's release checks this way while
+// its goroutine is locked to its thread, without waiting on det.mu.
 func loaded() ([]*lib, error) {
+	if d := det.current.Load(); d != nil {
+		if gen, ok, err := loaderGeneration(); err == nil && ok && gen == d.gen {
+			return d.libs, faulty(d.libs)
+		}
+	}
 	det.mu.Lock()
 	defer det.mu.Unlock()
 	for {
@@ -77,10 +104,16 @@ func loaded() ([]*lib, error) {
 		// not call it at its release.
 		markGone(det.libs, libs)
 		if err != nil {
-			det.libs, det.valid = libs, false
+			det.libs = libs
+			invalidateLocked()
 			return nil, err
 		}
 		det.libs, det.gen, det.valid = libs, listed, ok
+		if ok {
+			det.current.Store(&detection{gen: listed, libs: libs})
+		} else {
+			det.current.Store(nil)
+		}
 		if !ok {
 			return libs, faulty(libs) // no counters: nothing to check against
 		}
@@ -180,6 +213,7 @@ func markGone(prev, now []*lib) {
 	for _, l := range prev {
 		if !still[l] {
 			l.gone = true
+			l.goneFlag.Store(true)
 		}
 	}
 }

@@ -53,6 +53,28 @@ func listObjects() ([]object, generation, bool, error) {
 	return objs, kind.generation(g, own), ok && kind != countsUnknown, nil
 }
 
+// startChecked makes the loader check the first call of s, and guards the
+// calls added after it: they are made only if the loader's counters still
+// read want. It reports false, adding nothing, where the check cannot run
+// in a sequence (no assembly check; musl's counters, which need blasctl's
+// own opens taken away under their lock).
+func startChecked(s *cdl.Seq, want generation) bool {
+	if loaderCounts() != countsLoads {
+		return false
+	}
+	return phdr.StartChecked(s, phdr.Generation{Adds: want.adds, Subs: want.subs})
+}
+
+// checksInSeq reports whether startChecked can begin a sequence.
+var checksInSeq = sync.OnceValue(func() bool {
+	return loaderCounts() == countsLoads && phdr.CanCheckInSeq()
+})
+
+// runChecked runs a sequence startChecked began and reports whether the
+// counters read what it wanted (then every call was made; else only the
+// check).
+func runChecked(s *cdl.Seq) bool { return phdr.RunChecked(s) }
+
 // counterKind is what the loader's counters (dlpi_adds, dlpi_subs) count.
 type counterKind int
 

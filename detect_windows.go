@@ -3,6 +3,7 @@
 package blasctl
 
 import (
+	"github.com/blasctl/blasctl/internal/cdl"
 	"github.com/blasctl/blasctl/internal/winldr"
 )
 
@@ -42,3 +43,13 @@ func init() {
 	mklBackend.prefixes = append(mklBackend.prefixes, "mkl_rt")
 	openmpBackend.prefixes = append(openmpBackend.prefixes, "vcomp")
 }
+
+// checksInSeq reports false: Windows has no loader check that can run in a
+// sequence of C calls; scopes check the loader before their calls.
+func checksInSeq() bool { return false }
+
+// startChecked reports false: see checksInSeq.
+func startChecked(*cdl.Seq, generation) bool { return false }
+
+// runChecked runs s unguarded and reports false: see checksInSeq.
+func runChecked(s *cdl.Seq) bool { s.Run(); return false }

@@ -2,6 +2,7 @@ package blasctl
 
 import (
 	"sync"
+	"sync/atomic"
 )
 
 // The scope engine: every WithThreads scope and Limit is a frame; enter
@@ -13,7 +14,7 @@ import (
 // scopes on many goroutines can overlap without losing a saved value.
 var reg struct {
 	mu     sync.Mutex
-	nextID uint64
+	nextID atomic.Uint64
 }
 
 // frame is one active scope (WithThreads) or limit (Limit).
@@ -24,6 +25,7 @@ type frame struct {
 	libs  []*lib
 	limit bool    // Limit uses process-wide controls where they exist
 	mark  uintptr // a Limit's: the life of its thread (limits.go)
+	ts    *threadState
 }
 
 // knobs are the controls f holds on l, in the order they are applied and
@@ -51,9 +53,9 @@ func (f *frame) knobs(l *lib) (*knob, *knob) {
 func enter(f *frame) error {
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
-	reg.nextID++
-	f.id = reg.nextID
+	f.id = reg.nextID.Add(1)
 	retireEnded(f.tid)
+	convertFast(f.tid, f.ts)
 	for _, l := range f.libs {
 		if !l.gone {
 			k, also := f.knobs(l)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sync"
 	"sync/atomic"
 
 	"github.com/blasctl/blasctl/internal/cdl"
@@ -22,15 +21,7 @@ var fair struct {
 	callers atomic.Int64
 	// budget is the budget set by SetFairShareBudget; 0 follows GOMAXPROCS.
 	budget atomic.Int64
-	// threads maps an OS thread (cdl.ThreadID) to its *fairThread. An entry
-	// stays once made: the map grows with the threads the process has run
-	// WithFairShare on, and no call after the first on a thread allocates.
-	threads sync.Map
 }
-
-// fairThread counts the WithFairShare calls active on one OS thread. Only
-// the goroutine locked to the thread changes it.
-type fairThread struct{ depth atomic.Int32 }
 
 // WithFairShare runs fn with every detected library limited to the calling
 // goroutine's share of the CPUs. It is Select().WithFairShare(fn).
@@ -74,27 +65,17 @@ func (c *Controller) WithFairShare(fn func()) error {
 	}
 	runtime.LockOSThread() // the thread id names this goroutine until the end
 	defer runtime.UnlockOSThread()
-	t := fairThreadOf(cdl.ThreadID())
-	if t.depth.Add(1) == 1 {
+	// The thread's state counts the WithFairShare calls active on it (thread
+	// id 0, a platform without thread ids, where WithThreads returns
+	// ErrUnsupported before fn runs, gets a fresh one: goroutines are never
+	// merged).
+	t := threadStateOf(cdl.ThreadID())
+	if t.fairDepth.Add(1) == 1 {
 		fair.callers.Add(1)
 		defer fair.callers.Add(-1)
 	}
-	defer t.depth.Add(-1)
+	defer t.fairDepth.Add(-1)
 	return c.WithThreads(fairShare(fair.callers.Load()), fn)
-}
-
-// fairThreadOf returns the entry of the OS thread tid. Thread id 0 (a
-// platform without thread ids, where WithThreads returns ErrUnsupported
-// before fn runs) gets a fresh entry, so goroutines are never merged.
-func fairThreadOf(tid int) *fairThread {
-	if tid == 0 {
-		return new(fairThread)
-	}
-	if t, ok := fair.threads.Load(tid); ok {
-		return t.(*fairThread)
-	}
-	t, _ := fair.threads.LoadOrStore(tid, new(fairThread))
-	return t.(*fairThread)
 }
 
 // fairShare is the share of k goroutines: max(1, P/k).

@@ -150,6 +150,6 @@ func switchOne(l *lib, api *flexiblasAPI, nameOrPath string) error {
 // invalidate makes the next detection scan the loader's list again.
 func invalidate() {
 	det.mu.Lock()
-	det.valid = false
+	invalidateLocked()
 	det.mu.Unlock()
 }

@@ -1,6 +1,11 @@
 package blasctl
 
-import "runtime"
+import (
+	"runtime"
+	"sync/atomic"
+
+	"github.com/blasctl/blasctl/internal/cdl"
+)
 
 // knob is a control plus the bookkeeping that lets scopes share it. All of
 // its mutable fields are guarded by reg.mu.
@@ -14,6 +19,10 @@ type knob struct {
 	holds int
 	// orig is a process-wide knob's value from before its first hold.
 	orig int
+	// group is the state of the knob's fast group (fastpath.go), and
+	// groupHold its hold's n while it has one (0 otherwise).
+	group     atomic.Uint64
+	groupHold int
 }
 
 // hold is one scope's claim on a knob.
@@ -105,6 +114,55 @@ func (k *knob) pop(f *frame) *mismatch {
 	return nil
 }
 
+// setSeq sets the knob to v, between a read of the value before it (when
+// save; else before is 0) and a read-back, in one trip into C where the
+// control allows (seqControl). after is what the read-back returned:
+// for a seqControl, also what calls run with.
+func (k *knob) setSeq(save bool, v int) (before, after int) {
+	c, ok := k.ctl.(seqControl)
+	if !ok {
+		if save {
+			before = k.ctl.get()
+		}
+		k.ctl.set(v)
+		return before, k.ctl.threads()
+	}
+	var s cdl.Seq
+	first := -1
+	if save {
+		first = s.Add(c.getCall(), 0)
+	}
+	s.Add(c.setCall(v))
+	last := s.Add(c.getCall(), 0)
+	s.Run()
+	if first >= 0 {
+		before = c.got(s.Ret[first])
+	}
+	return before, c.got(s.Ret[last])
+}
+
+// minHold is the smallest count among the threads' newest holds and the
+// fast group's hold, 0 if there is none.
+func (k *knob) minHold() int {
+	m := k.minStacks()
+	if k.groupHold > 0 && (m == 0 || k.groupHold < m) {
+		m = k.groupHold
+	}
+	return m
+}
+
+// minStacks is the smallest count among the threads' newest holds, 0 if
+// there is none.
+func (k *knob) minStacks() int {
+	m := 0
+	for _, st := range k.stacks {
+		if len(st) > 0 && (m == 0 || st[len(st)-1].n < m) {
+			m = st[len(st)-1].n
+		}
+	}
+	return m
+}
+
 // applyMin sets a process-wide knob to the smallest count among the
 // threads' newest holds: a nested scope replaces its thread's outer one.
 // It sets the count even when it already asked for the same one: the
@@ -112,13 +170,7 @@ func (k *knob) pop(f *frame) *mismatch {
 // OpenBLAS writes its global count from its own thread's OpenMP count; a
 // library unloaded and loaded again starts from its default).
 func (k *knob) applyMin() {
-	m := 0
-	for _, st := range k.stacks {
-		if len(st) > 0 && (m == 0 || st[len(st)-1].n < m) {
-			m = st[len(st)-1].n
-		}
-	}
-	if m != 0 {
+	if m := k.minHold(); m != 0 {
 		k.ctl.set(m)
 	}
 }

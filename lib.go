@@ -1,5 +1,7 @@
 package blasctl
 
+import "sync/atomic"
+
 // lib is one detected library.
 type lib struct {
 	info Library // static facts; NumThreads is filled in on report
@@ -19,6 +21,12 @@ type lib struct {
 	// gone is set (under reg.mu) once the library has left the process: its
 	// functions must not be called again.
 	gone bool
+	// goneFlag mirrors gone for the fast path, which reads it without
+	// reg.mu.
+	goneFlag atomic.Bool
+	// lockFree marks a library whose process-wide control may be called
+	// without reg.mu, so that scopes on it can take the fast path.
+	lockFree bool
 	// describe, when set, adds what changes while the library is loaded
 	// (FlexiBLAS's current backend) to a report.
 	describe func(*Library)

@@ -80,6 +80,7 @@ func retireEnded(tid int) {
 			kept = append(kept, f)
 			continue
 		}
+		threadStateOf(tid).depth.Add(-1) // that life's frame ended with it
 		for _, l := range f.libs {
 			for _, k := range l.knobs() {
 				k.retire(f)

@@ -71,6 +71,7 @@ func newOpenBLAS(b *binder, sym func(string) uintptr, get, set uintptr) *lib {
 	global := openblasGlobal{getFn: get, setFn: set, peak: new(atomic.Int64)}
 	global.get() // the pool it starts with
 	l.proc = newKnob(global, ScopeProcess)
+	l.lockFree = true // C getters and setters, safe from any thread
 	return l
 }
 
@@ -109,3 +110,15 @@ func (c openblasGlobal) set(v int) {
 }
 
 func (c openblasGlobal) threads() int { return int(int32(cdl.Call0(c.getFn))) }
+
+// The C calls of get and set, for one cdl.Seq (knob.setSeq).
+func (c openblasGlobal) getCall() uintptr { return c.getFn }
+func (c openblasGlobal) setCall(v int) (uintptr, uintptr) {
+	return c.setFn, uintptr(min(v, max(runtime.NumCPU(), int(c.peak.Load()))))
+}
+func (c openblasGlobal) got(v uintptr) int {
+	n := int(int32(v))
+	for p := c.peak.Load(); int64(n) > p && !c.peak.CompareAndSwap(p, int64(n)); p = c.peak.Load() {
+	}
+	return n
+}

@@ -152,7 +152,7 @@ func Register(c Custom) (unregister func(), err error) {
 	}
 	backends = append(backends[:len(backends):len(backends)], be)
 	backendsVersion.Add(1)
-	det.valid = false
+	invalidateLocked()
 	return func() {
 		det.mu.Lock()
 		defer det.mu.Unlock()
@@ -164,7 +164,7 @@ func Register(c Custom) (unregister func(), err error) {
 		}
 		backends = kept
 		backendsVersion.Add(1)
-		det.valid = false
+		invalidateLocked()
 	}, nil
 }
 

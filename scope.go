@@ -88,18 +88,49 @@ func (c *Controller) WithThreads(n int, fn func()) (err error) {
 		return ErrNilFunc
 	}
 	n = min(n, maxCount)
-	libs, err := c.libs()
-	if err != nil {
-		return err
+	// The loader check: here, or in the same trip into C as the scope's
+	// first call into its library (cachedLibs, enterFastChecked).
+	libs, gen, cached := c.cachedLibs(n)
+	if !cached {
+		if libs, err = c.libs(); err != nil {
+			return err
+		}
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	f := frame{tid: cdl.ThreadID(), n: n, libs: libs}
-	if err := enter(&f); err != nil {
-		return err
+	f.ts = threadStateOf(f.tid)
+	fast := false
+	if cached && f.ts.depth.Load() == 0 {
+		if fast, err = enterFastChecked(&f, f.ts, gen); err != nil {
+			return err
+		}
 	}
+	if cached && !fast {
+		if f.libs, err = c.libs(); err != nil {
+			return err
+		}
+	}
+	if !fast && f.ts.depth.Load() == 0 && fastEligible(f.libs, n) {
+		if fast, err = enterFast(&f, f.ts); err != nil {
+			return err
+		}
+	}
+	if !fast {
+		if err := enter(&f); err != nil {
+			return err
+		}
+	}
+	f.ts.depth.Add(1)
 	defer func() {
-		if rerr := release(&f); rerr != nil && err == nil {
+		var rerr error
+		if fast && f.ts.fastID.Load() == f.id {
+			rerr = releaseFast(&f, f.ts)
+		} else {
+			rerr = release(&f)
+		}
+		f.ts.depth.Add(-1)
+		if rerr != nil && err == nil {
 			err = rerr
 		}
 	}()
@@ -144,10 +175,12 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 	}
 	runtime.LockOSThread()
 	f := &frame{tid: cdl.ThreadID(), n: n, libs: libs, limit: true}
+	f.ts = threadStateOf(f.tid)
 	if err := enter(f); err != nil {
 		runtime.UnlockOSThread()
 		return noop, err
 	}
+	f.ts.depth.Add(1)
 	addLimit(f)
 	// The restore belongs to this goroutine. Its OS thread is no proof: a
 	// goroutine that exits locked ends its thread, and the C library hands
@@ -168,6 +201,7 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 		}
 		done = true
 		defer runtime.UnlockOSThread()
+		defer f.ts.depth.Add(-1)
 		return release(f)
 	}, nil
 }

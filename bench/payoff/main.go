@@ -2,8 +2,10 @@
 // dgemm on OpenBLAS (pthreads build), with OpenBLAS left at its default
 // thread count (unscoped), with every dgemm call wrapped in
 // blasctl.WithThreads(1, ...) (per call), and with each goroutine's whole
-// loop in one WithThreads(1, ...) (per worker), against the ideal: one
-// goroutine's single-threaded GFLOPS times min(G, CPUs).
+// loop in one WithThreads(1, ...) (per worker), with every dgemm call in
+// blasctl.WithFairShare (fair share: max(1, CPUs/k) threads for k callers
+// inside), against the ideal: one goroutine's single-threaded GFLOPS times
+// min(G, CPUs). The chart shows unscoped, per call, fair share and ideal.
 //
 //	go -C bench run ./payoff                  # the table
 //	go -C bench run ./payoff -svg payoff.svg  # and a chart
@@ -53,8 +55,8 @@ func main() {
 		cpus, runtime.GOMAXPROCS(0), def, *reps, *dur)
 
 	sizes, gs := ints(*sizesFlag), ints(*gsFlag)
-	fmt.Printf("%5s %2s %9s %9s %10s %9s %10s %9s %11s\n",
-		"n", "G", "unscoped", "per call", "per worker", "ideal", "call/unsc", "call/ideal", "worker/ideal")
+	fmt.Printf("%5s %2s %9s %9s %10s %10s %9s %10s %9s %11s %10s %12s\n",
+		"n", "G", "unscoped", "per call", "per worker", "fair share", "ideal", "call/unsc", "call/ideal", "worker/ideal", "fair/ideal", "fair/best")
 	var rows []row
 	for _, n := range sizes {
 		// The cells of one size are measured in rounds, each round taking
@@ -62,6 +64,7 @@ func main() {
 		// goes weighs on all of them alike; each cell is the median.
 		var single []float64
 		unscoped, scoped, worker := make([][]float64, len(gs)), make([][]float64, len(gs)), make([][]float64, len(gs))
+		fair := make([][]float64, len(gs))
 		for range *reps {
 			set(1)
 			single = append(single, once(n, 1, unscopedMode, *dur))
@@ -70,6 +73,7 @@ func main() {
 				unscoped[i] = append(unscoped[i], once(n, g, unscopedMode, *dur))
 				scoped[i] = append(scoped[i], once(n, g, perCall, *dur))
 				worker[i] = append(worker[i], once(n, g, perWorker, *dur))
+				fair[i] = append(fair[i], once(n, g, fairShare, *dur))
 				if got := get(); got != def {
 					fatal("OpenBLAS reads %d threads after the scoped run, want %d", got, def)
 				}
@@ -77,13 +81,15 @@ func main() {
 		}
 		for i, g := range gs {
 			r := row{n: n, g: g, ideal: median(single) * float64(min(g, cpus)),
-				unscoped: median(unscoped[i]), scoped: median(scoped[i]), worker: median(worker[i])}
+				unscoped: median(unscoped[i]), scoped: median(scoped[i]), worker: median(worker[i]), fair: median(fair[i])}
 			rows = append(rows, r)
-			fmt.Printf("%5d %2d %9.2f %9.2f %10.2f %9.2f %9.2fx %9.0f%% %10.0f%%\n",
-				n, g, r.unscoped, r.scoped, r.worker, r.ideal, r.scoped/r.unscoped, 100*r.scoped/r.ideal, 100*r.worker/r.ideal)
+			fmt.Printf("%5d %2d %9.2f %9.2f %10.2f %10.2f %9.2f %9.2fx %9.0f%% %10.0f%% %9.0f%% %11.2fx\n",
+				n, g, r.unscoped, r.scoped, r.worker, r.fair, r.ideal, r.scoped/r.unscoped, 100*r.scoped/r.ideal,
+				100*r.worker/r.ideal, 100*r.fair/r.ideal, r.fair/max(r.unscoped, r.worker))
 		}
 	}
-	fmt.Println("\nGFLOPS summed over the G goroutines; ideal = single-thread GFLOPS of one goroutine x min(G, CPUs)")
+	fmt.Println("\nGFLOPS summed over the G goroutines; ideal = single-thread GFLOPS of one goroutine x min(G, CPUs);")
+	fmt.Println("fair/best = fair share / the better of unscoped and per worker")
 	if *svg != "" {
 		if err := os.WriteFile(*svg, []byte(chart(rows, gs, sizes)), 0o644); err != nil {
 			fatal("%v", err)
@@ -92,8 +98,8 @@ func main() {
 }
 
 type row struct {
-	n, g                            int
-	unscoped, scoped, worker, ideal float64
+	n, g                                  int
+	unscoped, scoped, worker, fair, ideal float64
 }
 
 type mode int
@@ -102,6 +108,7 @@ const (
 	unscopedMode mode = iota
 	perCall
 	perWorker
+	fairShare
 )
 
 func median(v []float64) float64 {
@@ -125,11 +132,16 @@ func once(n, g int, m mode, d time.Duration) float64 {
 			deadline := time.Now().Add(d)
 			loop := func() {
 				for calls[w] == 0 || time.Now().Before(deadline) {
-					if m == perCall {
+					switch m {
+					case perCall:
 						if err := blasctl.WithThreads(1, func() { fblas.Dgemm(dgemm, n, a, b, c) }); err != nil {
 							panic(err)
 						}
-					} else {
+					case fairShare:
+						if err := blasctl.WithFairShare(func() { fblas.Dgemm(dgemm, n, a, b, c) }); err != nil {
+							panic(err)
+						}
+					default:
 						fblas.Dgemm(dgemm, n, a, b, c)
 					}
 					calls[w]++
@@ -204,15 +216,15 @@ func chart(rows []row, gs, sizes []int) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`+"\n", w, h)
 	fmt.Fprintf(&sb, `<rect width="%d" height="%d" fill="white"/>`+"\n", w, h)
-	fmt.Fprintf(&sb, `<text x="%d" y="18" font-size="14">dgemm GFLOPS, G goroutines, OpenBLAS pthreads: unscoped, scoped, ideal</text>`+"\n", left)
-	colors := []string{"#d62728", "#1f77b4", "#2ca02c", "#bbbbbb"}
-	names := []string{"unscoped", "WithThreads(1) per call", "WithThreads(1) per worker", "ideal"}
+	fmt.Fprintf(&sb, `<text x="%d" y="18" font-size="14">dgemm GFLOPS, G goroutines, OpenBLAS pthreads: default, per call, fair share, ideal</text>`+"\n", left)
+	colors := []string{"#d62728", "#1f77b4", "#ff7f0e", "#bbbbbb"}
+	names := []string{"library default (unscoped)", "WithThreads(1) per call", "WithFairShare per call", "ideal"}
 	for si, n := range sizes {
 		x0 := left + si*(pw+gap)
 		peak := 0.0
 		for _, r := range rows {
 			if r.n == n {
-				peak = max(peak, r.unscoped, r.scoped, r.worker, r.ideal)
+				peak = max(peak, r.unscoped, r.scoped, r.fair, r.ideal)
 			}
 		}
 		peak *= 1.1
@@ -232,7 +244,7 @@ func chart(rows []row, gs, sizes []int) string {
 					r = rr
 				}
 			}
-			for k, v := range []float64{r.unscoped, r.scoped, r.worker, r.ideal} {
+			for k, v := range []float64{r.unscoped, r.scoped, r.fair, r.ideal} {
 				bh := int(float64(ph) * v / peak)
 				x := x0 + gi*slot + 5 + k*bw
 				fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s"/>`+"\n", x, top+ph-bh, bw-1, bh, colors[k])

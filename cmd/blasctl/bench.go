@@ -25,10 +25,19 @@ import (
 
 // benchPoint is the measured throughput at one goroutine count.
 type benchPoint struct {
-	g                     int
-	free, scoped, ideal   float64 // GFLOPS
-	freeCalls, scopeCalls int64
+	g                                int
+	free, scoped, fair, ideal        float64 // GFLOPS
+	freeCalls, scopeCalls, fairCalls int64
 }
+
+// benchMode is how each goroutine's dgemm calls are scoped.
+type benchMode int
+
+const (
+	libraryDefault   benchMode = iota // no scope: the library's own count
+	perGoroutine                      // one WithThreads(1) around the goroutine's loop
+	fairSharePerCall                  // each call in WithFairShare
+)
 
 func runBench(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
@@ -76,16 +85,18 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	}
 	gs = append(gs, *maxG)
 
-	bar := &progress{w: stderr, total: 2 * len(gs), on: isTerminal(stderr)}
+	bar := &progress{w: stderr, total: 3 * len(gs), on: isTerminal(stderr)}
 	points := make([]benchPoint, len(gs))
 	var single float64
 	for i, g := range gs {
 		p := &points[i]
 		p.g = g
 		bar.step(fmt.Sprintf("%d goroutines, library default", g))
-		p.free, p.freeCalls = measure(dgemm, *size, g, *per, false)
+		p.free, p.freeCalls = measure(dgemm, *size, g, *per, libraryDefault)
 		bar.step(fmt.Sprintf("%d goroutines, WithThreads(1)", g))
-		p.scoped, p.scopeCalls = measure(dgemm, *size, g, *per, true)
+		p.scoped, p.scopeCalls = measure(dgemm, *size, g, *per, perGoroutine)
+		bar.step(fmt.Sprintf("%d goroutines, WithFairShare", g))
+		p.fair, p.fairCalls = measure(dgemm, *size, g, *per, fairSharePerCall)
 		if i == 0 {
 			single = p.scoped // one goroutine on one BLAS thread
 		}
@@ -94,10 +105,10 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	bar.finish()
 
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "GOROUTINES\tDEFAULT GFLOPS\tWITHTHREADS(1) GFLOPS\tIDEAL GFLOPS\tDEFAULT/IDEAL\tWITHTHREADS(1)/IDEAL\t")
+	fmt.Fprintln(tw, "GOROUTINES\tDEFAULT GFLOPS\tWITHTHREADS(1) GFLOPS\tFAIR SHARE GFLOPS\tIDEAL GFLOPS\tDEFAULT/IDEAL\tWITHTHREADS(1)/IDEAL\tFAIR SHARE/IDEAL\t")
 	for _, p := range points {
-		fmt.Fprintf(tw, "%d\t%.2f\t%.2f\t%.2f\t%.0f%%\t%.0f%%\t\n", p.g, p.free, p.scoped, p.ideal,
-			100*p.free/p.ideal, 100*p.scoped/p.ideal)
+		fmt.Fprintf(tw, "%d\t%.2f\t%.2f\t%.2f\t%.2f\t%.0f%%\t%.0f%%\t%.0f%%\t\n", p.g, p.free, p.scoped, p.fair, p.ideal,
+			100*p.free/p.ideal, 100*p.scoped/p.ideal, 100*p.fair/p.ideal)
 	}
 	tw.Flush()
 
@@ -142,9 +153,9 @@ func loadDgemm(lib string) (dgemm uintptr, name string, err error) {
 		strings.Join(defaultBLAS, ", "))
 }
 
-// measure runs g goroutines calling dgemm for d, each inside its own
-// WithThreads(1) scope when scoped, and returns the total GFLOPS.
-func measure(dgemm uintptr, n, g int, d time.Duration, scoped bool) (gflops float64, calls int64) {
+// measure runs g goroutines calling dgemm for d, scoped as m says, and
+// returns the total GFLOPS.
+func measure(dgemm uintptr, n, g int, d time.Duration, m benchMode) (gflops float64, calls int64) {
 	var (
 		total atomic.Int64
 		wg    sync.WaitGroup
@@ -165,13 +176,20 @@ func measure(dgemm uintptr, n, g int, d time.Duration, scoped bool) (gflops floa
 				// can first run after the deadline, and a point of no calls
 				// would read 0 GFLOPS.
 				k := int64(0)
+				call := func() { fblas.Dgemm(dgemm, n, a, a, c) }
 				for k == 0 || time.Now().Before(deadline) {
-					fblas.Dgemm(dgemm, n, a, a, c)
+					if m == fairSharePerCall {
+						if err := blasctl.WithFairShare(call); err != nil {
+							panic(err)
+						}
+					} else {
+						call()
+					}
 					k++
 				}
 				total.Add(k)
 			}
-			if scoped {
+			if m == perGoroutine {
 				if err := blasctl.WithThreads(1, work); err != nil {
 					panic(err)
 				}
@@ -231,13 +249,14 @@ func writePlot(file, title string, points []benchPoint) error {
 	if err := plotutil.AddLinePoints(p,
 		"library default", line(func(b benchPoint) float64 { return b.free }),
 		"WithThreads(1) per goroutine", line(func(b benchPoint) float64 { return b.scoped }),
+		"WithFairShare per call", line(func(b benchPoint) float64 { return b.fair }),
 		"ideal: 1-thread x min(G, CPUs)", line(func(b benchPoint) float64 { return b.ideal }),
 	); err != nil {
 		return err
 	}
 	top := 0.0
 	for _, pt := range points {
-		top = max(top, pt.free, pt.scoped, pt.ideal)
+		top = max(top, pt.free, pt.scoped, pt.fair, pt.ideal)
 	}
 	p.Y.Max = 1.35 * top // room for the legend above the lines
 	p.Legend.Top = true
@@ -282,11 +301,12 @@ func writeCSV(file string, stdout io.Writer, points []benchPoint) error {
 		w = f
 	}
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"goroutines", "default_gflops", "withthreads1_gflops", "ideal_gflops"})
+	cw.Write([]string{"goroutines", "default_gflops", "withthreads1_gflops", "ideal_gflops", "fairshare_gflops"})
 	for _, p := range points {
 		// Four significant digits: a slow point stays above zero.
 		cw.Write([]string{strconv.Itoa(p.g), strconv.FormatFloat(p.free, 'g', 4, 64),
-			strconv.FormatFloat(p.scoped, 'g', 4, 64), strconv.FormatFloat(p.ideal, 'g', 4, 64)})
+			strconv.FormatFloat(p.scoped, 'g', 4, 64), strconv.FormatFloat(p.ideal, 'g', 4, 64),
+			strconv.FormatFloat(p.fair, 'g', 4, 64)})
 	}
 	cw.Flush()
 	return cw.Error()

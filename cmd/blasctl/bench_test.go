@@ -28,13 +28,13 @@ func TestBenchTiny(t *testing.T) {
 		}
 		// One row per goroutine count 1, 2, max=3 (the table rounds a slow
 		// point to 0.00; the CSV below has the figures, each positive).
-		row := regexp.MustCompile(`(?m)^\s*(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+\d+%\s+\d+%\s*$`)
+		row := regexp.MustCompile(`(?m)^\s*(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+\d+%\s+\d+%\s+\d+%\s*$`)
 		rows := row.FindAllStringSubmatch(stdout, -1)
 		var gs []string
 		for _, r := range rows {
 			gs = append(gs, r[1])
 		}
-		if strings.Join(gs, ",") != "1,2,3" || !strings.Contains(stdout, "WITHTHREADS(1) GFLOPS") {
+		if strings.Join(gs, ",") != "1,2,3" || !strings.Contains(stdout, "WITHTHREADS(1) GFLOPS") || !strings.Contains(stdout, "FAIR SHARE GFLOPS") {
 			t.Errorf("table rows for goroutines %v, want 1,2,3:\n%s", gs, stdout)
 		}
 		// stderr is a pipe here, not a terminal: no progress bar.
@@ -46,7 +46,7 @@ func TestBenchTiny(t *testing.T) {
 			t.Fatal(err)
 		}
 		lines := strings.Split(strings.TrimSpace(string(csvData)), "\n")
-		if len(lines) != 4 || lines[0] != "goroutines,default_gflops,withthreads1_gflops,ideal_gflops" ||
+		if len(lines) != 4 || lines[0] != "goroutines,default_gflops,withthreads1_gflops,ideal_gflops,fairshare_gflops" ||
 			!strings.HasPrefix(lines[3], "3,") {
 			t.Errorf("CSV:\n%s", csvData)
 		}

@@ -27,7 +27,7 @@ type command struct {
 var commands = []command{
 	{"info", "list the BLAS and OpenMP libraries blasctl finds, with their thread counts", runInfo},
 	{"exec", "run a program with every BLAS and OpenMP thread variable set: blasctl exec -n N -- CMD ARGS...", runExec},
-	{"bench", "measure dgemm throughput of G goroutines with and without a single-threaded scope", runBench},
+	{"bench", "measure dgemm throughput of G goroutines: library default, WithThreads(1) per goroutine, WithFairShare per call", runBench},
 }
 
 func main() {

@@ -217,3 +217,34 @@ func listPhdr(buf []uint64, s phdrSizes) (objs []Object, gen Generation, ok bool
 func phdrRecordAt(recs unsafe.Pointer, s phdrSizes, i int) *phdrRecord {
 	return (*phdrRecord)(unsafe.Add(recs, uintptr(i)*s.recSize()))
 }
+
+// CanCheckInSeq reports whether StartChecked can begin a sequence here.
+func CanCheckInSeq() bool {
+	walker.once.Do(walkerInit)
+	return walker.err == nil && walker.listPC != 0 && cdl.ScratchSupported
+}
+
+// StartChecked makes the generation check the first call of s and guards
+// the calls added after it: Run makes them only if the loader's counters
+// then read want. It reports false, adding nothing, where there is no
+// assembly check (the caller then checks on its own).
+func StartChecked(s *cdl.Seq, want Generation) bool {
+	if !CanCheckInSeq() {
+		return false
+	}
+	// The check's listing header is the sequence's own scratch words
+	// (zero: room for no object), so that no lock is needed around it.
+	s.AddScratch(walker.iterate, walker.listPC)
+	s.GuardScratch(unsafe.Offsetof(phdrList{}.adds), uintptr(want.Adds), uintptr(want.Subs))
+	return true
+}
+
+// The listing header must fit in a Seq's scratch words.
+var _ [cdl.SeqScratch*8 - unsafe.Sizeof(phdrList{})]byte
+
+// RunChecked runs a sequence that StartChecked began, and reports whether
+// the counters read what it wanted, that is whether every call was made.
+func RunChecked(s *cdl.Seq) bool {
+	s.Run()
+	return s.Scratch(int(unsafe.Offsetof(phdrList{}.hasGen)/8)) == 1 && s.Ran() == s.Len()
+}

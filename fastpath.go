@@ -1,0 +1,529 @@
+package blasctl
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/blasctl/blasctl/internal/cdl"
+)
+
+// The fast path of the scope engine: scopes that overlap on a process-wide
+// count, each asking for the same n, share one hold on it, and only the
+// first to enter and the last to leave take reg.mu and call the library.
+//
+// A knob's fast group is one hold, knob.groupHold (the group's n), beside
+// the threads' stacks; it counts once in knob.holds, so the original value
+// is saved before the group's first member and put back after its last
+// (unless other holds remain), exactly as for any other hold. The number of
+// members lives in knob.group: n<<32 | count. Its count goes from 0 to 1
+// and from 1 to 0 only under reg.mu, when the group's hold is added or
+// removed; a scope joins a group of count >= 1 with the same n, or leaves
+// one of count >= 2, with one compare-and-swap and no lock. While the group
+// exists every value any frame applies is the smallest n of all holds, the
+// group's included, so it is at most n.
+//
+// A scope joins only when it is its thread's outermost frame (its
+// threadState.depth is 0), so that it is nobody's nested scope: a nested
+// scope replaces its goroutine's outer one, which the group cannot express.
+// A frame that later begins inside a member on the same thread converts the
+// member first (convertFast): its hold moves from the group to the thread's
+// own stack, where the nested frame replaces it as usual.
+//
+// Every member still checks, after joining, what calls from its thread run
+// with (one read of the library, no lock): an unscoped caller may have
+// changed a process-wide count behind the scopes' back. If the library runs
+// more than n, the member applies the group's count again under reg.mu and
+// reads it back, as a frame of the slow path does.
+
+// groupState packs a group's n and member count.
+func groupState(n, count int) uint64 { return uint64(n)<<32 | uint64(count) }
+
+func groupN(s uint64) int     { return int(s >> 32) }
+func groupCount(s uint64) int { return int(s & (1<<32 - 1)) }
+
+// threadState is what blasctl keeps about one OS thread (by cdl.ThreadID).
+// Only the goroutine locked to the thread changes it; atomics keep a later
+// life of the same pthread_t ordered after the one that ended.
+type threadState struct {
+	tid int
+	// depth counts the frames active on the thread: scopes and Limits.
+	depth atomic.Int32
+	// fastID is the id of the thread's outermost frame while it is a
+	// member of fast groups (0 otherwise); fastN is its n and fastLibs its
+	// libraries.
+	fastID   atomic.Uint64
+	fastN    int
+	fastLibs []*lib
+	// fairDepth counts the WithFairShare calls active on the thread.
+	fairDepth atomic.Int32
+}
+
+// threadTable finds the *threadState of an OS thread id: an open-addressed
+// table of atomic pointers, never emptied, probed over a short run from
+// the id's hash; ids that find no free slot there go to the overflow map.
+// An entry stays once made: the table grows with the threads the process
+// has run scopes on, and no scope after the first on a thread allocates.
+var (
+	threadTable    [1 << 10]atomic.Pointer[threadState]
+	threadOverflow sync.Map
+)
+
+const threadProbes = 16
+
+func threadStateOf(tid int) *threadState {
+	if tid == 0 {
+		return new(threadState)
+	}
+	// pthread_t is an address: drop the low bits that alignment keeps at
+	// 0, then mix (Fibonacci hashing).
+	h := uint64(tid>>6) * 0x9e3779b97f4a7c15 >> 54
+	var fresh *threadState
+	for i := range uint64(threadProbes) {
+		slot := &threadTable[(h+i)&(uint64(len(threadTable))-1)]
+		t := slot.Load()
+		if t == nil {
+			if fresh == nil {
+				fresh = &threadState{tid: tid}
+			}
+			if slot.CompareAndSwap(nil, fresh) {
+				return fresh
+			}
+			t = slot.Load()
+		}
+		if t.tid == tid {
+			return t
+		}
+	}
+	if t, ok := threadOverflow.Load(tid); ok {
+		return t.(*threadState)
+	}
+	t, _ := threadOverflow.LoadOrStore(tid, &threadState{tid: tid})
+	return t.(*threadState)
+}
+
+// fastKnob returns the knob a scope on l holds when l can take the fast
+// path: a process-wide count with nothing held beside it, whose control may
+// be read without reg.mu. nil otherwise.
+func (l *lib) fastKnob() *knob {
+	if !l.lockFree || l.thread != nil || l.proc == nil || len(l.procAlso) > 0 {
+		return nil
+	}
+	return l.proc
+}
+
+// fastEligible reports whether a scope of n on libs may join fast groups:
+// every library has a fast knob, and n is within the CPU count (above it the
+// cap of knob.hold would need a read under reg.mu).
+func fastEligible(libs []*lib, n int) bool {
+	if n > numCPU || len(libs) == 0 {
+		return false
+	}
+	for _, l := range libs {
+		if l.fastKnob() == nil || l.goneFlag.Load() {
+			return false
+		}
+	}
+	return true
+}
+
+// enterFast makes f a member of the fast group of every library of f, and
+// reports whether it did; on false nothing changed and f takes the slow
+// path. The caller checked fastEligible and that f is its thread's
+// outermost frame.
+func enterFast(f *frame, ts *threadState) (bool, error) {
+	f.id = reg.nextID.Add(1)
+	joined := 0
+	for _, l := range f.libs {
+		if !joinGroup(l.proc, f.n) {
+			break
+		}
+		joined++
+	}
+	var verified uint64 // libraries whose count enterGroups read back
+	if joined < len(f.libs) {
+		// Some group is missing or holds another n: create or join every
+		// group under the lock (or give up on the fast path).
+		for i := joined - 1; i >= 0; i-- {
+			_ = leaveGroup(f.libs[i])
+		}
+		var ok bool
+		if ok, verified = enterGroups(f); !ok {
+			return false, nil
+		}
+	}
+	ts.fastN, ts.fastLibs = f.n, f.libs
+	ts.fastID.Store(f.id)
+	// Judge what calls from this thread run with: the read-back of the
+	// group's creator (its set and read-back ran under reg.mu, in one trip
+	// into C), or a read now.
+	for i, l := range f.libs {
+		if (i < 64 && verified&(1<<i) != 0) || l.proc.ctl.threads() <= f.n {
+			continue
+		}
+		if err := reapply(f, l); err != nil {
+			_ = releaseFast(f, ts)
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// joinGroup adds one member to k's group if it has one with n.
+func joinGroup(k *knob, n int) bool {
+	for {
+		s := k.group.Load()
+		if groupCount(s) == 0 || groupN(s) != n {
+			return false
+		}
+		if k.group.CompareAndSwap(s, s+1) {
+			return true
+		}
+	}
+}
+
+// enterGroups joins f to every library's group under reg.mu, creating the
+// groups that do not exist yet, and applies them. It fails, changing
+// nothing, if a library has a group for another n or has left. verified
+// has bit i set when library i's count was read back at or below f.n just
+// after it was set, under reg.mu: it needs no second read.
+func enterGroups(f *frame) (ok bool, verified uint64) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	for _, l := range f.libs {
+		s := l.proc.group.Load()
+		if l.gone || (groupCount(s) > 0 && groupN(s) != f.n) {
+			return false, 0
+		}
+	}
+	for i, l := range f.libs {
+		k := l.proc
+		if groupCount(k.group.Load()) > 0 {
+			k.group.Add(1) // a count >= 1 only drops to 0 under reg.mu
+			continue
+		}
+		first := k.holds == 0
+		k.holds++
+		k.groupHold = f.n
+		k.group.Store(groupState(f.n, 1))
+		// Save (for the first hold), apply the smallest hold and read it
+		// back: one trip into C (knob.setSeq), as the slow path's hold,
+		// apply and check make three.
+		m := f.n // the group's hold is the only one
+		if !first {
+			m = k.minHold()
+		}
+		before, after := k.setSeq(first, m)
+		if first {
+			k.orig = before
+		}
+		if _, seq := k.ctl.(seqControl); seq && after <= f.n && i < 64 {
+			verified |= 1 << i
+		}
+	}
+	return true, verified
+}
+
+// reapply sets l's count again under reg.mu, as a frame of the slow path
+// would, and reads it back: something changed it behind the scopes' back.
+func reapply(f *frame, l *lib) error {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	if l.gone {
+		return nil
+	}
+	l.proc.applyMin()
+	if got := l.proc.ctl.threads(); got > f.n {
+		return l.countError(opApply, f.n, got)
+	}
+	return nil
+}
+
+// leaveGroup removes one member from l's group; the last one removes the
+// group's hold and puts the count back as a frame's pop does. Only the
+// last one calls the library, so only it checks that the library is still
+// loaded: in the same trip into C as the calls (dropGroupChecked) while
+// the loader's counters still read those of the cached detection, else
+// first with the check every call makes (refreshGone).
+func leaveGroup(l *lib) *mismatch {
+	k := l.proc
+	checked := false
+	for {
+		s := k.group.Load()
+		if groupCount(s) >= 2 {
+			if k.group.CompareAndSwap(s, s-1) {
+				return nil
+			}
+			continue
+		}
+		d := det.current.Load()
+		if d == nil && !checked {
+			refreshGone() // the owner may have unloaded l since the scope began
+			checked = true
+		}
+		reg.mu.Lock()
+		if !k.group.CompareAndSwap(s, 0) {
+			reg.mu.Unlock()
+			continue // a member joined or left meanwhile
+		}
+		if !checked {
+			if err, done := k.dropGroupChecked(l, d.gen); done {
+				reg.mu.Unlock()
+				return err
+			}
+			// The loader changed since d (nothing was called): back to
+			// count 1, which no one could see move, and check the slow way.
+			k.group.Store(s)
+			reg.mu.Unlock()
+			refreshGone()
+			checked = true
+			continue
+		}
+		err := k.dropGroup(l.gone)
+		reg.mu.Unlock()
+		return err
+	}
+}
+
+// dropGroupChecked is dropGroup for a library whose control is a
+// seqControl, in one trip into C that starts with the loader check: the
+// calls are made only if the loader's counters read gen, those of the
+// cached detection d. Then l is still loaded: a rescan that found l gone
+// marked it gone under reg.mu before it published its detection, and l is
+// not gone. done is false, with nothing changed, when the check cannot run
+// in the sequence or the counters moved. Called with reg.mu held and the
+// group's count at 0.
+func (k *knob) dropGroupChecked(l *lib, gen generation) (err *mismatch, done bool) {
+	c, ok := k.ctl.(seqControl)
+	if !ok || l.gone {
+		return nil, false
+	}
+	var q cdl.Seq
+	if !startChecked(&q, gen) {
+		return nil, false
+	}
+	last := k.holds == 1
+	v := k.orig
+	if !last {
+		v = k.minStacks()
+	}
+	q.Add(c.setCall(v))
+	get := q.Add(c.getCall(), 0)
+	if !runChecked(&q) {
+		return nil, false
+	}
+	k.groupHold = 0
+	k.holds--
+	if got := c.got(q.Ret[get]); last && got != k.orig {
+		return &mismatch{k.orig, got}, true
+	}
+	return nil, true
+}
+
+// dropGroup removes the group's hold (its count already 0); called with
+// reg.mu held.
+func (k *knob) dropGroup(gone bool) *mismatch {
+	k.groupHold = 0
+	k.holds--
+	if gone {
+		return nil
+	}
+	if k.holds > 0 {
+		k.applyMin()
+		return nil
+	}
+	if _, seq := k.ctl.(seqControl); seq {
+		if _, got := k.setSeq(false, k.orig); got != k.orig {
+			return &mismatch{k.orig, got}
+		}
+		return nil
+	}
+	k.ctl.set(k.orig)
+	if got := k.ctl.get(); got != k.orig {
+		return &mismatch{k.orig, got}
+	}
+	return nil
+}
+
+// releaseFast ends a member f: it leaves every group, in reverse order.
+func releaseFast(f *frame, ts *threadState) error {
+	ts.fastID.Store(0)
+	ts.fastLibs = nil
+	var first error
+	for i := len(f.libs) - 1; i >= 0; i-- {
+		l := f.libs[i]
+		if err := leaveGroup(l); err != nil && first == nil {
+			reg.mu.Lock()
+			first = l.countError(opRestore, err.wanted, err.got)
+			reg.mu.Unlock()
+		}
+	}
+	return first
+}
+
+// convertFast moves the holds of the thread's fast member, if it has one,
+// from the groups to the thread's own stacks, so that a frame beginning
+// inside it on the same thread replaces it as for any outer frame. Called
+// with reg.mu held.
+func convertFast(tid int, ts *threadState) {
+	if ts == nil {
+		return
+	}
+	id := ts.fastID.Load()
+	if id == 0 {
+		return
+	}
+	for _, l := range ts.fastLibs {
+		k := l.proc
+		// The member's own hold first, so that holds never reaches 0 and
+		// the original value stays saved.
+		k.stacks[tid] = append([]hold{{frame: id, n: ts.fastN}}, k.stacks[tid]...)
+		k.holds++
+		for {
+			s := k.group.Load()
+			if groupCount(s) >= 2 {
+				if k.group.CompareAndSwap(s, s-1) {
+					break
+				}
+				continue
+			}
+			if k.group.CompareAndSwap(s, 0) {
+				_ = k.dropGroup(true) // the thread's hold keeps the count
+				break
+			}
+		}
+	}
+	ts.fastID.Store(0)
+	ts.fastLibs = nil
+}
+
+// The fast path can also take the loader check off the scope's way in:
+// while the cached detection d is current, a scope on its one library
+// makes every call into it in one trip into C that starts with the check
+// (guarded on d's generation), instead of checking first in a trip of its
+// own. The library is then still loaded when the calls are made, for the
+// reasons dropGroupChecked gives. If the counters moved, nothing was
+// called, and the scope checks the usual way and starts over.
+
+// cachedLibs returns the libraries of the cached detection and its
+// generation, without the loader check, when a scope of n on them can
+// enter through enterFastChecked: the package's own Controller (no filter,
+// not a snapshot), one library, eligible for the fast path, no faulty
+// CustomControl, and a loader check that can run in a sequence.
+func (c *Controller) cachedLibs(n int) ([]*lib, generation, bool) {
+	if c.frozen || len(c.filters) > 0 || customFaults.Load() != 0 || !checksInSeq() {
+		return nil, generation{}, false
+	}
+	d := det.current.Load()
+	if d == nil || len(d.libs) != 1 || !fastEligible(d.libs, n) {
+		return nil, generation{}, false
+	}
+	return d.libs, d.gen, true
+}
+
+// enterFastChecked is enterFast for a frame of one library from
+// cachedLibs: the member's read of what its calls run with, or the
+// creator's save, set and read-back, runs behind the loader check on gen.
+// entered false means nothing changed: the caller checks the loader the
+// usual way and enters again.
+func enterFastChecked(f *frame, ts *threadState, gen generation) (entered bool, err error) {
+	f.id = reg.nextID.Add(1)
+	l := f.libs[0]
+	k := l.proc
+	got := 0
+	switch {
+	case joinGroup(k, f.n):
+		ts.fastN, ts.fastLibs = f.n, f.libs
+		ts.fastID.Store(f.id)
+		var ok bool
+		if got, ok = k.readChecked(gen); !ok {
+			_ = releaseFast(f, ts)
+			return false, nil
+		}
+	default:
+		var ok bool
+		if got, ok = createGroupChecked(f, l, gen); !ok {
+			return false, nil
+		}
+		ts.fastN, ts.fastLibs = f.n, f.libs
+		ts.fastID.Store(f.id)
+	}
+	if got > f.n {
+		if err := reapply(f, l); err != nil {
+			_ = releaseFast(f, ts)
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// createGroupChecked creates l's group with f as its only member, saving
+// the count (for the knob's first hold), applying the smallest hold and
+// reading it back behind the loader check on gen; got is the read-back.
+// It fails, changing nothing, if l already has a group, has left, or the
+// counters moved.
+func createGroupChecked(f *frame, l *lib, gen generation) (got int, ok bool) {
+	reg.mu.Lock()
+	defer reg.mu.Unlock()
+	k := l.proc
+	if l.gone || groupCount(k.group.Load()) > 0 {
+		return 0, false
+	}
+	first := k.holds == 0
+	m := f.n
+	if !first {
+		m = min(m, k.minHold())
+	}
+	before, got, ok := k.setSeqChecked(first, m, gen)
+	if !ok {
+		return 0, false
+	}
+	// The group exists only now that its count is applied: a member that
+	// joins without the lock finds it applied.
+	if first {
+		k.orig = before
+	}
+	k.holds++
+	k.groupHold = f.n
+	k.group.Store(groupState(f.n, 1))
+	return got, true
+}
+
+// readChecked reads what calls run with (a seqControl's getter), behind
+// the loader check on gen; ok is false, with nothing read, when the
+// counters moved or the control is not a seqControl.
+func (k *knob) readChecked(gen generation) (got int, ok bool) {
+	c, isSeq := k.ctl.(seqControl)
+	var q cdl.Seq
+	if !isSeq || !startChecked(&q, gen) {
+		return 0, false
+	}
+	i := q.Add(c.getCall(), 0)
+	if !runChecked(&q) {
+		return 0, false
+	}
+	return c.got(q.Ret[i]), true
+}
+
+// setSeqChecked is setSeq behind the loader check on gen; ok is false,
+// with nothing called, when the counters moved or the control is not a
+// seqControl.
+func (k *knob) setSeqChecked(save bool, v int, gen generation) (before, after int, ok bool) {
+	c, isSeq := k.ctl.(seqControl)
+	var q cdl.Seq
+	if !isSeq || !startChecked(&q, gen) {
+		return 0, 0, false
+	}
+	first := -1
+	if save {
+		first = q.Add(c.getCall(), 0)
+	}
+	q.Add(c.setCall(v))
+	last := q.Add(c.getCall(), 0)
+	if !runChecked(&q) {
+		return 0, 0, false
+	}
+	if first >= 0 {
+		before = c.got(q.Ret[first])
+	}
+	return before, c.got(q.Ret[last]), true
+}

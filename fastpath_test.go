@@ -1,0 +1,235 @@
+package blasctl
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/blasctl/blasctl/internal/cfixture"
+	"github.com/blasctl/blasctl/internal/libtest"
+)
+
+// TestFastPathRealLibrary checks the scopes that share a process-wide count
+// through a fast group (fastpath.go) against the pthreads OpenBLAS, in a
+// child process: that they take the fast path at all, that a member still
+// judges what its calls run with after an unscoped caller changed the count
+// behind the scopes' back, and that a scope nested in a member on the same
+// goroutine replaces it there, as for any outer scope.
+func TestFastPathRealLibrary(t *testing.T) {
+	libtest.PerBuild(t, libtest.Named(t, "openblas-pthread"), fastPathSuite)
+}
+
+func fastPathSuite(t *testing.T, b libtest.Build) {
+	h := b.LoadAll(t)
+	probe, setter := libtest.Func(t, h, b.Probe), libtest.Func(t, h, b.Setter)
+	read := func() int { return libtest.Get(probe) }
+	libs, err := loaded()
+	if err != nil || len(libs) != 1 {
+		t.Fatalf("loaded() = %d libraries, %v; want the OpenBLAS alone", len(libs), err)
+	}
+	k := libs[0].proc
+	if libs[0].fastKnob() != k {
+		t.Fatal("the pthreads OpenBLAS has no fast knob")
+	}
+	if runtime.NumCPU() < 2 {
+		t.Skip("needs 2 CPUs for two distinct counts")
+	}
+	libtest.Set(setter, 2)
+	start := read()
+	members := func() int {
+		return groupCount(k.group.Load())
+	}
+
+	// two runs fn in two goroutines' WithThreads(n) scopes, the second
+	// entering once the first is inside; each fn gets a channel that the
+	// test closes to let it leave.
+	type step struct{ in, out chan struct{} }
+	scope := func(n int, fn func()) (step, chan error) {
+		s := step{make(chan struct{}), make(chan struct{})}
+		done := make(chan error, 1)
+		go func() {
+			done <- WithThreads(n, func() {
+				close(s.in)
+				fn()
+				<-s.out
+			})
+		}()
+		<-s.in
+		return s, done
+	}
+
+	t.Run("Group", func(t *testing.T) {
+		var inA, inB int
+		a, doneA := scope(1, func() { inA = read() })
+		if members() != 1 {
+			t.Errorf("one scope inside: the group has %d members", members())
+		}
+		bs, doneB := scope(1, func() { inB = read() })
+		if members() != 2 {
+			t.Errorf("two scopes inside: the group has %d members", members())
+		}
+		close(bs.out)
+		if err := <-doneB; err != nil {
+			t.Fatal(err)
+		}
+		if got := read(); got != 1 {
+			t.Errorf("after one member left the count is %d, want 1", got)
+		}
+		close(a.out)
+		if err := <-doneA; err != nil {
+			t.Fatal(err)
+		}
+		if inA != 1 || inB != 1 || read() != start || members() != 0 {
+			t.Errorf("inside %d and %d (want 1), after %d (want %d), %d members left", inA, inB, read(), start, members())
+		}
+	})
+
+	t.Run("UnscopedChangeBehind", func(t *testing.T) {
+		var inB int
+		a, doneA := scope(1, func() {})
+		libtest.Set(setter, 2) // an unscoped caller, behind the scopes' back
+		bs, doneB := scope(1, func() { inB = read() })
+		close(bs.out)
+		close(a.out)
+		if err := <-doneB; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-doneA; err != nil {
+			t.Fatal(err)
+		}
+		if inB != 1 {
+			t.Errorf("a member that joined after an unscoped change ran with %d threads, want 1", inB)
+		}
+		if got := read(); got != start {
+			t.Errorf("after the scopes the count is %d, want %d", got, start)
+		}
+	})
+
+	t.Run("NestedInMember", func(t *testing.T) {
+		var nested, afterOther, afterNested int
+		other, doneOther := scope(1, func() {})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		a, doneA := scope(1, func() {
+			defer wg.Done()
+			if err := WithThreads(2, func() {
+				nested = read() // the other member still holds 1
+				close(other.out)
+				if err := <-doneOther; err != nil {
+					t.Error(err)
+				}
+				afterOther = read() // this goroutine's 2 replaces its 1
+			}); err != nil {
+				t.Error(err)
+			}
+			afterNested = read()
+		})
+		wg.Wait()
+		close(a.out)
+		if err := <-doneA; err != nil {
+			t.Fatal(err)
+		}
+		if nested != 1 || afterOther != 2 || afterNested != 1 {
+			t.Errorf("nested reads %d (want 1), %d once the other member left (want 2), %d after (want 1)", nested, afterOther, afterNested)
+		}
+		if got := read(); got != start || members() != 0 || k.holds != 0 {
+			t.Errorf("after the scopes the count is %d (want %d), %d members, %d holds", got, start, members(), k.holds)
+		}
+	})
+
+	// The last member restores in one trip into C that starts with the
+	// loader check; a library loaded inside the scope moves the counters,
+	// so the restore must fall back to the check that rescans.
+	t.Run("LoaderMovesInsideScope", func(t *testing.T) {
+		var in int
+		if err := WithThreads(1, func() {
+			in = read()
+			libtest.Open(t, cfixture.Build(t, "libblasctl_fastpath_in.so", []string{"testdata/fixtures/custom/custom.c"}))
+		}); err != nil {
+			t.Fatal(err)
+		}
+		gen, ok, err := loaderGeneration()
+		d := det.current.Load()
+		if err != nil || !ok || d == nil || d.gen != gen {
+			t.Errorf("after a load inside the scope the cache is at %+v, the loader at %v (%v, %v): the release did not rescan", d, gen, ok, err)
+		}
+		if in != 1 || read() != start || members() != 0 || k.holds != 0 {
+			t.Errorf("inside %d (want 1), after %d (want %d), %d members, %d holds", in, read(), start, members(), k.holds)
+		}
+	})
+
+	// A scope's first call into its library runs behind the loader check
+	// on the cached detection; a library loaded since moves the counters,
+	// so the scope must check the usual way (a rescan) before its calls.
+	t.Run("LoaderMovedBeforeScope", func(t *testing.T) {
+		libtest.Open(t, cfixture.Build(t, "libblasctl_fastpath_before.so", []string{"testdata/fixtures/custom/custom.c"}))
+		var in int
+		var rescanned bool
+		if err := WithThreads(1, func() {
+			in = read()
+			gen, ok, err := loaderGeneration()
+			d := det.current.Load()
+			rescanned = err == nil && ok && d != nil && d.gen == gen
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !rescanned {
+			t.Error("a scope began after a load without rescanning")
+		}
+		if in != 1 || read() != start || members() != 0 || k.holds != 0 {
+			t.Errorf("inside %d (want 1), after %d (want %d), %d members, %d holds", in, read(), start, members(), k.holds)
+		}
+	})
+
+	t.Run("UnderLimit", func(t *testing.T) {
+		// A Limit on another goroutine keeps its 1 while members of n = 2
+		// come and go, and its restore puts the start value back.
+		restoreCh, done := make(chan func() error), make(chan error)
+		go func() {
+			runtime.LockOSThread() // Limit locks too; restore on this goroutine
+			r, err := Limit(1)
+			if err != nil {
+				t.Error(err)
+			}
+			restoreCh <- r
+			done <- (<-restoreCh)()
+		}()
+		restore := <-restoreCh
+		var in int
+		if err := WithThreads(2, func() { in = read() }); err != nil {
+			t.Fatal(err)
+		}
+		if in != 1 || read() != 1 {
+			t.Errorf("under another goroutine's Limit(1) a scope of 2 reads %d, then %d; want 1, 1", in, read())
+		}
+		restoreCh <- restore
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if got := read(); got != start {
+			t.Errorf("after the limit the count is %d, want %d", got, start)
+		}
+	})
+}
+
+// TestThreadStateOf checks that each thread id has one state, whether it
+// lands in the table or, once its probe run is full, in the overflow map.
+func TestThreadStateOf(t *testing.T) {
+	seen := map[int]*threadState{}
+	for i := range 5000 {
+		tid := 0x7f0000000000 + i*0x801000 // pthread_t-like addresses
+		ts := threadStateOf(tid)
+		if ts.tid != tid || seen[tid] != nil {
+			t.Fatalf("thread %#x: state of %#x, or made twice", tid, ts.tid)
+		}
+		seen[tid] = ts
+	}
+	for tid, ts := range seen {
+		if threadStateOf(tid) != ts {
+			t.Fatalf("thread %#x: a second state", tid)
+		}
+	}
+	if a, b := threadStateOf(0), threadStateOf(0); a == b {
+		t.Error("thread id 0 (none) shares one state")
+	}
+}

@@ -1,0 +1,133 @@
+package cdl
+
+import (
+	"testing"
+	"unsafe"
+)
+
+// TestSeq runs calls whose results tell their order: umask returns the
+// mask before it, so three calls in one Seq return the first mask, then
+// each mask the previous call set.
+func TestSeq(t *testing.T) {
+	libc := OpenNoLoad("libc.so.6")
+	if libc == 0 {
+		t.Skip("no libc.so.6 (musl)")
+	}
+	umask, labs := Sym(libc, "umask"), Sym(libc, "labs")
+	if umask == 0 || labs == 0 {
+		t.Fatal("libc has no umask or labs")
+	}
+	var s Seq
+	s.Run() // empty: nothing to do
+	first := s.Add(umask, 0o27)
+	s.Add(umask, 0o77)
+	last := s.Add(umask, 0o27)
+	abs := s.Add(labs, uintptr(^uintptr(41))) // -42
+	s.Run()
+	orig := s.Ret[first]
+	Call1(umask, orig)
+	if s.Ret[first+1] != 0o27 || s.Ret[last] != 0o77 || s.Ret[abs] != 42 {
+		t.Errorf("Seq returned %o, %o, %o, %d; want <mask>, 27, 77, 42", s.Ret[0], s.Ret[1], s.Ret[2], s.Ret[3])
+	}
+	if orig != 0o27 {
+		if got := Call1(umask, orig); got != orig {
+			t.Errorf("umask restored to %o, reads %o", orig, got)
+		}
+	}
+}
+
+// guardWords stands for the loader's counters a guard checks.
+var guardWords [2]uintptr
+
+// TestSeqGuard checks a guarded sequence: all calls when the two words
+// hold what is wanted after the first call, only the first otherwise; and
+// that calls get both arguments (pthread_equal).
+func TestSeqGuard(t *testing.T) {
+	libc := OpenNoLoad("libc.so.6")
+	if libc == 0 {
+		t.Skip("no libc.so.6 (musl)")
+	}
+	labs, equal := Sym(libc, "labs"), Sym(libc, "pthread_equal")
+	if labs == 0 || equal == 0 {
+		t.Fatal("libc has no labs or pthread_equal")
+	}
+	guardWords = [2]uintptr{7, 9}
+	for _, c := range []struct {
+		want0, want1 uintptr
+		ran          int
+	}{{7, 9, 3}, {7, 8, 1}, {6, 9, 1}} {
+		var s Seq
+		s.Add(labs, 1)
+		s.Add2(equal, 5, 5)
+		s.Add2(equal, 5, 6)
+		s.Guard(uintptr(unsafe.Pointer(&guardWords)), c.want0, c.want1)
+		s.Ret = [SeqMax]uintptr{9, 9, 9, 9}
+		s.Run()
+		if s.Ran() != c.ran || s.Ret[0] != 1 {
+			t.Errorf("want %d, %d: ran %d calls, first returned %d; want %d calls", c.want0, c.want1, s.Ran(), s.Ret[0], c.ran)
+		}
+		if c.ran == 3 && (s.Ret[1] == 0 || s.Ret[2] != 0) {
+			t.Errorf("pthread_equal(5, 5) = %d, pthread_equal(5, 6) = %d", s.Ret[1], s.Ret[2])
+		}
+		if c.ran == 1 && (s.Ret[1] != 9 || s.Ret[2] != 9) {
+			t.Errorf("a stopped sequence made its later calls: %v", s.Ret)
+		}
+	}
+}
+
+// TestSeqScratch checks a first call that writes through its second
+// argument into the sequence's scratch words, and a guard on them:
+// clock_getres(CLOCK_MONOTONIC) reads 0 s and 1 ns on Linux.
+func TestSeqScratch(t *testing.T) {
+	if !ScratchSupported {
+		t.Skip("AddScratch needs the linux/amd64 trampoline")
+	}
+	libc := OpenNoLoad("libc.so.6")
+	if libc == 0 {
+		t.Skip("no libc.so.6 (musl)")
+	}
+	getres, labs := Sym(libc, "clock_getres"), Sym(libc, "labs")
+	const clockMonotonic = 1
+	for _, c := range []struct {
+		want1 uintptr
+		ran   int
+	}{{1, 2}, {2, 1}} {
+		var s Seq
+		s.AddScratch(getres, clockMonotonic)
+		s.Add(labs, 5)
+		s.GuardScratch(0, 0, c.want1)
+		s.Run()
+		if s.Ret[0] != 0 || s.Scratch(0) != 0 || s.Scratch(1) != 1 {
+			t.Fatalf("clock_getres returned %d, wrote %d s %d ns", s.Ret[0], s.Scratch(0), s.Scratch(1))
+		}
+		if s.Ran() != c.ran {
+			t.Errorf("guard on (0, %d): ran %d calls, want %d", c.want1, s.Ran(), c.ran)
+		}
+	}
+}
+
+func BenchmarkSeq(b *testing.B) {
+	libc := OpenNoLoad("libc.so.6")
+	labs := Sym(libc, "labs")
+	if labs == 0 {
+		b.Skip("no libc.so.6")
+	}
+	b.Run("seq3", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var s Seq
+			s.Add(labs, 1)
+			s.Add(labs, 2)
+			s.Add(labs, 3)
+			s.Run()
+		}
+	})
+	b.Run("call3", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			Call1(labs, 1)
+			Call1(labs, 2)
+			Call1(labs, 3)
+		}
+	})
+}

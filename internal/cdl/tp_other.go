@@ -1,0 +1,5 @@
+//go:build linux && !amd64
+
+package cdl
+
+func fastThreadID() uintptr { return 0 }
