@@ -1,6 +1,7 @@
 package winldr
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,5 +73,39 @@ func TestFileNameGrows(t *testing.T) {
 	q, _ := fileName(0, &big)
 	if p != q {
 		t.Errorf("grown %q, direct %q", p, q)
+	}
+}
+
+// TestLongPath: a module loaded from a path longer than MAX_PATH is listed
+// by its whole path.
+func TestLongPath(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(os.Getenv("SystemRoot"), "system32", "bcryptprimitives.dll"))
+	if err != nil {
+		t.Skipf("no DLL to copy: %v", err) // the Wine prefix's ProcessPrng stand-in
+	}
+	dir, err := os.MkdirTemp("", "longpath")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir) // after FreeLibrary: a loaded DLL cannot be deleted
+	long := dir
+	for len(long) < 2*windows.MAX_PATH {
+		long = filepath.Join(long, strings.Repeat("d", 60))
+	}
+	if err := os.MkdirAll(long, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(long, "blasctl_longpath_fixture.dll")
+	if err := os.WriteFile(path, src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h, err := windows.LoadLibrary(path)
+	if err != nil {
+		t.Fatalf("LoadLibrary of a %d-character path: %v", len(path), err)
+	}
+	defer windows.FreeLibrary(h)
+	m, _, there := listed(t, "blasctl_longpath_fixture.dll")
+	if !there || !strings.EqualFold(m.Path, path) {
+		t.Errorf("listed %v as %q (%d characters), want %q (%d)", there, m.Path, len(m.Path), path, len(path))
 	}
 }
