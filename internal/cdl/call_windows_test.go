@@ -1,6 +1,7 @@
 package cdl
 
 import (
+	"runtime"
 	"syscall"
 	"testing"
 
@@ -87,5 +88,36 @@ func TestOpenNoLoadNeverLoads(t *testing.T) {
 	}
 	if OpenNoLoad(dll) != 0 {
 		t.Error("still loaded after its only reference was freed: OpenNoLoad took one")
+	}
+}
+
+// TestThreadID: ThreadID is GetCurrentThreadId, on this thread and on
+// others.
+func TestThreadID(t *testing.T) {
+	check := func() {
+		if got, want := ThreadID(), int(windows.GetCurrentThreadId()); got != want {
+			t.Errorf("ThreadID %d, GetCurrentThreadId %d", got, want)
+		}
+	}
+	runtime.LockOSThread()
+	check()
+	runtime.UnlockOSThread()
+	// Four threads alive at once (an ended thread's id can be reused).
+	done, release := make(chan int), make(chan struct{})
+	for range 4 {
+		go func() {
+			runtime.LockOSThread() // exits locked: a thread of its own, ended after
+			check()
+			done <- ThreadID()
+			<-release
+		}()
+	}
+	seen := map[int]bool{}
+	for range 4 {
+		seen[<-done] = true
+	}
+	close(release)
+	if len(seen) != 4 {
+		t.Errorf("4 threads gave %d ids", len(seen))
 	}
 }
