@@ -37,6 +37,6 @@ make -C "$src" -j"$(nproc)" CC=x86_64-w64-mingw32-gcc HOSTCC=gcc CROSS=1 TARGET=
   DYNAMIC_ARCH=0 USE_THREAD=1 USE_OPENMP=0 NUM_THREADS=64 NOFORTRAN=1 NO_LAPACK=1 NO_LAPACKE=1 \
   libs shared >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; exit 1; }
 mkdir -p "$dir"
-cp "$src"/exports/libopenblas.dll "$dir/libopenblas.dll" 2>/dev/null || cp "$src"/libopenblas*.dll "$dir/libopenblas.dll"
+cp "$src/libopenblas.dll" "$dir/libopenblas.dll"
 echo "$(ls "$work"/openblas_*.dsc | xargs basename) $target, built in $((SECONDS - start))s" >"$dir/.built"
 echo "build-openblas-windows: built $dir/libopenblas.dll in $((SECONDS - start))s"
