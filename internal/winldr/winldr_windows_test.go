@@ -87,7 +87,19 @@ func TestLongPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(dir) // after FreeLibrary: a loaded DLL cannot be deleted
+	// After FreeLibrary (a loaded DLL cannot be deleted), one entry at a
+	// time: Go's os.RemoveAll fails under Wine 8 ("unlinkat: Invalid
+	// function"), os.Remove does not.
+	defer func() {
+		var paths []string
+		_ = filepath.WalkDir(dir, func(p string, _ os.DirEntry, _ error) error {
+			paths = append(paths, p)
+			return nil
+		})
+		for i := len(paths) - 1; i >= 0; i-- {
+			_ = os.Remove(paths[i])
+		}
+	}()
 	long := dir
 	for len(long) < 2*windows.MAX_PATH {
 		long = filepath.Join(long, strings.Repeat("d", 60))
