@@ -18,17 +18,26 @@ func loaderGeneration() (generation, bool, error) {
 	return generation{g.Adds, g.Subs}, ok, nil
 }
 
-// listObjects lists every module with its image's address range, so that a
-// symbol GetProcAddress forwards to another module is not taken for the
-// module's own.
+// listObjects lists every module; those whose names a backend matches get
+// their image's address range, so that a symbol resolved in another module
+// is not taken for the module's own (the size costs a slow call under Wine:
+// winldr.ImageSize).
 func listObjects() ([]object, generation, bool, error) {
 	mods, g, ok, err := winldr.List()
 	if err != nil {
 		return nil, generation{}, false, ErrUnsupported
 	}
-	objs := make([]object, len(mods))
-	for i, m := range mods {
-		objs[i] = object{path: m.Path, segments: [][2]uintptr{{m.Base, m.Base + m.Size}}}
+	objs := make([]object, 0, len(mods))
+	for _, m := range mods {
+		o := object{path: m.Path}
+		if be, _ := match(m.Path); be != nil {
+			size, there := winldr.ImageSize(m.Base)
+			if !there {
+				continue // unloaded since the listing: the generation has moved
+			}
+			o.segments = [][2]uintptr{{m.Base, m.Base + size}}
+		}
+		objs = append(objs, o)
 	}
 	return objs, generation{g.Adds, g.Subs}, ok, nil
 }

@@ -148,7 +148,7 @@ func noLoadChild(t *testing.T, b libtest.Build) {
 func TestNoProcessCode(t *testing.T) {
 	fset := token.NewFileSet()
 	var files []string
-	for _, dir := range []string{".", "internal/cdl", "internal/phdr", "internal/procmaps"} {
+	for _, dir := range []string{".", "internal/cdl", "internal/phdr", "internal/procmaps", "internal/winldr"} {
 		names, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil || len(names) == 0 {
 			t.Fatalf("no source in %s: %v", dir, err)
@@ -189,10 +189,14 @@ func TestNoProcessCode(t *testing.T) {
 				t.Errorf("%s uses %s", name, id)
 			}
 		}
-		// Every dlopen asks for RTLD_NOLOAD: a handle to what is loaded.
+		// Every dlopen asks for RTLD_NOLOAD: a handle to what is loaded; on
+		// Windows, GetModuleHandleEx and never LoadLibrary.
 		for i, line := range strings.Split(string(src), "\n") {
 			if strings.Contains(line, "Dlopen(") && !strings.Contains(line, "RTLDNoLoad") {
 				t.Errorf("%s:%d: dlopen without RTLD_NOLOAD: %s", name, i+1, strings.TrimSpace(line))
+			}
+			if strings.Contains(line, "LoadLibrary(") || strings.Contains(line, "LoadLibraryEx(") {
+				t.Errorf("%s:%d: LoadLibrary: %s", name, i+1, strings.TrimSpace(line))
 			}
 		}
 	}

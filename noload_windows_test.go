@@ -24,7 +24,8 @@ func mappedFiles(t *testing.T) map[string][][2]uintptr {
 	}
 	m := make(map[string][][2]uintptr, len(mods))
 	for _, mod := range mods {
-		m[mod.Path] = append(m[mod.Path], [2]uintptr{mod.Base, mod.Base + mod.Size})
+		size, _ := winldr.ImageSize(mod.Base)
+		m[mod.Path] = append(m[mod.Path], [2]uintptr{mod.Base, mod.Base + size})
 	}
 	return m
 }

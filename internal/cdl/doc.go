@@ -20,8 +20,8 @@
 // Close does nothing), Sym is GetProcAddress (a forwarded export whose
 // target module is not loaded is 0: resolving it would load that module),
 // SymDep also searches the modules a module imports, calls go through
-// syscall.SyscallN, ThreadID is GetCurrentThreadId and thread marks live in
-// a TlsAlloc slot.
+// syscall.SyscallN, ThreadID is the id GetCurrentThreadId returns (read
+// from the TEB on amd64) and thread marks live in a TlsAlloc slot.
 //
 // On platforms other than Linux, macOS and Windows (unsupported.go) nothing
 // can be opened: OpenNoLoad returns 0 and every call returns zero values.

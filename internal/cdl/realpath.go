@@ -3,8 +3,9 @@ package cdl
 import "path/filepath"
 
 // RealPath resolves symbolic links, as threadpoolctl reports paths: through
-// C's realpath where the trampoline exists, else filepath.EvalSymlinks. A
-// path that cannot be resolved is returned as it is.
+// C's realpath where the trampoline exists, else filepath.EvalSymlinks; on
+// Windows, as threadpoolctl does there, it leaves the loader's path as it
+// is. A path that cannot be resolved is returned as it is.
 func RealPath(path string) string {
 	if rp, ok := fastRealPath(path); ok {
 		return rp

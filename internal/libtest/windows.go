@@ -80,8 +80,20 @@ var windowsFixtures = []Fixture{
 		Sources: []string{fx + "custom/custom.c"}, File: "libfoo.dll"},
 }
 
+// WindowsOpenBLASEnv names a real OpenBLAS DLL to test as a row of its
+// own: Debian's OpenBLAS 0.3.21 source cross-compiled with mingw
+// (scripts/build-openblas-windows.sh; too slow to build in CI, so the row
+// runs only where that DLL was built and the leg names it).
+const WindowsOpenBLASEnv = "BLASCTL_WINDOWS_OPENBLAS"
+
 func init() {
 	if runtime.GOOS == "windows" {
+		if p := os.Getenv(WindowsOpenBLASEnv); p != "" {
+			windowsBuilds = append(windowsBuilds, Build{Name: "openblas-pthread", Load: []string{p},
+				InternalAPI: "openblas", Layer: "pthreads", Scope: "process",
+				Probe: "openblas_get_num_threads", Setter: "openblas_set_num_threads",
+				Package: "scripts/build-openblas-windows.sh"})
+		}
 		Builds, Fixtures, LibDir = windowsBuilds, windowsFixtures, mingwDir
 		installer = "scripts/install-windows.sh"
 	}

@@ -24,6 +24,15 @@ mingw='Z:\usr\lib\gcc\x86_64-w64-mingw32\12-win32'
 # libwinpthread-1.dll): Wine puts WINEPATH before PATH.
 export WINEPATH="$mingw;"'Z:\usr\x86_64-w64-mingw32\lib'
 wine_exec=$PWD/scripts/wine-exec.sh
+# A real OpenBLAS DLL, where scripts/build-openblas-windows.sh built one on
+# this machine (it takes too long to build in CI): a row of its own.
+openblas_dll=${BLASCTL_WINDOWS_OPENBLAS_DIR:-/var/cache/blasctl/openblas-windows}/libopenblas.dll
+if [ -f "$openblas_dll" ]; then
+  export BLASCTL_WINDOWS_OPENBLAS="Z:${openblas_dll//\//\\}"
+  echo "      real OpenBLAS row: $openblas_dll"
+else
+  echo "      no real OpenBLAS row: $openblas_dll not built (scripts/build-openblas-windows.sh)"
+fi
 bins=$(mktemp -d "${TMPDIR:-/tmp}/blasctl-windows.XXXXXX")
 cleanup() {
   rm -rf "$bins"

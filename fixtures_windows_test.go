@@ -1,0 +1,56 @@
+//go:build windows
+
+package blasctl_test
+
+import (
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/blasctl/blasctl"
+	"github.com/blasctl/blasctl/internal/cfixture"
+	"github.com/blasctl/blasctl/internal/libtest"
+)
+
+// TestMixedOpenMPWindows loads GCC's real libgomp-1.dll, LLVM's runtime
+// (the libomp140.x86_64.dll fixture) and MSVC's (the vcomp140.dll fixture)
+// into one child, as a Windows program mixing a MinGW-built and an
+// MSVC-built library does, and checks that MixedOpenMP names all three,
+// with vcomp's count process-wide.
+func TestMixedOpenMPWindows(t *testing.T) {
+	const name = "mixed-openmp-windows"
+	if os.Getenv("BLASCTL_TEST_BUILD") != name {
+		gomp := libtest.Named(t, "libgomp")[0]
+		nprocs := "-DFIXTURE_NPROCS=" + strconv.Itoa(libtest.FixtureNThreads)
+		load := append(slices.Clone(gomp.Load),
+			cfixture.Build(t, "libomp140.x86_64.dll", []string{"testdata/fixtures/iomp/iomp.c"}, nprocs),
+			cfixture.Build(t, "vcomp140.dll", []string{"testdata/fixtures/vcomp/vcomp.c"}, nprocs))
+		libtest.RunChild(t, libtest.Build{Name: name, Load: gomp.Load, Package: gomp.Package,
+			Env: []string{libtest.FixtureLoadEnv + "=" + strings.Join(load, string(os.PathListSeparator))}}, "TestMixedOpenMPWindows")
+		return
+	}
+	libs, err := blasctl.Libraries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := blasctl.MixedOpenMP(libs); m != nil {
+		t.Fatalf("mixed before loading: %+v", m)
+	}
+	for _, p := range strings.Split(os.Getenv(libtest.FixtureLoadEnv), string(os.PathListSeparator)) {
+		libtest.Open(t, p)
+	}
+	libs, err = blasctl.Libraries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range blasctl.MixedOpenMP(libs) {
+		got = append(got, l.ThreadingLayer+" "+string(l.Scope))
+	}
+	want := []string{"gnu current_thread", "llvm current_thread", "msvc process"}
+	if !slices.Equal(got, want) {
+		t.Errorf("MixedOpenMP %v, want %v", got, want)
+	}
+}
