@@ -78,7 +78,7 @@ func Limit(n int) (restore func() error, err error) { return all.Limit(n) }
 // and OpenBLAS runs each call on the worker's own thread.
 //
 // n < 1 returns ErrInvalidCount and a nil fn ErrNilFunc; fn does not run and
-// nothing changes. On platforms other than Linux and macOS it returns
+// nothing changes. On platforms other than Linux, macOS and Windows it returns
 // ErrUnsupported and fn does not run.
 func (c *Controller) WithThreads(n int, fn func()) (err error) {
 	if n < 1 {
