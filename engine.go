@@ -58,26 +58,12 @@ func enter(f *frame) error {
 	convertFast(f.tid, f.ts)
 	for _, l := range f.libs {
 		if !l.gone {
-			k, also := f.knobs(l)
-			k.hold(f)
-			if also != nil {
-				also.hold(f)
-			}
-			for _, d := range l.with(k) {
-				d.hold(f)
-			}
+			f.eachKnob(l, func(k *knob) { k.hold(f) })
 		}
 	}
 	for _, l := range f.libs {
 		if !l.gone {
-			k, also := f.knobs(l)
-			k.apply(f)
-			if also != nil {
-				also.apply(f)
-			}
-			for _, d := range l.with(k) {
-				d.apply(f)
-			}
+			f.eachKnob(l, func(k *knob) { k.apply(f) })
 		}
 	}
 	for _, l := range f.libs {
@@ -127,20 +113,25 @@ func releaseLocked(f *frame) error {
 		if l.gone {
 			continue
 		}
-		k, also := f.knobs(l)
-		for _, k := range [2]*knob{k, also} {
-			if k == nil {
-				continue
-			}
+		f.eachKnob(l, func(k *knob) {
 			if err := k.pop(f); err != nil && first == nil {
 				first = l.countError(opRestore, err.wanted, err.got)
 			}
-		}
-		for _, d := range l.with(k) {
-			if err := d.pop(f); err != nil && first == nil {
-				first = l.countError(opRestore, err.wanted, err.got)
-			}
-		}
+		})
 	}
 	return first
+}
+
+// eachKnob calls fn on every control f holds on l, in the order enter
+// applies them: its own knob, the other one it holds beside it, and those
+// held with the first (see lib.with).
+func (f *frame) eachKnob(l *lib, fn func(*knob)) {
+	k, also := f.knobs(l)
+	fn(k)
+	if also != nil {
+		fn(also)
+	}
+	for _, d := range l.with(k) {
+		fn(d)
+	}
 }
