@@ -40,45 +40,47 @@ func openblasFixture(name, file, prefix, suffix string) Fixture {
 		Sources: []string{"testdata/faults/fault.c"}, File: file, Flags: flags}
 }
 
-var windowsFixtures = []Fixture{
-	openblasFixture("fixture-openblas", "libopenblas.dll", "", ""),
-	openblasFixture("fixture-openblas-bare", "openblas.dll", "", ""),
-	openblasFixture("fixture-openblas64", "libopenblas64_.dll", "", "64_"),
-	openblasFixture("fixture-scipy-openblas", "libscipy_openblas64_-ff651d7f.dll", "scipy_", "64_"),
-	{Build: Build{Name: "fixture-blis1", InternalAPI: "blis", Layer: "pthreads", Scope: "current_thread",
-		Probe: "bli_thread_get_num_threads", Setter: "bli_thread_set_num_threads"},
-		Sources: []string{fx + "blis/blis1.c"}, File: "libblis.4.dll"},
-	{Build: Build{Name: "fixture-aocl", InternalAPI: "blis", Layer: "openmp", Scope: "current_thread",
-		Probe: "bli_thread_get_num_threads", Setter: "bli_thread_set_num_threads"},
-		Sources: []string{fx + "aocl/aocl.c"}, File: "libblis-mt.dll", Flags: ompFlags},
-	{Build: Build{Name: "fixture-flexiblas", InternalAPI: "flexiblas", Scope: "process",
-		Probe: "flexiblas_get_num_threads", Setter: "flexiblas_set_num_threads"},
-		Sources: []string{fx + "flexiblas/flexiblas.c"}, File: "libflexiblas.dll"},
-	{Build: Build{Name: "fixture-nvpl", InternalAPI: "nvpl", Layer: "openmp", Scope: "current_thread",
-		Probe: "nvpl_blas_get_max_threads", Setter: "nvpl_blas_set_num_threads"},
-		Sources: []string{fx + "nvpl/nvpl.c"}, File: "libnvpl_blas_lp64_gomp.dll", Flags: ompFlags},
-	{Build: Build{Name: "fixture-armpl", InternalAPI: "armpl", Layer: "openmp", Scope: "current_thread",
-		Probe: "fixture_threads", Setter: "omp_set_num_threads"},
-		Sources: []string{fx + "armpl/armpl.c"}, File: "libarmpl_lp64_mp.dll", Flags: ompFlags},
-	{Build: Build{Name: "fixture-blastrampoline", InternalAPI: "blastrampoline", Scope: "process",
-		Probe: "lbt_get_num_threads", Setter: "lbt_set_num_threads", NoVersion: true},
-		Sources: []string{fx + "lbt/lbt.c"}, File: "libblastrampoline-5.dll"},
-	{Build: Build{Name: "fixture-iomp5", InternalAPI: "openmp", Layer: "intel", Scope: "current_thread",
-		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads"},
-		Sources: []string{fx + "iomp/iomp.c"}, File: "libiomp5md.dll", Flags: []string{"-DFIXTURE_NPROCS=" + strconv.Itoa(FixtureNThreads)}},
-	// LLVM's OpenMP runtime as MSVC ships it (the KMP family: the iomp
-	// stand-in under LLVM's name).
-	{Build: Build{Name: "fixture-libomp140", InternalAPI: "openmp", Layer: "llvm", Scope: "current_thread",
-		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads"},
-		Sources: []string{fx + "iomp/iomp.c"}, File: "libomp140.x86_64.dll", Flags: []string{"-DFIXTURE_NPROCS=" + strconv.Itoa(FixtureNThreads)}},
-	// MSVC's OpenMP runtime: one count for the whole process.
-	{Build: Build{Name: "fixture-vcomp", InternalAPI: "openmp", Layer: "msvc", Scope: "process",
-		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads"},
-		Sources: []string{fx + "vcomp/vcomp.c"}, File: "vcomp140.dll", Flags: []string{"-DFIXTURE_NPROCS=" + strconv.Itoa(FixtureNThreads)}},
-	{Build: Build{Name: "fixture-custom", InternalAPI: FixtureCustomAPI, Scope: "process",
-		Probe: "foo_threads_in_use", Setter: "foo_set_threads"},
-		Sources: []string{fx + "custom/custom.c"}, File: "libfoo.dll"},
+// windowsFiles names the file each Linux fixture that also runs on Windows
+// is compiled to there: the name its library ships under.
+var windowsFiles = map[string]string{
+	"fixture-blis1":          "libblis.4.dll",
+	"fixture-aocl":           "libblis-mt.dll",
+	"fixture-flexiblas":      "libflexiblas.dll",
+	"fixture-nvpl":           "libnvpl_blas_lp64_gomp.dll",
+	"fixture-armpl":          "libarmpl_lp64_mp.dll",
+	"fixture-blastrampoline": "libblastrampoline-5.dll",
+	"fixture-iomp5":          "libiomp5md.dll",
+	"fixture-custom":         "libfoo.dll",
 }
+
+// windowsFixtures are the Linux fixtures under their Windows file names,
+// plus the OpenBLAS stand-ins and the two OpenMP runtimes only Windows has.
+var windowsFixtures = func() []Fixture {
+	fs := []Fixture{
+		openblasFixture("fixture-openblas", "libopenblas.dll", "", ""),
+		openblasFixture("fixture-openblas-bare", "openblas.dll", "", ""),
+		openblasFixture("fixture-openblas64", "libopenblas64_.dll", "", "64_"),
+		openblasFixture("fixture-scipy-openblas", "libscipy_openblas64_-ff651d7f.dll", "scipy_", "64_"),
+	}
+	for _, f := range Fixtures {
+		if file, ok := windowsFiles[f.Name]; ok {
+			f.File = file
+			fs = append(fs, f)
+		}
+	}
+	iompFlags := []string{"-DFIXTURE_NPROCS=" + strconv.Itoa(FixtureNThreads)}
+	return append(fs,
+		// LLVM's OpenMP runtime as MSVC ships it (the KMP family: the iomp
+		// stand-in under LLVM's name).
+		Fixture{Build: Build{Name: "fixture-libomp140", InternalAPI: "openmp", Layer: "llvm", Scope: "current_thread",
+			Probe: "omp_get_max_threads", Setter: "omp_set_num_threads"},
+			Sources: []string{fx + "iomp/iomp.c"}, File: "libomp140.x86_64.dll", Flags: iompFlags},
+		// MSVC's OpenMP runtime: one count for the whole process.
+		Fixture{Build: Build{Name: "fixture-vcomp", InternalAPI: "openmp", Layer: "msvc", Scope: "process",
+			Probe: "omp_get_max_threads", Setter: "omp_set_num_threads"},
+			Sources: []string{fx + "vcomp/vcomp.c"}, File: "vcomp140.dll", Flags: iompFlags},
+	)
+}()
 
 // WindowsOpenBLASEnv names a real OpenBLAS DLL to test as a row of its
 // own: Debian's OpenBLAS 0.3.21 source cross-compiled with mingw
