@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
+	"strings"
 )
 
 // LibDir is where Debian installs this architecture's libraries.
@@ -20,24 +22,29 @@ var armUnpacked = cmp.Or(os.Getenv("BLASCTL_ARM64_DIR"), "/var/cache/blasctl/arm
 
 // arm64Builds are Debian 12's arm64 builds that scripts/install-arm64.sh
 // installs (multiarch) or unpacks (libomp), run under qemu-user by the arm64
-// leg. Debian ships no MKL for arm64.
-var arm64Builds = []Build{
-	{Name: "openblas-pthread", Load: []string{arm + "openblas-pthread/libopenblas.so.0"},
-		InternalAPI: "openblas", Layer: "pthreads", Scope: "process",
-		Probe: "openblas_get_num_threads", Setter: "openblas_set_num_threads", Package: "libopenblas0-pthread:arm64"},
-	{Name: "openblas-openmp", Load: []string{arm + "openblas-openmp/libopenblas.so.0"},
-		InternalAPI: "openblas", Layer: "openmp", Scope: "current_thread",
-		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Shared: "openblas_get_num_threads",
-		Package: "libopenblas0-openmp:arm64"},
-	{Name: "blis-pthread", Load: []string{arm + "blis-pthread/libblis.so.4"},
-		InternalAPI: "blis", Layer: "pthreads", Scope: "process", Applies: blisUnset,
-		Probe: "bli_thread_get_num_threads", Setter: "bli_thread_set_num_threads", Package: "libblis4-pthread:arm64"},
-	{Name: "libgomp", Load: []string{arm + "libgomp.so.1"}, Layer: "gnu",
-		InternalAPI: "openmp", Scope: "current_thread",
-		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Package: "libgomp1:arm64"},
-	{Name: "libomp", Load: []string{armUnpacked + "/libomp5-14/usr/lib/llvm-14/lib/libomp.so.5"}, Layer: "llvm",
-		InternalAPI: "openmp", Scope: "current_thread",
-		Probe: "omp_get_max_threads", Setter: "omp_set_num_threads", Package: "libomp5-14:arm64, unpacked"},
+// leg: the amd64 rows of the same packages, from the arm64 directories.
+// Debian ships no MKL for arm64, and the arm64 leg runs neither the serial,
+// the 64-bit OpenBLAS nor the OpenMP BLIS.
+var arm64Builds = arm64From(debian12Builds, "openblas-pthread", "openblas-openmp", "blis-pthread", "libgomp", "libomp")
+
+func arm64From(amd64 []Build, names ...string) []Build {
+	var out []Build
+	for _, b := range amd64 {
+		if !slices.Contains(names, b.Name) {
+			continue
+		}
+		b.Load = slices.Clone(b.Load)
+		for i, p := range b.Load {
+			b.Load[i] = arm + strings.TrimPrefix(p, lib)
+		}
+		b.Package += ":arm64"
+		if b.Name == "libomp" {
+			b.Load = []string{armUnpacked + "/libomp5-14/usr/lib/llvm-14/lib/libomp.so.5"}
+			b.Package += ", unpacked"
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 // installer names the script that installs this architecture's rows.
