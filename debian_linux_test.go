@@ -25,9 +25,6 @@ func TestMixedOpenMP(t *testing.T) {
 		b.Package = strings.TrimSpace(b.Package + " " + omp.Package)
 	}
 	if os.Getenv("BLASCTL_TEST_BUILD") != b.Name {
-		if !libtest.Supported() {
-			t.Skip("Debian libraries")
-		}
 		libtest.RunChild(t, b, "TestMixedOpenMP")
 		return
 	}
@@ -65,9 +62,6 @@ func TestBLISEnvironment(t *testing.T) {
 	path := libtest.LibDir + "blis-pthread/libblis.so.4"
 	mode := os.Getenv("BLASCTL_TEST_BLIS_ENV")
 	if mode == "" {
-		if !libtest.Supported() {
-			t.Skip("Debian libraries")
-		}
 		for _, env := range []string{"OMP_NUM_THREADS=3", "BLIS_JC_NT=2"} {
 			t.Run(env, func(t *testing.T) {
 				b := libtest.Build{Name: "blis-env", Load: []string{path}, Package: "libblis4-pthread",

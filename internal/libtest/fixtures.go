@@ -89,10 +89,6 @@ func CurrentFixture() (Fixture, bool) {
 	return Fixture{}, false
 }
 
-// Supported reports whether Debian's libraries and ELF fixtures can be
-// loaded here (Linux).
-func Supported() bool { return runtime.GOOS == "linux" }
-
 // FixturesSupported reports whether fixtures can be built and loaded here:
 // ELF fixtures on Linux, DLLs cross-compiled with mingw on Windows.
 func FixturesSupported() bool { return runtime.GOOS == "linux" || runtime.GOOS == "windows" }
