@@ -69,13 +69,14 @@ func (c *Controller) WithFairShare(fn func()) error {
 	// id 0, a platform without thread ids, where WithThreads returns
 	// ErrUnsupported before fn runs, gets a fresh one: goroutines are never
 	// merged).
-	t := threadStateOf(cdl.ThreadID())
+	tid := cdl.ThreadID()
+	t := threadStateOf(tid)
 	if t.fairDepth.Add(1) == 1 {
 		fair.callers.Add(1)
 		defer fair.callers.Add(-1)
 	}
 	defer t.fairDepth.Add(-1)
-	return c.WithThreads(fairShare(fair.callers.Load()), fn)
+	return c.scope(min(fairShare(fair.callers.Load()), maxCount), fn, tid, t)
 }
 
 // fairShare is the share of k goroutines: max(1, P/k).

@@ -80,14 +80,22 @@ func Limit(n int) (restore func() error, err error) { return all.Limit(n) }
 // n < 1 returns ErrInvalidCount and a nil fn ErrNilFunc; fn does not run and
 // nothing changes. On platforms other than Linux, macOS and Windows it returns
 // ErrUnsupported and fn does not run.
-func (c *Controller) WithThreads(n int, fn func()) (err error) {
+func (c *Controller) WithThreads(n int, fn func()) error {
 	if n < 1 {
 		return invalidCount(n)
 	}
 	if fn == nil {
 		return ErrNilFunc
 	}
-	n = min(n, maxCount)
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	tid := cdl.ThreadID()
+	return c.scope(min(n, maxCount), fn, tid, threadStateOf(tid))
+}
+
+// scope is WithThreads after its checks of n and fn, on the OS thread tid
+// (whose state is ts) that the caller holds locked until scope returns.
+func (c *Controller) scope(n int, fn func(), tid int, ts *threadState) (err error) {
 	// The loader check: here, or in the same trip into C as the scope's
 	// first call into its library (cachedLibs, enterFastChecked).
 	libs, gen, cached := c.cachedLibs(n)
@@ -96,10 +104,7 @@ func (c *Controller) WithThreads(n int, fn func()) (err error) {
 			return err
 		}
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	f := frame{tid: cdl.ThreadID(), n: n, libs: libs}
-	f.ts = threadStateOf(f.tid)
+	f := frame{tid: tid, n: n, libs: libs, ts: ts}
 	fast := false
 	if cached && f.ts.depth.Load() == 0 {
 		if fast, err = enterFastChecked(&f, f.ts, gen); err != nil {
@@ -142,8 +147,9 @@ func (c *Controller) WithThreads(n int, fn func()) (err error) {
 // for the whole process where the library allows it (OpenBLAS, MKL through
 // its count for all domains, which MKL_Domain_Set_Num_Threads can unset
 // again) and for the calling goroutine's OS thread otherwise (OpenMP, and
-// the OpenMP count an OpenMP build of OpenBLAS runs each call with). Inside a WithThreads scope, MKL's own count
-// for the calling thread is limited too, so that the limit holds there.
+// the OpenMP count an OpenMP build of OpenBLAS runs each call with). Inside
+// a WithThreads scope, MKL's own count for the calling thread is limited
+// too, so that the limit holds there.
 // It is meant for main and for tests:
 //
 //	restore, err := blasctl.Limit(1)
