@@ -16,12 +16,7 @@ import (
 // mappedFiles is the file-backed part of /proc/self/maps: path -> ranges.
 func mappedFiles(t *testing.T) map[string][][2]uintptr {
 	t.Helper()
-	f, err := os.Open("/proc/self/maps")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	objs, err := procmaps.Parse(f)
+	objs, err := procmaps.Self()
 	if err != nil {
 		t.Fatal(err)
 	}

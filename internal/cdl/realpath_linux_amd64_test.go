@@ -39,12 +39,7 @@ func TestFastRealPath(t *testing.T) {
 	}
 	paths := []string{real, filepath.Join(links, "libx.so"), filepath.Join(links, "libblas.so.3"),
 		filepath.Join(links, "dirlink", "libx.so.1"), links + "/dirlink/../links/libx.so"}
-	maps, err := os.Open("/proc/self/maps")
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := procmaps.Parse(maps)
-	maps.Close()
+	objs, err := procmaps.Self()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package phdr
 
 import (
-	"os"
 	"testing"
 
 	"github.com/blasctl/blasctl/internal/cdl"
@@ -12,12 +11,7 @@ import (
 // what is mapped.
 func readMaps(t *testing.T) []procmaps.Object {
 	t.Helper()
-	f, err := os.Open("/proc/self/maps")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	objs, err := procmaps.Parse(f)
+	objs, err := procmaps.Self()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package procmaps
 import (
 	"bufio"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -36,6 +37,16 @@ func Parse(r io.Reader) ([]Object, error) {
 		objs[i].Segments = append(objs[i].Segments, [2]uintptr{lo, hi})
 	}
 	return objs, sc.Err()
+}
+
+// Self parses this process's own listing, /proc/self/maps.
+func Self() ([]Object, error) {
+	f, err := os.Open("/proc/self/maps")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Parse(f)
 }
 
 // ParseLine splits "lo-hi perms offset dev inode   path"; the path may
