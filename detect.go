@@ -212,8 +212,7 @@ func markGone(prev, now []*lib) {
 	defer reg.mu.Unlock()
 	for _, l := range prev {
 		if !still[l] {
-			l.gone = true
-			l.goneFlag.Store(true)
+			l.gone.Store(true)
 		}
 	}
 }

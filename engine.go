@@ -57,17 +57,17 @@ func enter(f *frame) error {
 	retireEnded(f.tid)
 	convertFast(f.tid, f.ts)
 	for _, l := range f.libs {
-		if !l.gone {
+		if !l.gone.Load() {
 			f.eachKnob(l, func(k *knob) { k.hold(f) })
 		}
 	}
 	for _, l := range f.libs {
-		if !l.gone {
+		if !l.gone.Load() {
 			f.eachKnob(l, func(k *knob) { k.apply(f) })
 		}
 	}
 	for _, l := range f.libs {
-		if l.gone {
+		if l.gone.Load() {
 			continue
 		}
 		// Judge what calls from this thread run with: the per-thread
@@ -110,7 +110,7 @@ func releaseLocked(f *frame) error {
 	var first error
 	for i := len(f.libs) - 1; i >= 0; i-- {
 		l := f.libs[i]
-		if l.gone {
+		if l.gone.Load() {
 			continue
 		}
 		f.eachKnob(l, func(k *knob) {

@@ -119,7 +119,7 @@ func fastEligible(libs []*lib, n int) bool {
 		return false
 	}
 	for _, l := range libs {
-		if l.fastKnob() == nil || l.goneFlag.Load() {
+		if l.fastKnob() == nil || l.gone.Load() {
 			return false
 		}
 	}
@@ -191,7 +191,7 @@ func enterGroups(f *frame) (ok bool, verified uint64) {
 	defer reg.mu.Unlock()
 	for _, l := range f.libs {
 		s := l.proc.group.Load()
-		if l.gone || (groupCount(s) > 0 && groupN(s) != f.n) {
+		if l.gone.Load() || (groupCount(s) > 0 && groupN(s) != f.n) {
 			return false, 0
 		}
 	}
@@ -228,7 +228,7 @@ func enterGroups(f *frame) (ok bool, verified uint64) {
 func reapply(f *frame, l *lib) error {
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
-	if l.gone {
+	if l.gone.Load() {
 		return nil
 	}
 	l.proc.applyMin()
@@ -278,7 +278,7 @@ func leaveGroup(l *lib) *mismatch {
 			checked = true
 			continue
 		}
-		err := k.dropGroup(l.gone)
+		err := k.dropGroup(l.gone.Load())
 		reg.mu.Unlock()
 		return err
 	}
@@ -294,7 +294,7 @@ func leaveGroup(l *lib) *mismatch {
 // group's count at 0.
 func (k *knob) dropGroupChecked(l *lib, gen generation) (err *mismatch, done bool) {
 	c, ok := k.ctl.(seqControl)
-	if !ok || l.gone {
+	if !ok || l.gone.Load() {
 		return nil, false
 	}
 	var q cdl.Seq
@@ -465,7 +465,7 @@ func createGroupChecked(f *frame, l *lib, gen generation) (got int, ok bool) {
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
 	k := l.proc
-	if l.gone || groupCount(k.group.Load()) > 0 {
+	if l.gone.Load() || groupCount(k.group.Load()) > 0 {
 		return 0, false
 	}
 	first := k.holds == 0

@@ -124,7 +124,7 @@ func SwitchFlexiBLASBackend(nameOrPath string) error {
 func switchOne(l *lib, api *flexiblasAPI, nameOrPath string) error {
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
-	if l.gone {
+	if l.gone.Load() {
 		return ErrNoFlexiBLAS
 	}
 	if l.proc.holds > 0 {

@@ -19,11 +19,9 @@ type lib struct {
 	// override (MKL's count for one domain wins over its count for all).
 	procAlso []*knob
 	// gone is set (under reg.mu) once the library has left the process: its
-	// functions must not be called again.
-	gone bool
-	// goneFlag mirrors gone for the fast path, which reads it without
-	// reg.mu.
-	goneFlag atomic.Bool
+	// functions must not be called again. Atomic, so that the fast path can
+	// read it without reg.mu.
+	gone atomic.Bool
 	// lockFree marks a library whose process-wide control may be called
 	// without reg.mu, so that scopes on it can take the fast path.
 	lockFree bool
