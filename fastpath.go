@@ -513,17 +513,10 @@ func (k *knob) setSeqChecked(save bool, v int, gen generation) (before, after in
 	if !isSeq || !startChecked(&q, gen) {
 		return 0, 0, false
 	}
-	first := -1
-	if save {
-		first = q.Add(c.getCall(), 0)
-	}
-	q.Add(c.setCall(v))
-	last := q.Add(c.getCall(), 0)
+	first, last := addSet(&q, c, save, v)
 	if !runChecked(&q) {
 		return 0, 0, false
 	}
-	if first >= 0 {
-		before = c.got(q.Ret[first])
-	}
-	return before, c.got(q.Ret[last]), true
+	before, after = setResults(&q, c, first, last)
+	return before, after, true
 }

@@ -128,17 +128,29 @@ func (k *knob) setSeq(save bool, v int) (before, after int) {
 		return before, k.ctl.threads()
 	}
 	var s cdl.Seq
-	first := -1
-	if save {
-		first = s.Add(c.getCall(), 0)
-	}
-	s.Add(c.setCall(v))
-	last := s.Add(c.getCall(), 0)
+	first, last := addSet(&s, c, save, v)
 	s.Run()
-	if first >= 0 {
-		before = c.got(s.Ret[first])
+	return setResults(&s, c, first, last)
+}
+
+// addSet adds to q a read of the value before (when save; first is -1
+// otherwise), set(v) and a read-back, and returns the indexes of the reads.
+func addSet(q *cdl.Seq, c seqControl, save bool, v int) (first, last int) {
+	first = -1
+	if save {
+		first = q.Add(c.getCall(), 0)
 	}
-	return before, c.got(s.Ret[last])
+	q.Add(c.setCall(v))
+	return first, q.Add(c.getCall(), 0)
+}
+
+// setResults reads what the calls addSet added returned, once q ran: the
+// value before (0 without save) and the read-back.
+func setResults(q *cdl.Seq, c seqControl, first, last int) (before, after int) {
+	if first >= 0 {
+		before = c.got(q.Ret[first])
+	}
+	return before, c.got(q.Ret[last])
 }
 
 // minHold is the smallest count among the threads' newest holds and the
