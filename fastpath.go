@@ -201,21 +201,7 @@ func enterGroups(f *frame) (ok bool, verified uint64) {
 			k.group.Add(1) // a count >= 1 only drops to 0 under reg.mu
 			continue
 		}
-		first := k.holds == 0
-		k.holds++
-		k.groupHold = f.n
-		k.group.Store(groupState(f.n, 1))
-		// Save (for the first hold), apply the smallest hold and read it
-		// back: one trip into C (knob.setSeq), as the slow path's hold,
-		// apply and check make three.
-		m := f.n // the group's hold is the only one
-		if !first {
-			m = k.minHold()
-		}
-		before, after := k.setSeq(first, m)
-		if first {
-			k.orig = before
-		}
+		after, _ := k.createGroup(f.n, nil)
 		if _, seq := k.ctl.(seqControl); seq && after <= f.n && i < 64 {
 			verified |= 1 << i
 		}
@@ -468,24 +454,38 @@ func createGroupChecked(f *frame, l *lib, gen generation) (got int, ok bool) {
 	if l.gone.Load() || groupCount(k.group.Load()) > 0 {
 		return 0, false
 	}
+	return k.createGroup(f.n, &gen)
+}
+
+// createGroup makes k's fast group of n, with one member: it saves the
+// count (for the knob's first hold), applies the smallest hold and reads it
+// back, in one trip into C where the control allows (the slow path's hold,
+// apply and check make three), behind the loader check on *gen when gen is
+// not nil. ok is false, with nothing changed, when the counters moved.
+// after is the read-back. Called with reg.mu held and no group on k.
+func (k *knob) createGroup(n int, gen *generation) (after int, ok bool) {
 	first := k.holds == 0
-	m := f.n
+	m := n
 	if !first {
 		m = min(m, k.minHold())
 	}
-	before, got, ok := k.setSeqChecked(first, m, gen)
-	if !ok {
-		return 0, false
+	var before int
+	if gen != nil {
+		if before, after, ok = k.setSeqChecked(first, m, *gen); !ok {
+			return 0, false
+		}
+	} else {
+		before, after = k.setSeq(first, m)
 	}
-	// The group exists only now that its count is applied: a member that
-	// joins without the lock finds it applied.
 	if first {
 		k.orig = before
 	}
+	// The group exists only now that its count is applied: a member that
+	// joins without the lock finds it applied.
 	k.holds++
-	k.groupHold = f.n
-	k.group.Store(groupState(f.n, 1))
-	return got, true
+	k.groupHold = n
+	k.group.Store(groupState(n, 1))
+	return after, true
 }
 
 // readChecked reads what calls run with (a seqControl's getter), behind
