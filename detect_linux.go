@@ -4,6 +4,7 @@ package blasctl
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/blasctl/blasctl/internal/cdl"
 	"github.com/blasctl/blasctl/internal/phdr"
@@ -59,16 +60,35 @@ func listObjects() ([]object, generation, bool, error) {
 // in a sequence (no assembly check; musl's counters, which need blasctl's
 // own opens taken away under their lock).
 func startChecked(s *cdl.Seq, want generation) bool {
-	if loaderCounts() != countsLoads {
+	if !checksInSeq() {
 		return false
 	}
 	return phdr.StartChecked(s, phdr.Generation{Adds: want.adds, Subs: want.subs})
 }
 
-// checksInSeq reports whether startChecked can begin a sequence.
-var checksInSeq = sync.OnceValue(func() bool {
-	return loaderCounts() == countsLoads && phdr.CanCheckInSeq()
-})
+// checksInSeq reports whether startChecked can begin a sequence. The
+// answer, fixed for the process, is kept in seqChecks after the first call:
+// every warm scope asks twice, and a sync.OnceValue would cost it a call
+// each time.
+func checksInSeq() bool {
+	if v := seqChecks.Load(); v != 0 {
+		return v == 1
+	}
+	return initChecksInSeq()
+}
+
+func initChecksInSeq() bool {
+	ok := loaderCounts() == countsLoads && phdr.CanCheckInSeq()
+	v := int32(2)
+	if ok {
+		v = 1
+	}
+	seqChecks.Store(v)
+	return ok
+}
+
+// seqChecks is checksInSeq's answer: 0 not known yet, 1 yes, 2 no.
+var seqChecks atomic.Int32
 
 // runChecked runs a sequence startChecked began and reports whether the
 // counters read what it wanted (then every call was made; else only the

@@ -35,6 +35,12 @@ import (
 // more than n, the member applies the group's count again under reg.mu and
 // reads it back, as a frame of the slow path does.
 
+// fastMember is threadState.fastID while the thread's outermost frame is a
+// fast member. A member takes no frame id: it needs one only if a frame
+// beginning inside it converts it (convertFast), and reg.nextID never
+// reaches this value.
+const fastMember = ^uint64(0)
+
 // groupState packs a group's n and member count.
 func groupState(n, count int) uint64 { return uint64(n)<<32 | uint64(count) }
 
@@ -48,10 +54,13 @@ type threadState struct {
 	tid int
 	// depth counts the frames active on the thread: scopes and Limits.
 	depth atomic.Int32
-	// fastID is the id of the thread's outermost frame while it is a
-	// member of fast groups (0 otherwise); fastN is its n and fastLibs its
-	// libraries.
-	fastID   atomic.Uint64
+	// fastID is fastMember while the thread's outermost frame is a member
+	// of fast groups, the frame id convertFast gave it once it converted
+	// it, and 0 otherwise; fastN is its n and fastLibs its libraries. Only
+	// the goroutine locked to the thread reads or writes them; a later
+	// life of the same pthread_t reads them after depth, an atomic, has
+	// come back to 0.
+	fastID   uint64
 	fastN    int
 	fastLibs []*lib
 	// fairDepth counts the WithFairShare calls active on the thread.
@@ -131,7 +140,6 @@ func fastEligible(libs []*lib, n int) bool {
 // path. The caller checked fastEligible and that f is its thread's
 // outermost frame.
 func enterFast(f *frame, ts *threadState) (bool, error) {
-	f.id = reg.nextID.Add(1)
 	joined := 0
 	for _, l := range f.libs {
 		if !joinGroup(l.proc, f.n) {
@@ -151,8 +159,7 @@ func enterFast(f *frame, ts *threadState) (bool, error) {
 			return false, nil
 		}
 	}
-	ts.fastN, ts.fastLibs = f.n, f.libs
-	ts.fastID.Store(f.id)
+	ts.fastN, ts.fastLibs, ts.fastID = f.n, f.libs, fastMember
 	// Judge what calls from this thread run with: the read-back of the
 	// group's creator (its set and read-back ran under reg.mu, in one trip
 	// into C), or a read now.
@@ -332,8 +339,7 @@ func (k *knob) dropGroup(gone bool) *mismatch {
 
 // releaseFast ends a member f: it leaves every group, in reverse order.
 func releaseFast(f *frame, ts *threadState) error {
-	ts.fastID.Store(0)
-	ts.fastLibs = nil
+	ts.fastID, ts.fastLibs = 0, nil
 	var first error
 	for i := len(f.libs) - 1; i >= 0; i-- {
 		l := f.libs[i]
@@ -354,10 +360,10 @@ func convertFast(tid int, ts *threadState) {
 	if ts == nil {
 		return
 	}
-	id := ts.fastID.Load()
-	if id == 0 {
+	if ts.fastID != fastMember {
 		return
 	}
+	id := reg.nextID.Add(1)
 	for _, l := range ts.fastLibs {
 		k := l.proc
 		// The member's own hold first, so that holds never reaches 0 and
@@ -378,8 +384,8 @@ func convertFast(tid int, ts *threadState) {
 			}
 		}
 	}
-	ts.fastID.Store(0)
-	ts.fastLibs = nil
+	// The member's frame finds its id here when it ends (Controller.scope).
+	ts.fastID, ts.fastLibs = id, nil
 }
 
 // The fast path can also take the loader check off the scope's way in:
@@ -412,14 +418,12 @@ func (c *Controller) cachedLibs(n int) ([]*lib, generation, bool) {
 // entered false means nothing changed: the caller checks the loader the
 // usual way and enters again.
 func enterFastChecked(f *frame, ts *threadState, gen generation) (entered bool, err error) {
-	f.id = reg.nextID.Add(1)
 	l := f.libs[0]
 	k := l.proc
 	got := 0
 	switch {
 	case joinGroup(k, f.n):
-		ts.fastN, ts.fastLibs = f.n, f.libs
-		ts.fastID.Store(f.id)
+		ts.fastN, ts.fastLibs, ts.fastID = f.n, f.libs, fastMember
 		var ok bool
 		if got, ok = k.readChecked(gen); !ok {
 			_ = releaseFast(f, ts)
@@ -430,8 +434,7 @@ func enterFastChecked(f *frame, ts *threadState, gen generation) (entered bool, 
 		if got, ok = createGroupChecked(f, l, gen); !ok {
 			return false, nil
 		}
-		ts.fastN, ts.fastLibs = f.n, f.libs
-		ts.fastID.Store(f.id)
+		ts.fastN, ts.fastLibs, ts.fastID = f.n, f.libs, fastMember
 	}
 	if got > f.n {
 		if err := reapply(f, l); err != nil {
@@ -449,12 +452,12 @@ func enterFastChecked(f *frame, ts *threadState, gen generation) (entered bool, 
 // counters moved.
 func createGroupChecked(f *frame, l *lib, gen generation) (got int, ok bool) {
 	reg.mu.Lock()
-	defer reg.mu.Unlock()
 	k := l.proc
-	if l.gone.Load() || groupCount(k.group.Load()) > 0 {
-		return 0, false
+	if !l.gone.Load() && groupCount(k.group.Load()) == 0 {
+		got, ok = k.createGroup(f.n, &gen)
 	}
-	return k.createGroup(f.n, &gen)
+	reg.mu.Unlock()
+	return got, ok
 }
 
 // createGroup makes k's fast group of n, with one member: it saves the

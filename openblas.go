@@ -68,7 +68,7 @@ func newOpenBLAS(b *binder, sym func(string) uintptr, get, set uintptr) *lib {
 			return l
 		}
 	}
-	global := openblasGlobal{getFn: get, setFn: set, peak: new(atomic.Int64)}
+	global := &openblasGlobal{getFn: get, setFn: set, peak: new(atomic.Int64)}
 	global.get() // the pool it starts with
 	l.proc = newKnob(global, ScopeProcess)
 	l.lockFree = true // C getters and setters, safe from any thread
@@ -98,25 +98,25 @@ type openblasGlobal struct {
 	peak         *atomic.Int64
 }
 
-func (c openblasGlobal) get() int {
+func (c *openblasGlobal) get() int {
 	v := c.threads()
 	for p := c.peak.Load(); int64(v) > p && !c.peak.CompareAndSwap(p, int64(v)); p = c.peak.Load() {
 	}
 	return v
 }
 
-func (c openblasGlobal) set(v int) {
+func (c *openblasGlobal) set(v int) {
 	cdl.Call1(c.setFn, uintptr(min(v, max(runtime.NumCPU(), int(c.peak.Load())))))
 }
 
-func (c openblasGlobal) threads() int { return int(int32(cdl.Call0(c.getFn))) }
+func (c *openblasGlobal) threads() int { return int(int32(cdl.Call0(c.getFn))) }
 
 // The C calls of get and set, for one cdl.Seq (knob.setSeq).
-func (c openblasGlobal) getCall() uintptr { return c.getFn }
-func (c openblasGlobal) setCall(v int) (uintptr, uintptr) {
+func (c *openblasGlobal) getCall() uintptr { return c.getFn }
+func (c *openblasGlobal) setCall(v int) (uintptr, uintptr) {
 	return c.setFn, uintptr(min(v, max(runtime.NumCPU(), int(c.peak.Load()))))
 }
-func (c openblasGlobal) got(v uintptr) int {
+func (c *openblasGlobal) got(v uintptr) int {
 	n := int(int32(v))
 	for p := c.peak.Load(); int64(n) > p && !c.peak.CompareAndSwap(p, int64(n)); p = c.peak.Load() {
 	}

@@ -104,7 +104,10 @@ func (c *Controller) scope(n int, fn func(), tid int, ts *threadState) (err erro
 			return err
 		}
 	}
-	f := frame{tid: tid, n: n, libs: libs, ts: ts}
+	// Field by field: a composite literal is built aside and copied, which
+	// costs the warm scope a stalled load.
+	var f frame
+	f.tid, f.n, f.libs, f.ts = tid, n, libs, ts
 	fast := false
 	if cached && f.ts.depth.Load() == 0 {
 		if fast, err = enterFastChecked(&f, f.ts, gen); err != nil {
@@ -129,9 +132,13 @@ func (c *Controller) scope(n int, fn func(), tid int, ts *threadState) (err erro
 	f.ts.depth.Add(1)
 	defer func() {
 		var rerr error
-		if fast && f.ts.fastID.Load() == f.id {
+		switch {
+		case !fast:
+			rerr = release(&f)
+		case f.ts.fastID == fastMember:
 			rerr = releaseFast(&f, f.ts)
-		} else {
+		default: // converted by a frame that began inside it
+			f.id, f.ts.fastID = f.ts.fastID, 0
 			rerr = release(&f)
 		}
 		f.ts.depth.Add(-1)

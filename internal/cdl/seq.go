@@ -46,7 +46,8 @@ func (s *Seq) Add2(fn, a1, a2 uintptr) int {
 // Guard makes Run stop after the first call unless the two words at p (a
 // Go global or C memory, which does not move) then hold want0 and want1.
 func (s *Seq) Guard(p uintptr, want0, want1 uintptr) {
-	s.guard, s.want = p, [2]uintptr{want0, want1}
+	s.guard = p
+	s.want[0], s.want[1] = want0, want1
 }
 
 // Ran returns the number of calls the last Run made: every one, or 1 when
@@ -65,7 +66,8 @@ func (s *Seq) AddScratch(fn, a1 uintptr) int {
 // GuardScratch guards the sequence on the two scratch words at byte offset
 // off (see Guard).
 func (s *Seq) GuardScratch(off uintptr, want0, want1 uintptr) {
-	s.guard, s.want = off+1, [2]uintptr{want0, want1}
+	s.guard = off + 1
+	s.want[0], s.want[1] = want0, want1
 }
 
 // Scratch returns scratch word i, as the first call left it.
