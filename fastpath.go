@@ -209,7 +209,7 @@ func enterGroups(f *frame) (ok bool, verified uint64) {
 			continue
 		}
 		after, _ := k.createGroup(f.n, nil)
-		if _, seq := k.ctl.(seqControl); seq && after <= f.n && i < 64 {
+		if k.seq != nil && after <= f.n && i < 64 {
 			verified |= 1 << i
 		}
 	}
@@ -286,8 +286,8 @@ func leaveGroup(l *lib) *mismatch {
 // in the sequence or the counters moved. Called with reg.mu held and the
 // group's count at 0.
 func (k *knob) dropGroupChecked(l *lib, gen generation) (err *mismatch, done bool) {
-	c, ok := k.ctl.(seqControl)
-	if !ok || l.gone.Load() {
+	c := k.seq
+	if c == nil || l.gone.Load() {
 		return nil, false
 	}
 	var q cdl.Seq
@@ -324,7 +324,7 @@ func (k *knob) dropGroup(gone bool) *mismatch {
 		k.applyMin()
 		return nil
 	}
-	if _, seq := k.ctl.(seqControl); seq {
+	if k.seq != nil {
 		if _, got := k.setSeq(false, k.orig); got != k.orig {
 			return &mismatch{k.orig, got}
 		}
@@ -495,9 +495,9 @@ func (k *knob) createGroup(n int, gen *generation) (after int, ok bool) {
 // the loader check on gen; ok is false, with nothing read, when the
 // counters moved or the control is not a seqControl.
 func (k *knob) readChecked(gen generation) (got int, ok bool) {
-	c, isSeq := k.ctl.(seqControl)
+	c := k.seq
 	var q cdl.Seq
-	if !isSeq || !startChecked(&q, gen) {
+	if c == nil || !startChecked(&q, gen) {
 		return 0, false
 	}
 	i := q.Add(c.getCall(), 0)
@@ -511,9 +511,9 @@ func (k *knob) readChecked(gen generation) (got int, ok bool) {
 // with nothing called, when the counters moved or the control is not a
 // seqControl.
 func (k *knob) setSeqChecked(save bool, v int, gen generation) (before, after int, ok bool) {
-	c, isSeq := k.ctl.(seqControl)
+	c := k.seq
 	var q cdl.Seq
-	if !isSeq || !startChecked(&q, gen) {
+	if c == nil || !startChecked(&q, gen) {
 		return 0, 0, false
 	}
 	first, last := addSet(&q, c, save, v)

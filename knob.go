@@ -10,7 +10,10 @@ import (
 // knob is a control plus the bookkeeping that lets scopes share it. All of
 // its mutable fields are guarded by reg.mu.
 type knob struct {
-	ctl   control
+	ctl control
+	// seq is ctl as a seqControl, nil when it is not one (asked once
+	// here, not on every scope).
+	seq   seqControl
 	scope Scope
 
 	// stacks holds, per OS thread, the active holds in the order they began.
@@ -33,7 +36,8 @@ type hold struct {
 }
 
 func newKnob(c control, s Scope) *knob {
-	return &knob{ctl: c, scope: s, stacks: map[int][]hold{}}
+	seq, _ := c.(seqControl)
+	return &knob{ctl: c, seq: seq, scope: s, stacks: map[int][]hold{}}
 }
 
 // hold records f's claim on the knob and saves what it reads now. The
@@ -119,8 +123,8 @@ func (k *knob) pop(f *frame) *mismatch {
 // control allows (seqControl). after is what the read-back returned:
 // for a seqControl, also what calls run with.
 func (k *knob) setSeq(save bool, v int) (before, after int) {
-	c, ok := k.ctl.(seqControl)
-	if !ok {
+	c := k.seq
+	if c == nil {
 		if save {
 			before = k.ctl.get()
 		}
