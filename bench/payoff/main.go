@@ -61,19 +61,22 @@ func main() {
 	for _, n := range sizes {
 		// The cells of one size are measured in rounds, each round taking
 		// every cell once, so that load from other processes that comes and
-		// goes weighs on all of them alike; each cell is the median.
+		// goes weighs on all of them alike; each cell is the median. Each
+		// round starts the four modes of a cell one place later than the
+		// round before, so that no mode always runs right after another.
 		var single []float64
 		unscoped, scoped, worker := make([][]float64, len(gs)), make([][]float64, len(gs)), make([][]float64, len(gs))
 		fair := make([][]float64, len(gs))
-		for range *reps {
+		for round := range *reps {
 			set(1)
 			single = append(single, once(n, 1, unscopedMode, *dur))
 			set(def)
 			for i, g := range gs {
-				unscoped[i] = append(unscoped[i], once(n, g, unscopedMode, *dur))
-				scoped[i] = append(scoped[i], once(n, g, perCall, *dur))
-				worker[i] = append(worker[i], once(n, g, perWorker, *dur))
-				fair[i] = append(fair[i], once(n, g, fairShare, *dur))
+				results := map[mode]*[][]float64{unscopedMode: &unscoped, perCall: &scoped, perWorker: &worker, fairShare: &fair}
+				for j := range 4 {
+					m := mode((round + j) % 4)
+					(*results[m])[i] = append((*results[m])[i], once(n, g, m, *dur))
+				}
 				if got := get(); got != def {
 					fatal("OpenBLAS reads %d threads after the scoped run, want %d", got, def)
 				}
