@@ -168,6 +168,11 @@ func realSuite(t *testing.T, b libtest.Build) {
 		if tg.setter == 0 {
 			t.Skip("no settable count (serial build): covered by ApplyAndRestore")
 		}
+		// On one thread: a per-thread count set here and put back from
+		// another thread would leave this one at 3 in the pool of idle
+		// threads, where a later subtest's new goroutine can find it.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
 		libtest.Set(tg.setter, 3)
 		defer libtest.Set(tg.setter, start)
 		odd := tg.threads() // 3, or MKL's dynamic clamp of it
