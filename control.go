@@ -14,18 +14,12 @@ type control interface {
 	threads() int
 }
 
-// seqControl is a control whose get and set are one C call each, taking at
-// most one integer, and whose get is also what applies (threads): a get,
-// set and read-back then run as one cdl.Seq, one trip into C.
-type seqControl interface {
-	control
-	// getCall is the C function get calls.
-	getCall() uintptr
-	// setCall is the C call set(v) makes: its function and argument.
-	setCall(v int) (fn, arg uintptr)
-	// got turns what the getter returned into get's value.
-	got(ret uintptr) int
-}
+// A control whose get and set are one C call each, taking at most one
+// integer, and whose get is also what applies (threads), can run a get, set
+// and read-back as one cdl.Seq, one trip into C. The pthreads OpenBLAS's
+// count (*openblasGlobal, with getCall, setCall and got) is the one such
+// control the fast path takes; knob.seq holds it as that type, so that
+// building and reading a sequence makes no interface call.
 
 // intCount is a count read and written through a C getter int(void) and
 // setter void(int), whose stored value is also what applies: an OpenMP

@@ -277,8 +277,8 @@ func leaveGroup(l *lib) *mismatch {
 	}
 }
 
-// dropGroupChecked is dropGroup for a library whose control is a
-// seqControl, in one trip into C that starts with the loader check: the
+// dropGroupChecked is dropGroup for a knob with a sequence control
+// (knob.seq), in one trip into C that starts with the loader check: the
 // calls are made only if the loader's counters read gen, those of the
 // cached detection d. Then l is still loaded: a rescan that found l gone
 // marked it gone under reg.mu before it published its detection, and l is
@@ -491,9 +491,9 @@ func (k *knob) createGroup(n int, gen *generation) (after int, ok bool) {
 	return after, true
 }
 
-// readChecked reads what calls run with (a seqControl's getter), behind
+// readChecked reads what calls run with (the getter of knob.seq), behind
 // the loader check on gen; ok is false, with nothing read, when the
-// counters moved or the control is not a seqControl.
+// counters moved or the knob has no sequence control.
 func (k *knob) readChecked(gen generation) (got int, ok bool) {
 	c := k.seq
 	var q cdl.Seq
@@ -508,8 +508,8 @@ func (k *knob) readChecked(gen generation) (got int, ok bool) {
 }
 
 // setSeqChecked is setSeq behind the loader check on gen; ok is false,
-// with nothing called, when the counters moved or the control is not a
-// seqControl.
+// with nothing called, when the counters moved or the knob has no sequence
+// control.
 func (k *knob) setSeqChecked(save bool, v int, gen generation) (before, after int, ok bool) {
 	c := k.seq
 	var q cdl.Seq

@@ -11,9 +11,9 @@ import (
 // its mutable fields are guarded by reg.mu.
 type knob struct {
 	ctl control
-	// seq is ctl as a seqControl, nil when it is not one (asked once
-	// here, not on every scope).
-	seq   seqControl
+	// seq is ctl when it can run as a sequence of C calls (control.go),
+	// nil otherwise; asked once here, not on every scope.
+	seq   *openblasGlobal
 	scope Scope
 
 	// stacks holds, per OS thread, the active holds in the order they began.
@@ -36,7 +36,7 @@ type hold struct {
 }
 
 func newKnob(c control, s Scope) *knob {
-	seq, _ := c.(seqControl)
+	seq, _ := c.(*openblasGlobal)
 	return &knob{ctl: c, seq: seq, scope: s, stacks: map[int][]hold{}}
 }
 
@@ -120,8 +120,8 @@ func (k *knob) pop(f *frame) *mismatch {
 
 // setSeq sets the knob to v, between a read of the value before it (when
 // save; else before is 0) and a read-back, in one trip into C where the
-// control allows (seqControl). after is what the read-back returned:
-// for a seqControl, also what calls run with.
+// control allows (knob.seq). after is what the read-back returned: for
+// such a control, also what calls run with.
 func (k *knob) setSeq(save bool, v int) (before, after int) {
 	c := k.seq
 	if c == nil {
@@ -139,7 +139,7 @@ func (k *knob) setSeq(save bool, v int) (before, after int) {
 
 // addSet adds to q a read of the value before (when save; first is -1
 // otherwise), set(v) and a read-back, and returns the indexes of the reads.
-func addSet(q *cdl.Seq, c seqControl, save bool, v int) (first, last int) {
+func addSet(q *cdl.Seq, c *openblasGlobal, save bool, v int) (first, last int) {
 	first = -1
 	if save {
 		first = q.Add(c.getCall(), 0)
@@ -150,7 +150,7 @@ func addSet(q *cdl.Seq, c seqControl, save bool, v int) (first, last int) {
 
 // setResults reads what the calls addSet added returned, once q ran: the
 // value before (0 without save) and the read-back.
-func setResults(q *cdl.Seq, c seqControl, first, last int) (before, after int) {
+func setResults(q *cdl.Seq, c *openblasGlobal, first, last int) (before, after int) {
 	if first >= 0 {
 		before = c.got(q.Ret[first])
 	}
