@@ -130,24 +130,28 @@ func (c *Controller) scope(n int, fn func(), tid int, ts *threadState) (err erro
 		}
 	}
 	f.ts.depth.Add(1)
-	defer func() {
-		var rerr error
-		switch {
-		case !fast:
-			rerr = release(&f)
-		case f.ts.fastID == fastMember:
-			rerr = releaseFast(&f, f.ts)
-		default: // converted by a frame that began inside it
-			f.id, f.ts.fastID = f.ts.fastID, 0
-			rerr = release(&f)
-		}
-		f.ts.depth.Add(-1)
-		if rerr != nil && err == nil {
-			err = rerr
-		}
-	}()
+	defer f.end(fast, &err)
 	fn()
 	return nil
+}
+
+// end releases a scope's frame f, fast if it entered as a fast member, and
+// sets *err to the release's error unless *err holds one already.
+func (f *frame) end(fast bool, err *error) {
+	var rerr error
+	switch {
+	case !fast:
+		rerr = release(f)
+	case f.ts.fastID == fastMember:
+		rerr = releaseFast(f, f.ts)
+	default: // converted by a frame that began inside it
+		f.id, f.ts.fastID = f.ts.fastID, 0
+		rerr = release(f)
+	}
+	f.ts.depth.Add(-1)
+	if rerr != nil && *err == nil {
+		*err = rerr
+	}
 }
 
 // Limit limits the selected libraries to n threads until restore is called,
