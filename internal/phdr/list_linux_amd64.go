@@ -2,7 +2,6 @@ package phdr
 
 import (
 	"runtime"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/blasctl/blasctl/internal/cdl"
@@ -220,30 +219,19 @@ func phdrRecordAt(recs unsafe.Pointer, s phdrSizes, i int) *phdrRecord {
 }
 
 // CanCheckInSeq reports whether StartChecked can begin a sequence here.
+// The answer is fixed for the process: callers ask once and keep it.
 func CanCheckInSeq() bool {
-	if v := canCheck.Load(); v != 0 {
-		return v == 1
-	}
 	walker.once.Do(walkerInit)
-	ok := walker.err == nil && walker.listPC != 0 && cdl.ScratchSupported
-	v := int32(2)
-	if ok {
-		v = 1
-	}
-	canCheck.Store(v)
-	return ok
+	return walker.err == nil && walker.listPC != 0 && cdl.ScratchSupported
 }
-
-// canCheck is CanCheckInSeq's answer once known (1 yes, 2 no): every
-// sequence StartChecked begins asks, and walker.once costs a call.
-var canCheck atomic.Int32
 
 // StartChecked makes the generation check the first call of s and guards
 // the calls added after it: Run makes them only if the loader's counters
-// then read want. It reports false, adding nothing, where there is no
-// assembly check (the caller then checks on its own).
+// then read want. Call it only once CanCheckInSeq has reported true (it
+// does not ask again: every warm scope begins two sequences); it reports
+// false, adding nothing, where there is no assembly check.
 func StartChecked(s *cdl.Seq, want Generation) bool {
-	if canCheck.Load() != 1 && !CanCheckInSeq() {
+	if walker.listPC == 0 {
 		return false
 	}
 	// The check's listing header is the sequence's own scratch words
