@@ -396,20 +396,33 @@ func convertFast(tid int, ts *threadState) {
 // reasons dropGroupChecked gives. If the counters moved, nothing was
 // called, and the scope checks the usual way and starts over.
 
-// cachedLibs returns the libraries of the cached detection and its
-// generation, without the loader check, when a scope of n on them can
-// enter through enterFastChecked: the package's own Controller (no filter,
-// not a snapshot), one library, eligible for the fast path, no faulty
-// CustomControl, and a loader check that can run in a sequence.
+// cachedLibs returns the libraries c selects from the cached detection,
+// and its generation, without the loader check, when a scope of n on them
+// can enter through enterFastChecked: not a snapshot, one library, eligible
+// for the fast path, no faulty CustomControl, and a loader check that can
+// run in a sequence. A filtered Controller uses the selection its last
+// call made from that same detection, while no Register or unregister has
+// run since (they can make a filter valid or invalid).
 func (c *Controller) cachedLibs(n int) ([]*lib, generation, bool) {
-	if c.frozen || len(c.filters) > 0 || customFaults.Load() != 0 || !checksInSeq() {
+	if c.frozen || customFaults.Load() != 0 || !checksInSeq() {
 		return nil, generation{}, false
 	}
 	d := det.current.Load()
-	if d == nil || len(d.libs) != 1 || !fastEligible(d.libs, n) {
+	if d == nil {
 		return nil, generation{}, false
 	}
-	return d.libs, d.gen, true
+	libs := d.libs
+	if len(c.filters) > 0 {
+		s := c.valid.Load()
+		if s == nil || !sameSlice(s.from, d.libs) || s.version != backendsVersion.Load() {
+			return nil, generation{}, false
+		}
+		libs = s.sel
+	}
+	if len(libs) != 1 || !fastEligible(libs, n) {
+		return nil, generation{}, false
+	}
+	return libs, d.gen, true
 }
 
 // enterFastChecked is enterFast for a frame of one library from

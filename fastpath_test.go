@@ -210,6 +210,59 @@ func fastPathSuite(t *testing.T, b libtest.Build) {
 			t.Errorf("after the limit the count is %d, want %d", got, start)
 		}
 	})
+
+	// A filtered Controller enters through the loader check in its first
+	// trip into C too, with the selection its last call made from the
+	// cached detection; a Register or unregister, which can make a filter
+	// valid or invalid, sends it back to selecting under its lock. Last:
+	// it loads libgomp, a second library, for good.
+	t.Run("FilteredController", func(t *testing.T) {
+		libtest.Named(t, "libgomp")[0].LoadAll(t)
+		if libs, err := Libraries(); err != nil || len(libs) != 2 {
+			t.Fatalf("Libraries() = %d libraries, %v; want OpenBLAS and libgomp", len(libs), err)
+		}
+		if _, _, ok := all.cachedLibs(1); ok {
+			t.Fatal("the package's Controller takes the one-library path with two libraries loaded")
+		}
+		c := Select(InternalAPI("openblas"))
+		if _, _, ok := c.cachedLibs(1); ok {
+			t.Fatal("a filtered Controller uses a selection before it made one")
+		}
+		scoped := func(when string) {
+			t.Helper()
+			var in, inMembers int
+			if err := c.WithThreads(1, func() { in, inMembers = read(), members() }); err != nil {
+				t.Fatal(err)
+			}
+			if in != 1 || inMembers != 1 || read() != start || members() != 0 || k.holds != 0 {
+				t.Errorf("%s: inside %d (want 1) with %d group members (want 1); after %d (want %d), %d members, %d holds",
+					when, in, inMembers, read(), start, members(), k.holds)
+			}
+		}
+		scoped("first scope")
+		if libs, _, ok := c.cachedLibs(1); !ok || len(libs) != 1 || libs[0].proc != k {
+			t.Fatalf("after a call the filtered Controller's selection is not used (%d libraries, %v)", len(libs), ok)
+		}
+		scoped("warm scope")
+
+		unregister, err := Register(Custom{InternalAPI: "x-fastpath-filter", Prefixes: []string{"libx-fastpath-none"},
+			Open: func(func(string) uintptr) *CustomControl { return nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, ok := c.cachedLibs(1); ok {
+			t.Error("after a Register the filtered Controller still uses the selection made before it")
+		}
+		scoped("after a Register")
+		if _, _, ok := c.cachedLibs(1); !ok {
+			t.Error("the call after a Register did not make a new selection")
+		}
+		unregister()
+		if _, _, ok := c.cachedLibs(1); ok {
+			t.Error("after an unregister the filtered Controller still uses the selection made before it")
+		}
+		scoped("after an unregister")
+	})
 }
 
 // TestThreadStateOf checks that each thread id has one state, whether it

@@ -112,6 +112,18 @@ type Controller struct {
 	// checked is 1 + the backendsVersion the filters were last checked
 	// against (0: never checked).
 	checked uint64
+
+	// valid is the last selection made with every filter valid, for
+	// scopes that take it without c.mu (cachedLibs); nil before one.
+	valid atomic.Pointer[selection]
+}
+
+// selection is a filtered Controller's choice sel among the libraries of
+// one detection, from, made while Register and unregister had run version
+// times in all (backendsVersion).
+type selection struct {
+	from, sel []*lib
+	version   uint64
 }
 
 // backendsVersion counts the changes to backends (Register and its
@@ -207,6 +219,11 @@ func (c *Controller) libs() ([]*lib, error) {
 			}
 		}
 		c.from, c.sel = found, sel
+	}
+	if c.err == nil {
+		if s := c.valid.Load(); s == nil || !sameSlice(s.from, c.from) || s.version != c.checked-1 {
+			c.valid.Store(&selection{from: c.from, sel: c.sel, version: c.checked - 1})
+		}
 	}
 	return c.sel, c.err
 }
