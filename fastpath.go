@@ -324,14 +324,7 @@ func (k *knob) dropGroup(gone bool) *mismatch {
 		k.applyMin()
 		return nil
 	}
-	if k.seq != nil {
-		if _, got := k.setSeq(false, k.orig); got != k.orig {
-			return &mismatch{k.orig, got}
-		}
-		return nil
-	}
-	k.ctl.set(k.orig)
-	if got := k.ctl.get(); got != k.orig {
+	if got := k.setRead(k.orig); got != k.orig {
 		return &mismatch{k.orig, got}
 	}
 	return nil

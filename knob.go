@@ -100,8 +100,7 @@ func (k *knob) pop(f *frame) *mismatch {
 			st[i].saved = h.saved
 			return nil
 		}
-		k.ctl.set(h.saved)
-		if got := k.ctl.get(); got != h.saved {
+		if got := k.setRead(h.saved); got != h.saved {
 			return &mismatch{h.saved, got}
 		}
 		return nil
@@ -111,11 +110,30 @@ func (k *knob) pop(f *frame) *mismatch {
 		k.applyMin()
 		return nil
 	}
-	k.ctl.set(k.orig)
-	if got := k.ctl.get(); got != k.orig {
+	if got := k.setRead(k.orig); got != k.orig {
 		return &mismatch{k.orig, got}
 	}
 	return nil
+}
+
+// setRead sets the knob to v and returns what its get reads then: in one
+// trip into C for a control that is two plain C calls (knob.seq, and an
+// intCount such as an OpenMP runtime's count, whose get is one call with
+// nothing to translate), else through the control's set and get.
+func (k *knob) setRead(v int) int {
+	if k.seq != nil {
+		_, got := k.setSeq(false, v)
+		return got
+	}
+	if c, ok := k.ctl.(intCount); ok {
+		var q cdl.Seq
+		q.Add(c.setFn, uintptr(v))
+		i := q.Add(c.getFn, 0)
+		q.Run()
+		return int(int32(q.Ret[i]))
+	}
+	k.ctl.set(v)
+	return k.ctl.get()
 }
 
 // setSeq sets the knob to v, between a read of the value before it (when
