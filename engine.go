@@ -56,6 +56,16 @@ func enter(f *frame) error {
 	f.id = reg.nextID.Add(1)
 	retireEnded(f.tid)
 	convertFast(f.tid, f.ts)
+	if k := f.soleThreadCount(); k != nil {
+		// One library, one per-thread count: hold, apply and judge in one
+		// trip into C, in the order the passes below make them.
+		if got := k.holdApplyRead(f); got > f.n {
+			err := f.libs[0].countError(opApply, f.n, got)
+			releaseLocked(f)
+			return err
+		}
+		return nil
+	}
 	for _, l := range f.libs {
 		if !l.gone.Load() {
 			f.eachKnob(l, func(k *knob) { k.hold(f) })
@@ -90,6 +100,26 @@ func enter(f *frame) error {
 		}
 	}
 	return nil
+}
+
+// soleThreadCount returns the one control a scope f holds when that is all
+// the passes of enter would touch: f is a scope (not a Limit) of one loaded
+// library whose scope control is a per-thread intCount, with nothing held
+// beside it, and f.n within the CPU count (above it, hold's cap reads the
+// count first). nil otherwise.
+func (f *frame) soleThreadCount() *knob {
+	if f.limit || len(f.libs) != 1 || f.n > numCPU {
+		return nil
+	}
+	l := f.libs[0]
+	k, also := f.knobs(l)
+	if l.gone.Load() || also != nil || len(l.with(k)) > 0 || k.scope != ScopeThread {
+		return nil
+	}
+	if _, ok := k.ctl.(intCount); !ok {
+		return nil
+	}
+	return k
 }
 
 // release ends f and puts back what it changed; it returns the first

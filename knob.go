@@ -61,6 +61,21 @@ func (k *knob) hold(f *frame) {
 	k.stacks[f.tid] = append(k.stacks[f.tid], h)
 }
 
+// holdApplyRead is hold, apply and the read of what applies, for a
+// per-thread intCount k that is all a scope f holds (frame.soleThreadCount):
+// the read of the value to save, the set of f.n and the read-back make one
+// trip into C. It returns the read-back.
+func (k *knob) holdApplyRead(f *frame) int {
+	c := k.ctl.(intCount)
+	var q cdl.Seq
+	before := q.Add(c.getFn, 0)
+	q.Add(c.setFn, uintptr(f.n))
+	after := q.Add(c.getFn, 0)
+	q.Run()
+	k.stacks[f.tid] = append(k.stacks[f.tid], hold{frame: f.id, n: f.n, saved: int(int32(q.Ret[before]))})
+	return int(int32(q.Ret[after]))
+}
+
 // apply makes the knob read what its holds ask: a per-thread knob the
 // newest hold of this thread, a process-wide one the smallest newest hold
 // across threads.
