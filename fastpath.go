@@ -316,18 +316,7 @@ func (k *knob) dropGroupChecked(l *lib, gen generation) (err *mismatch, done boo
 // reg.mu held.
 func (k *knob) dropGroup(gone bool) *mismatch {
 	k.groupHold = 0
-	k.holds--
-	if gone {
-		return nil
-	}
-	if k.holds > 0 {
-		k.applyMin()
-		return nil
-	}
-	if got := k.setRead(k.orig); got != k.orig {
-		return &mismatch{k.orig, got}
-	}
-	return nil
+	return k.dropHold(gone)
 }
 
 // releaseFast ends a member f: it leaves every group, in reverse order.

@@ -120,7 +120,17 @@ func (k *knob) pop(f *frame) *mismatch {
 		}
 		return nil
 	}
+	return k.dropHold(false)
+}
+
+// dropHold takes one hold off a process-wide knob: the smallest of those
+// left applies, or after the last the original value is put back and read
+// back. Nothing is called when the library is gone.
+func (k *knob) dropHold(gone bool) *mismatch {
 	k.holds--
+	if gone {
+		return nil
+	}
 	if k.holds > 0 {
 		k.applyMin()
 		return nil
