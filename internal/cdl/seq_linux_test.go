@@ -5,18 +5,35 @@ import (
 	"unsafe"
 )
 
+// libcSyms returns the addresses of names in the C library the test
+// binary runs with: glibc's libc.so.6, or musl's, which is its loader (leg
+// musl). It fails the test when a name is missing.
+func libcSyms(tb testing.TB, names ...string) []uintptr {
+	tb.Helper()
+	var libc uintptr
+	for _, name := range []string{"libc.so.6", "/lib/ld-musl-x86_64.so.1", "/lib/ld-musl-aarch64.so.1"} {
+		if libc = OpenNoLoad(name); libc != 0 {
+			break
+		}
+	}
+	if libc == 0 {
+		tb.Fatal("neither glibc's libc.so.6 nor musl's loader is loaded")
+	}
+	addrs := make([]uintptr, len(names))
+	for i, name := range names {
+		if addrs[i] = Sym(libc, name); addrs[i] == 0 {
+			tb.Fatalf("the C library has no %s", name)
+		}
+	}
+	return addrs
+}
+
 // TestSeq runs calls whose results tell their order: umask returns the
 // mask before it, so three calls in one Seq return the first mask, then
 // each mask the previous call set.
 func TestSeq(t *testing.T) {
-	libc := OpenNoLoad("libc.so.6")
-	if libc == 0 {
-		t.Skip("no libc.so.6 (musl)")
-	}
-	umask, labs := Sym(libc, "umask"), Sym(libc, "labs")
-	if umask == 0 || labs == 0 {
-		t.Fatal("libc has no umask or labs")
-	}
+	syms := libcSyms(t, "umask", "labs")
+	umask, labs := syms[0], syms[1]
 	var s Seq
 	s.Run() // empty: nothing to do
 	first := s.Add(umask, 0o27)
@@ -43,14 +60,8 @@ var guardWords [2]uintptr
 // hold what is wanted after the first call, only the first otherwise; and
 // that calls get both arguments (pthread_equal).
 func TestSeqGuard(t *testing.T) {
-	libc := OpenNoLoad("libc.so.6")
-	if libc == 0 {
-		t.Skip("no libc.so.6 (musl)")
-	}
-	labs, equal := Sym(libc, "labs"), Sym(libc, "pthread_equal")
-	if labs == 0 || equal == 0 {
-		t.Fatal("libc has no labs or pthread_equal")
-	}
+	syms := libcSyms(t, "labs", "pthread_equal")
+	labs, equal := syms[0], syms[1]
 	guardWords = [2]uintptr{7, 9}
 	for _, c := range []struct {
 		want0, want1 uintptr
@@ -82,11 +93,8 @@ func TestSeqScratch(t *testing.T) {
 	if !ScratchSupported {
 		t.Skip("AddScratch needs the linux/amd64 trampoline")
 	}
-	libc := OpenNoLoad("libc.so.6")
-	if libc == 0 {
-		t.Skip("no libc.so.6 (musl)")
-	}
-	getres, labs := Sym(libc, "clock_getres"), Sym(libc, "labs")
+	syms := libcSyms(t, "clock_getres", "labs")
+	getres, labs := syms[0], syms[1]
 	const clockMonotonic = 1
 	for _, c := range []struct {
 		want1 uintptr
@@ -107,11 +115,7 @@ func TestSeqScratch(t *testing.T) {
 }
 
 func BenchmarkSeq(b *testing.B) {
-	libc := OpenNoLoad("libc.so.6")
-	labs := Sym(libc, "labs")
-	if labs == 0 {
-		b.Skip("no libc.so.6")
-	}
+	labs := libcSyms(b, "labs")[0]
 	b.Run("seq3", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
