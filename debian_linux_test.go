@@ -28,23 +28,14 @@ func TestMixedOpenMP(t *testing.T) {
 		libtest.RunChild(t, b, "TestMixedOpenMP")
 		return
 	}
-	libs, err := blasctl.Libraries()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m := blasctl.MixedOpenMP(libs); m != nil {
-		t.Fatalf("mixed before loading: %+v", m)
-	}
-	b.LoadAll(t)
-	if _, err := os.Stat(lib + "libiomp5.so"); err == nil {
-		libtest.Open(t, lib+"libiomp5.so")
-	}
-	libs, err = blasctl.Libraries()
-	if err != nil {
-		t.Fatal(err)
-	}
+	mixed := mixedOpenMPAfter(t, func() {
+		b.LoadAll(t)
+		if _, err := os.Stat(lib + "libiomp5.so"); err == nil {
+			libtest.Open(t, lib+"libiomp5.so")
+		}
+	})
 	var layers []string
-	for _, l := range blasctl.MixedOpenMP(libs) {
+	for _, l := range mixed {
 		layers = append(layers, l.ThreadingLayer)
 	}
 	if !slices.Equal(layers, []string{"gnu", "llvm"}) {

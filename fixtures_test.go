@@ -207,3 +207,21 @@ func registerFoo(t *testing.T) func() {
 	}
 	return unregister
 }
+
+// mixedOpenMPAfter checks that MixedOpenMP finds nothing before load runs,
+// and returns what it finds after (TestMixedOpenMP, TestMixedOpenMPWindows).
+func mixedOpenMPAfter(t *testing.T, load func()) []blasctl.Library {
+	t.Helper()
+	libs, err := blasctl.Libraries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := blasctl.MixedOpenMP(libs); m != nil {
+		t.Fatalf("mixed before loading: %+v", m)
+	}
+	load()
+	if libs, err = blasctl.Libraries(); err != nil {
+		t.Fatal(err)
+	}
+	return blasctl.MixedOpenMP(libs)
+}

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/blasctl/blasctl"
 	"github.com/blasctl/blasctl/internal/cfixture"
 	"github.com/blasctl/blasctl/internal/libtest"
 )
@@ -31,22 +30,13 @@ func TestMixedOpenMPWindows(t *testing.T) {
 			Env: []string{libtest.FixtureLoadEnv + "=" + strings.Join(load, string(os.PathListSeparator))}}, "TestMixedOpenMPWindows")
 		return
 	}
-	libs, err := blasctl.Libraries()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m := blasctl.MixedOpenMP(libs); m != nil {
-		t.Fatalf("mixed before loading: %+v", m)
-	}
-	for _, p := range strings.Split(os.Getenv(libtest.FixtureLoadEnv), string(os.PathListSeparator)) {
-		libtest.Open(t, p)
-	}
-	libs, err = blasctl.Libraries()
-	if err != nil {
-		t.Fatal(err)
-	}
+	mixed := mixedOpenMPAfter(t, func() {
+		for _, p := range strings.Split(os.Getenv(libtest.FixtureLoadEnv), string(os.PathListSeparator)) {
+			libtest.Open(t, p)
+		}
+	})
 	var got []string
-	for _, l := range blasctl.MixedOpenMP(libs) {
+	for _, l := range mixed {
 		got = append(got, l.ThreadingLayer+" "+string(l.Scope))
 	}
 	want := []string{"gnu current_thread", "llvm current_thread", "msvc process"}
