@@ -395,7 +395,7 @@ func (c *Controller) cachedLibs(n int) ([]*lib, generation, bool) {
 	}
 	libs := d.libs
 	if len(c.filters) > 0 {
-		s := c.valid.Load()
+		s := c.last.Load()
 		if s == nil || !sameSlice(s.from, d.libs) || s.version != backendsVersion.Load() {
 			return nil, generation{}, false
 		}

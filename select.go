@@ -103,19 +103,17 @@ type Controller struct {
 
 	// frozen marks a snapshot: sel is fixed and no call checks the loader.
 	frozen bool
+	sel    []*lib
 
-	mu   sync.Mutex
-	from []*lib // the detection result sel was computed from
-	sel  []*lib
-	err  error // a filter that can match nothing (ErrInvalidFilter)
-
+	mu  sync.Mutex
+	err error // a filter that can match nothing (ErrInvalidFilter)
 	// checked is 1 + the backendsVersion the filters were last checked
 	// against (0: never checked).
 	checked uint64
 
-	// valid is the last selection made with every filter valid, for
-	// scopes that take it without c.mu (cachedLibs); nil before one.
-	valid atomic.Pointer[selection]
+	// last is the last selection a call made, always with every filter
+	// valid; calls reuse it, and scopes read it without c.mu (cachedLibs).
+	last atomic.Pointer[selection]
 }
 
 // selection is a filtered Controller's choice sel among the libraries of
@@ -211,21 +209,21 @@ func (c *Controller) libs() ([]*lib, error) {
 		}
 		c.checked = v
 	}
-	if !sameSlice(c.from, found) {
+	if c.err != nil {
+		return nil, c.err
+	}
+	s := c.last.Load()
+	if s == nil || !sameSlice(s.from, found) || s.version != c.checked-1 {
 		sel := make([]*lib, 0, len(found))
 		for _, l := range found {
 			if c.matches(l.info) {
 				sel = append(sel, l)
 			}
 		}
-		c.from, c.sel = found, sel
+		s = &selection{from: found, sel: sel, version: c.checked - 1}
+		c.last.Store(s)
 	}
-	if c.err == nil {
-		if s := c.valid.Load(); s == nil || !sameSlice(s.from, c.from) || s.version != c.checked-1 {
-			c.valid.Store(&selection{from: c.from, sel: c.sel, version: c.checked - 1})
-		}
-	}
-	return c.sel, c.err
+	return s.sel, nil
 }
 
 func (c *Controller) matches(l Library) bool {
