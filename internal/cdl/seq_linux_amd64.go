@@ -20,3 +20,28 @@ func (s *Seq) Run() {
 		runtime_cgocall(seqTrampoline, unsafe.Pointer(s))
 	}
 }
+
+// seqRunNoSyscall runs seqTrampoline(s) through runtime.asmcgocall
+// (seq_linux_amd64.s).
+//
+//go:noescape
+func seqRunNoSyscall(s *Seq)
+
+// RunNoSyscall is Run without the system-call bookkeeping of
+// runtime.cgocall: it switches to the system stack and calls the
+// trampoline, as the runtime calls the vDSO, and the goroutine keeps its P
+// throughout. That saves about 20 ns per trip; in exchange no other
+// goroutine can run on that P, and no stop-the-world can finish, until the
+// calls return.
+//
+// So every call of s must return quickly and must never wait for anything
+// a thread running Go code may hold: no callback into Go, no blocking
+// system call, no lock that a Go callback can hold (glibc's loader lock is
+// one: dl_iterate_phdr holds it while it calls back, and a callback written
+// in Go needs a P to finish). A lock held only by C code is allowed.
+func (s *Seq) RunNoSyscall() {
+	s.ran = 0
+	if s.n > 0 {
+		seqRunNoSyscall(s)
+	}
+}

@@ -64,3 +64,15 @@ TEXT ·seqTrampolinePC(SB), NOSPLIT, $0-8
 	MOVQ $seqTrampoline<>(SB), AX
 	MOVQ AX, ret+0(FP)
 	RET
+
+// seqRunNoSyscall(s *Seq) runs seqTrampoline on the system stack through
+// runtime.asmcgocall(fn, arg), whose ABI0 arguments are fn at 0(SP) and arg
+// at 8(SP), with its int32 result at 16(SP). It does not enter a system
+// call: see Seq.RunNoSyscall.
+TEXT ·seqRunNoSyscall(SB), NOSPLIT, $24-8
+	MOVQ $seqTrampoline<>(SB), AX
+	MOVQ AX, 0(SP)
+	MOVQ s+0(FP), AX
+	MOVQ AX, 8(SP)
+	CALL runtime·asmcgocall(SB)
+	RET

@@ -1,9 +1,17 @@
 package cdl
 
 import (
+	"runtime"
 	"testing"
 	"unsafe"
 )
+
+// runModes are the two ways to run a Seq; every guard and scratch test
+// runs under both.
+var runModes = []struct {
+	name string
+	run  func(*Seq)
+}{{"Run", (*Seq).Run}, {"RunNoSyscall", (*Seq).RunNoSyscall}}
 
 // libcSyms returns the addresses of names in the C library the test
 // binary runs with: glibc's libc.so.6, or musl's, which is its loader (leg
@@ -63,6 +71,12 @@ func TestSeqGuard(t *testing.T) {
 	syms := libcSyms(t, "labs", "pthread_equal")
 	labs, equal := syms[0], syms[1]
 	guardWords = [2]uintptr{7, 9}
+	for _, m := range runModes {
+		t.Run(m.name, func(t *testing.T) { seqGuardCases(t, m.run, labs, equal) })
+	}
+}
+
+func seqGuardCases(t *testing.T, run func(*Seq), labs, equal uintptr) {
 	for _, c := range []struct {
 		want0, want1 uintptr
 		ran          int
@@ -73,7 +87,7 @@ func TestSeqGuard(t *testing.T) {
 		s.Add2(equal, 5, 6)
 		s.Guard(uintptr(unsafe.Pointer(&guardWords)), c.want0, c.want1)
 		s.Ret = [SeqMax]uintptr{9, 9, 9, 9}
-		s.Run()
+		run(&s)
 		if s.Ran() != c.ran || s.Ret[0] != 1 {
 			t.Errorf("want %d, %d: ran %d calls, first returned %d; want %d calls", c.want0, c.want1, s.Ran(), s.Ret[0], c.ran)
 		}
@@ -95,6 +109,12 @@ func TestSeqScratch(t *testing.T) {
 	}
 	syms := libcSyms(t, "clock_getres", "labs")
 	getres, labs := syms[0], syms[1]
+	for _, m := range runModes {
+		t.Run(m.name, func(t *testing.T) { seqScratchCases(t, m.run, getres, labs) })
+	}
+}
+
+func seqScratchCases(t *testing.T, run func(*Seq), getres, labs uintptr) {
 	const clockMonotonic = 1
 	for _, c := range []struct {
 		want1 uintptr
@@ -104,12 +124,32 @@ func TestSeqScratch(t *testing.T) {
 		s.AddScratch(getres, clockMonotonic)
 		s.Add(labs, 5)
 		s.GuardScratch(0, 0, c.want1)
-		s.Run()
+		run(&s)
 		if s.Ret[0] != 0 || s.Scratch(0) != 0 || s.Scratch(1) != 1 {
 			t.Fatalf("clock_getres returned %d, wrote %d s %d ns", s.Ret[0], s.Scratch(0), s.Scratch(1))
 		}
 		if s.Ran() != c.ran {
 			t.Errorf("guard on (0, %d): ran %d calls, want %d", c.want1, s.Ran(), c.ran)
+		}
+	}
+}
+
+// TestRunNoSyscallThread checks that RunNoSyscall makes its calls on the
+// calling OS thread, in order, with their results: pthread_self there is
+// the locked goroutine's ThreadID.
+func TestRunNoSyscallThread(t *testing.T) {
+	syms := libcSyms(t, "pthread_self", "labs")
+	self, labs := syms[0], syms[1]
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for range 100 {
+		var s Seq
+		s.Add(labs, ^uintptr(41)) // -42
+		s.Add(self, 0)
+		s.Add(labs, 7)
+		s.RunNoSyscall()
+		if s.Ran() != 3 || s.Ret[0] != 42 || s.Ret[1] != uintptr(ThreadID()) || s.Ret[2] != 7 {
+			t.Fatalf("ran %d calls returning %v; want 3 returning 42, %#x, 7", s.Ran(), s.Ret[:3], ThreadID())
 		}
 	}
 }
@@ -124,6 +164,16 @@ func BenchmarkSeq(b *testing.B) {
 			s.Add(labs, 2)
 			s.Add(labs, 3)
 			s.Run()
+		}
+	})
+	b.Run("seq3-nosyscall", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var s Seq
+			s.Add(labs, 1)
+			s.Add(labs, 2)
+			s.Add(labs, 3)
+			s.RunNoSyscall()
 		}
 	})
 	b.Run("call3", func(b *testing.B) {

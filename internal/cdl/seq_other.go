@@ -36,3 +36,7 @@ func (s *Seq) guardHolds() bool {
 func unsafePointer(p uintptr) unsafe.Pointer {
 	return *(*unsafe.Pointer)(unsafe.Pointer(&p))
 }
+
+// RunNoSyscall is Run here: there is no trampoline to run on the system
+// stack (see the linux/amd64 RunNoSyscall for the contract).
+func (s *Seq) RunNoSyscall() { s.Run() }
