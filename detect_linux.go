@@ -95,6 +95,28 @@ var seqChecks atomic.Int32
 // check).
 func runChecked(s *cdl.Seq) bool { return phdr.RunChecked(s) }
 
+// objectID names the loaded object that holds a library's code, for the
+// lock-free check a release can run with its calls (startFound).
+type objectID = phdr.Identity
+
+// identify returns the identity of the object holding the code address pc:
+// the zero objectID where there is no lock-free lookup (glibc before 2.35,
+// musl, architectures other than amd64).
+func identify(pc uintptr) objectID {
+	id, _ := phdr.Identify(pc)
+	return id
+}
+
+// startFound makes the lock-free lookup of pc the first call of s and
+// guards the calls added after it: they are made only if the object holding
+// pc is still id. It reports false, adding nothing, for the zero objectID.
+// Unlike startChecked it takes no lock, so the sequence may run with
+// cdl.Seq.RunNoSyscall.
+func startFound(s *cdl.Seq, pc uintptr, id objectID) bool { return phdr.StartFound(s, pc, id) }
+
+// found reports whether a sequence startFound began made every call.
+func found(s *cdl.Seq) bool { return phdr.Found(s) }
+
 // counterKind is what the loader's counters (dlpi_adds, dlpi_subs) count.
 type counterKind int
 

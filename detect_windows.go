@@ -62,3 +62,13 @@ func startChecked(*cdl.Seq, generation) bool { return false }
 
 // runChecked runs s unguarded and reports false: see checksInSeq.
 func runChecked(s *cdl.Seq) bool { s.Run(); return false }
+
+// objectID is empty: there is no lock-free lookup of a loaded object here.
+type objectID struct{}
+
+func identify(uintptr) objectID { return objectID{} }
+
+// startFound reports false: see objectID.
+func startFound(*cdl.Seq, uintptr, objectID) bool { return false }
+
+func found(*cdl.Seq) bool { return false }

@@ -68,7 +68,7 @@ func newOpenBLAS(b *binder, sym func(string) uintptr, get, set uintptr) *lib {
 			return l
 		}
 	}
-	global := &openblasGlobal{getFn: get, setFn: set, peak: new(atomic.Int64)}
+	global := &openblasGlobal{getFn: get, setFn: set, peak: new(atomic.Int64), obj: identify(set)}
 	global.get() // the pool it starts with
 	l.proc = newKnob(global, ScopeProcess)
 	l.lockFree = true // C getters and setters, safe from any thread
@@ -96,6 +96,11 @@ func openblasVersion(config string) string {
 type openblasGlobal struct {
 	getFn, setFn uintptr
 	peak         *atomic.Int64
+	// obj is the loaded object holding setFn, as identified when the
+	// library was detected (zero where it cannot be): the last release of a
+	// fast group checks that it is still there without the loader's lock
+	// (knob.dropGroupFound).
+	obj objectID
 }
 
 func (c *openblasGlobal) get() int {

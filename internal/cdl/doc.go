@@ -10,6 +10,10 @@
 //     integer result. On linux/amd64 they go through one small assembly
 //     trampoline and runtime.cgocall (files *_linux_amd64.*); elsewhere
 //     through purego (files *_purego.go). Neither allocates.
+//   - Seq makes a short sequence of calls in one trip into C, optionally
+//     stopped after its first call by a guard (seq.go). RunNoSyscall makes
+//     the trip without runtime.cgocall's system-call bookkeeping, for calls
+//     that never wait for a Go thread (linux/amd64; Run elsewhere).
 //   - ThreadID identifies the calling OS thread (pthread_self); ThreadMark
 //     and SetThreadMark keep a value in one thread-specific data slot, which
 //     tells one life of a thread from the next one given the same pthread_t.

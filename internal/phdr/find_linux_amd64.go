@@ -18,12 +18,12 @@ import (
 // flags, then the mapping's start and end, the link_map, the exception
 // data, and reserved words: 12 words in all.
 type dlFindObject struct {
-	flags    uint64
-	mapStart uintptr
-	mapEnd   uintptr
-	linkMap  uintptr
-	ehFrame  uintptr
-	reserved [7]uint64
+	_       uint64  // dlfo_flags
+	_       uintptr // dlfo_map_start
+	mapEnd  uintptr
+	linkMap uintptr
+	_       uintptr   // dlfo_eh_frame
+	_       [7]uint64 // reserved
 }
 
 // The struct must fit in a Seq's scratch words.
