@@ -48,8 +48,11 @@ var finder struct {
 
 func findObjectFn() uintptr {
 	finder.once.Do(func() {
+		// The C library stays loaded for the life of the process: its
+		// address outlives the handle.
 		if libc := cdl.OpenNoLoad("libc.so.6"); libc != 0 {
 			finder.fn = cdl.Sym(libc, "_dl_find_object")
+			cdl.Close(libc)
 		}
 	})
 	return finder.fn
