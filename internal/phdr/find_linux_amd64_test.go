@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"unsafe"
 
 	"github.com/blasctl/blasctl/internal/cdl"
 	"github.com/blasctl/blasctl/internal/cfixture"
@@ -18,11 +19,17 @@ import (
 // wrong or the library was unloaded.
 func TestFound(t *testing.T) {
 	if findObjectFn() == 0 {
-		// musl has none, nor glibc before 2.35.
-		if v := glibcVersion(); libtest.Required() && v != "" && v >= "2.35" {
+		// musl has none, nor glibc before 2.35: then nothing is identified
+		// and no sequence starts with the lookup.
+		if v := glibcVersion(); v != "" && v >= "2.35" {
 			t.Fatalf("glibc %s has no _dl_find_object", v)
 		}
-		t.Skipf("the C library (glibc %q) has no _dl_find_object", glibcVersion())
+		var s cdl.Seq
+		if id, ok := Identify(uintptr(unsafe.Pointer(&finder))); ok || id != (Identity{}) || StartFound(&s, 1, id) || s.Len() != 0 {
+			t.Errorf("without _dl_find_object: Identify = %+v, %v; StartFound added %d calls", id, ok, s.Len())
+		}
+		t.Logf("the C library (glibc %q) has no _dl_find_object: nothing is identified", glibcVersion())
+		return
 	}
 	src := filepath.Join(t.TempDir(), "found.c")
 	if err := os.WriteFile(src, []byte("int blasctl_found_answer(int x) { return x + 1; }\n"), 0o644); err != nil {
