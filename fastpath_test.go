@@ -4,9 +4,12 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/blasctl/blasctl/internal/cdl"
 	"github.com/blasctl/blasctl/internal/cfixture"
 	"github.com/blasctl/blasctl/internal/libtest"
+	"github.com/ebitengine/purego"
 )
 
 // TestFastPathRealLibrary checks the scopes that share a process-wide count
@@ -270,6 +273,60 @@ func fastPathSuite(t *testing.T, b libtest.Build) {
 		unregister()
 		cached(false, "after an unregister")
 		scoped("after an unregister")
+	})
+
+	// The last member's release never waits for the loader lock where the
+	// library was identified: here another goroutine holds that lock, in a
+	// dl_iterate_phdr callback written in Go, until the scope has ended. A
+	// release that needed the lock would wait for the holder, which waits
+	// for the release: the watchdog then fails the test.
+	t.Run("ReleaseBesideLoaderLock", func(t *testing.T) {
+		if k.seq.obj == (objectID{}) {
+			t.Skip("the library is not identified here (glibc 2.35 or later on amd64 is needed): its release takes the loader check")
+		}
+		libc := cdl.OpenNoLoad("libc.so.6")
+		iterate := cdl.Sym(libc, "dl_iterate_phdr")
+		cdl.Close(libc)
+		if iterate == 0 {
+			t.Fatal("no dl_iterate_phdr in libc.so.6")
+		}
+		holding, release, held := make(chan struct{}), make(chan struct{}), make(chan struct{})
+		var once sync.Once
+		cb := purego.NewCallback(func(info, size, data uintptr) int {
+			once.Do(func() { close(holding) })
+			<-release
+			return 1
+		})
+		// Whatever happens, the holder lets go before the subtest ends:
+		// the subtests after it list objects too.
+		var letGo sync.Once
+		defer letGo.Do(func() { close(release); <-held })
+		// The OpenBLAS alone (libgomp is loaded by now): a fast member.
+		c := Select(InternalAPI("openblas"))
+		in := make(chan struct{})
+		done := make(chan error, 1)
+		go func() {
+			done <- c.WithThreads(1, func() {
+				close(in)
+				<-holding // the loader lock is held now, by the other goroutine
+			})
+		}()
+		<-in
+		go func() {
+			purego.SyscallN(iterate, cb, 0)
+			close(held)
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Error(err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the scope has not ended 30 s after another goroutine took the loader lock: its release waits for it")
+		}
+		if got := read(); got != start || members() != 0 || k.holds != 0 {
+			t.Errorf("after the scope: %d (want %d), %d members, %d holds", got, start, members(), k.holds)
+		}
 	})
 
 	// The owner unloads the library inside the last member's fn. The
