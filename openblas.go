@@ -69,6 +69,9 @@ func newOpenBLAS(b *binder, sym func(string) uintptr, get, set uintptr) *lib {
 		}
 	}
 	global := &openblasGlobal{getFn: get, setFn: set, peak: new(atomic.Int64), obj: identify(set)}
+	if identify(get) != global.obj {
+		global.obj = objectID{} // two objects: the lookup of one would not vouch for the other
+	}
 	global.get() // the pool it starts with
 	l.proc = newKnob(global, ScopeProcess)
 	l.lockFree = true // C getters and setters, safe from any thread
@@ -96,10 +99,10 @@ func openblasVersion(config string) string {
 type openblasGlobal struct {
 	getFn, setFn uintptr
 	peak         *atomic.Int64
-	// obj is the loaded object holding setFn, as identified when the
-	// library was detected (zero where it cannot be): the last release of a
-	// fast group checks that it is still there without the loader's lock
-	// (knob.dropGroupFound).
+	// obj is the loaded object holding getFn and setFn, as identified when
+	// the library was detected (zero where it cannot be, or when they lie in
+	// two objects): the last release of a fast group checks that it is
+	// still there without the loader's lock (knob.dropGroupFound).
 	obj objectID
 }
 
