@@ -234,11 +234,11 @@ func reapply(f *frame, l *lib) error {
 // leaveGroup removes one member from l's group; the last one removes the
 // group's hold and puts the count back as a frame's pop does. Only the
 // last one calls the library, so only it checks that the library is still
-// loaded, in the same trip into C as the calls: where the count goes back
-// to its original value, by the lock-free lookup of the library's object
-// (dropGroupFound); else while the loader's counters still read those of
-// the cached detection (dropGroupChecked); else first with the check every
-// call makes (refreshGone).
+// loaded, in the same trip into C as the calls (dropGroupSeq): where the
+// count goes back to its original value, by the lock-free lookup of the
+// library's object; else while the loader's counters still read those of
+// the cached detection; else first with the check every call makes
+// (refreshGone).
 func leaveGroup(l *lib) *mismatch {
 	k := l.proc
 	checked := false
@@ -255,13 +255,13 @@ func leaveGroup(l *lib) *mismatch {
 			reg.mu.Unlock()
 			continue // a member joined or left meanwhile
 		}
-		if err, done := k.dropGroupFound(l); done {
+		if err, done := k.dropGroupSeq(l, nil); done {
 			reg.mu.Unlock()
 			return err
 		}
 		if !checked {
 			if d := det.current.Load(); d != nil {
-				if err, done := k.dropGroupChecked(l, d.gen); done {
+				if err, done := k.dropGroupSeq(l, &d.gen); done {
 					reg.mu.Unlock()
 					return err
 				}
@@ -281,71 +281,50 @@ func leaveGroup(l *lib) *mismatch {
 	}
 }
 
-// dropGroupFound is dropGroup for the group's last hold on a knob with a
-// sequence control whose library was identified (openblasGlobal.obj): it
-// puts the original count back and reads it back in one trip into C that
-// starts with the lock-free lookup of the library's object, and makes the
-// calls only if that is still the object identified. done is false, with
-// nothing changed, when another hold remains, the library is gone, or the
-// lookup finds another object or none. Called with reg.mu held and the
-// group's count at 0.
+// dropGroupSeq is dropGroup for a knob with a sequence control (knob.seq):
+// the set and read-back make one trip into C that starts with a check that
+// l is still loaded, and are made only if it holds. done is false, with
+// nothing changed, when the check cannot run in the sequence or does not
+// hold. Called with reg.mu held and the group's count at 0.
 //
-// The trip runs without the system-call bookkeeping (cdl.Seq.RunNoSyscall),
-// about 20 ns less, because none of its calls waits for a Go thread: the
-// lookup takes no lock (dl_iterate_phdr's loader lock would rule this out),
-// OpenBLAS's getter reads a variable, and its setter, given a count the
-// library itself reported, stores it: a count within the pool takes no
-// lock and starts no thread (0.3.21 and 0.3.29 alike). Only a pool that
+// With gen nil the check is the lock-free lookup of the library's object
+// (openblasGlobal.obj), for the knob's last hold only: the calls are made
+// if that is still the object identified. The trip then runs without the
+// system-call bookkeeping (cdl.Seq.RunNoSyscall), about 20 ns less, because
+// none of its calls waits for a Go thread: the lookup takes no lock
+// (dl_iterate_phdr's loader lock would rule this out), OpenBLAS's getter
+// reads a variable, and its setter, given the count the library itself
+// reported before the first hold, stores it: a count within the pool takes
+// no lock and starts no thread (0.3.21 and 0.3.29 alike). Only a pool that
 // OpenBLAS shut down (blas_thread_shutdown_, which a Go program's
 // fork-and-exec never runs) is started again there, by the C code alone.
-func (k *knob) dropGroupFound(l *lib) (err *mismatch, done bool) {
+//
+// With gen, the check is the loader's: the calls are made only if its
+// counters read *gen, those of the cached detection. Then l is still
+// loaded: a rescan that found l gone marked it gone under reg.mu before it
+// published its detection, and l is not gone.
+func (k *knob) dropGroupSeq(l *lib, gen *generation) (err *mismatch, done bool) {
 	c := k.seq
-	if c == nil || k.holds != 1 || l.gone.Load() {
-		return nil, false
-	}
-	var q cdl.Seq
-	if !startFound(&q, c.setFn, c.obj) {
-		return nil, false
-	}
-	q.Add(c.setCall(k.orig))
-	get := q.Add(c.getCall(), 0)
-	q.RunNoSyscall()
-	if !found(&q) {
-		return nil, false
-	}
-	k.groupHold = 0
-	k.holds--
-	if got := c.got(q.Ret[get]); got != k.orig {
-		return &mismatch{k.orig, got}, true
-	}
-	return nil, true
-}
-
-// dropGroupChecked is dropGroup for a knob with a sequence control
-// (knob.seq), in one trip into C that starts with the loader check: the
-// calls are made only if the loader's counters read gen, those of the
-// cached detection d. Then l is still loaded: a rescan that found l gone
-// marked it gone under reg.mu before it published its detection, and l is
-// not gone. done is false, with nothing changed, when the check cannot run
-// in the sequence or the counters moved. Called with reg.mu held and the
-// group's count at 0.
-func (k *knob) dropGroupChecked(l *lib, gen generation) (err *mismatch, done bool) {
-	c := k.seq
-	if c == nil || l.gone.Load() {
-		return nil, false
-	}
-	var q cdl.Seq
-	if !startChecked(&q, gen) {
-		return nil, false
-	}
 	last := k.holds == 1
+	if c == nil || l.gone.Load() || (gen == nil && (!last || c.obj == objectID{})) {
+		return nil, false
+	}
+	var q cdl.Seq
+	if (gen == nil && !startFound(&q, c.setFn, c.obj)) || (gen != nil && !startChecked(&q, *gen)) {
+		return nil, false
+	}
 	v := k.orig
 	if !last {
 		v = k.minStacks()
 	}
 	q.Add(c.setCall(v))
 	get := q.Add(c.getCall(), 0)
-	if !runChecked(&q) {
+	if gen == nil {
+		q.RunNoSyscall()
+		if !found(&q) {
+			return nil, false
+		}
+	} else if !runChecked(&q) {
 		return nil, false
 	}
 	k.groupHold = 0
@@ -419,7 +398,7 @@ func convertFast(tid int, ts *threadState) {
 // makes every call into it in one trip into C that starts with the check
 // (guarded on d's generation), instead of checking first in a trip of its
 // own. The library is then still loaded when the calls are made, for the
-// reasons dropGroupChecked gives. If the counters moved, nothing was
+// reasons dropGroupSeq gives. If the counters moved, nothing was
 // called, and the scope checks the usual way and starts over.
 
 // cachedLibs returns the libraries c selects from the cached detection,

@@ -102,7 +102,7 @@ type openblasGlobal struct {
 	// obj is the loaded object holding getFn and setFn, as identified when
 	// the library was detected (zero where it cannot be, or when they lie in
 	// two objects): the last release of a fast group checks that it is
-	// still there without the loader's lock (knob.dropGroupFound).
+	// still there without the loader's lock (knob.dropGroupSeq).
 	obj objectID
 }
 
