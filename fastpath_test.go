@@ -34,6 +34,13 @@ func fastPathSuite(t *testing.T, b libtest.Build) {
 	if libs[0].fastKnob() != k {
 		t.Fatal("the pthreads OpenBLAS has no fast knob")
 	}
+	// Detection identifies the library wherever the lookup runs (TestFound
+	// in internal/phdr fails where glibc has it and it does not): the
+	// subtests below that depend on the identity cannot pass by skipping
+	// because detection stopped recording it.
+	if id := identify(k.seq.setFn); id != k.seq.obj {
+		t.Errorf("detection identified the library as %+v; the lookup gives %+v", k.seq.obj, id)
+	}
 	if runtime.NumCPU() < 2 {
 		t.Skip("needs 2 CPUs for two distinct counts")
 	}
