@@ -2,9 +2,10 @@ package blasctl_test
 
 import (
 	"errors"
-	"os"
+	"maps"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,7 +37,7 @@ var faultScenarios = map[string]func(t *testing.T, fx *faultEnv){
 const faultPrefix = "faults-"
 
 func TestFaults(t *testing.T) {
-	if name, ok := strings.CutPrefix(os.Getenv("BLASCTL_TEST_BUILD"), faultPrefix); ok {
+	if name, ok := libtest.ChildScenario(faultPrefix); ok {
 		body := faultScenarios[name]
 		if body == nil {
 			t.Fatalf("no fault scenario %q", name)
@@ -50,12 +51,8 @@ func TestFaults(t *testing.T) {
 		t.Skip("the fixtures load next to Debian's amd64 or arm64 libgomp")
 	}
 	gomp := libtest.Named(t, "libgomp")[0]
-	for name := range faultScenarios {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			libtest.RunChild(t, libtest.Build{Name: faultPrefix + name, Load: gomp.Load, Package: gomp.Package}, "TestFaults")
-		})
-	}
+	libtest.RunScenarios(t, slices.Sorted(maps.Keys(faultScenarios)), faultPrefix,
+		libtest.Build{Load: gomp.Load, Package: gomp.Package}, "TestFaults")
 }
 
 // faultEnv is one child's state: the real libgomp, loaded first, with an odd

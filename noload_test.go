@@ -22,7 +22,7 @@ import (
 // ever started. Symbols are resolved only through each library's own handle:
 // faults_test.go's DecoySymbols checks that a decoy's exports are not taken.
 func TestNeverLoadsCode(t *testing.T) {
-	if name, ok := strings.CutPrefix(os.Getenv("BLASCTL_TEST_BUILD"), noLoadPrefix); ok {
+	if name, ok := libtest.ChildScenario(noLoadPrefix); ok {
 		cold := false
 		if name, cold = strings.CutSuffix(name, coldSuffix); cold {
 			noLoadColdChild(t, noLoadBuild(t, name))

@@ -4,8 +4,9 @@ package blasctl_test
 
 import (
 	"errors"
-	"os"
+	"maps"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,7 +76,7 @@ var soleCountScenarios = map[string]struct {
 const soleCountPrefix = "solecount-"
 
 func TestSoleThreadCount(t *testing.T) {
-	if name, ok := strings.CutPrefix(os.Getenv("BLASCTL_TEST_BUILD"), soleCountPrefix); ok {
+	if name, ok := libtest.ChildScenario(soleCountPrefix); ok {
 		sc, ok := soleCountScenarios[name]
 		if !ok {
 			t.Fatalf("no scenario %q", name)
@@ -94,10 +95,5 @@ func TestSoleThreadCount(t *testing.T) {
 		sc.body(t, func() int { return libtest.Get(get) })
 		return
 	}
-	for name := range soleCountScenarios {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			libtest.RunChild(t, libtest.Build{Name: soleCountPrefix + name}, "TestSoleThreadCount")
-		})
-	}
+	libtest.RunScenarios(t, slices.Sorted(maps.Keys(soleCountScenarios)), soleCountPrefix, libtest.Build{}, "TestSoleThreadCount")
 }

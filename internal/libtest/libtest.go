@@ -136,6 +136,28 @@ func Current() (Build, bool) {
 	return Build{}, false
 }
 
+// ChildScenario returns the scenario this process runs when it is a child
+// that RunScenarios (or RunChild, for a build named prefix+scenario)
+// started; ok is false otherwise.
+func ChildScenario(prefix string) (name string, ok bool) {
+	return strings.CutPrefix(os.Getenv("BLASCTL_TEST_BUILD"), prefix)
+}
+
+// RunScenarios re-runs test once per scenario, each in a parallel subtest
+// of that name and a child process of its own, for build b renamed
+// prefix+scenario (ChildScenario reads it back there).
+func RunScenarios(t *testing.T, scenarios []string, prefix string, b Build, test string) {
+	t.Helper()
+	for _, name := range scenarios {
+		child := b
+		child.Name = prefix + name
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			RunChild(t, child, test)
+		})
+	}
+}
+
 // RunChild re-runs test in a child process for build b and fails t with the
 // child's output if the child fails.
 func RunChild(t *testing.T, b Build, test string) {
