@@ -67,14 +67,14 @@ func main() {
 		var single []float64
 		unscoped, scoped, worker := make([][]float64, len(gs)), make([][]float64, len(gs)), make([][]float64, len(gs))
 		fair := make([][]float64, len(gs))
+		results := map[mode]*[][]float64{unscopedMode: &unscoped, perCall: &scoped, perWorker: &worker, fairShare: &fair}
 		for round := range *reps {
 			set(1)
 			single = append(single, once(n, 1, unscopedMode, *dur))
 			set(def)
 			for i, g := range gs {
-				results := map[mode]*[][]float64{unscopedMode: &unscoped, perCall: &scoped, perWorker: &worker, fairShare: &fair}
-				for j := range 4 {
-					m := mode((round + j) % 4)
+				for j := range len(results) {
+					m := mode((round + j) % len(results))
 					(*results[m])[i] = append((*results[m])[i], once(n, g, m, *dur))
 				}
 				if got := get(); got != def {
