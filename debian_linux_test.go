@@ -24,7 +24,7 @@ func TestMixedOpenMP(t *testing.T) {
 		b.Load = append(b.Load, omp.Load...)
 		b.Package = strings.TrimSpace(b.Package + " " + omp.Package)
 	}
-	if os.Getenv("BLASCTL_TEST_BUILD") != b.Name {
+	if _, child := libtest.This(); !child {
 		libtest.RunChild(t, b, "TestMixedOpenMP")
 		return
 	}
@@ -51,13 +51,12 @@ func TestMixedOpenMP(t *testing.T) {
 // and 1.x reads the ways' product.
 func TestBLISEnvironment(t *testing.T) {
 	path := libtest.LibDir + "blis-pthread/libblis.so.4"
-	mode := os.Getenv("BLASCTL_TEST_BLIS_ENV")
-	if mode == "" {
+	mode, child := libtest.Scenario()
+	if !child {
 		for _, env := range []string{"OMP_NUM_THREADS=3", "BLIS_JC_NT=2"} {
 			t.Run(env, func(t *testing.T) {
-				b := libtest.Build{Name: "blis-env", Load: []string{path}, Package: "libblis4-pthread",
-					Env: []string{env, "BLASCTL_TEST_BLIS_ENV=" + env}}
-				libtest.RunChild(t, b, "TestBLISEnvironment")
+				b := libtest.Build{Name: "blis-env", Load: []string{path}, Package: "libblis4-pthread", Env: []string{env}}
+				libtest.Child{Test: "TestBLISEnvironment", Build: b, Scenario: env}.Run(t)
 			})
 		}
 		return

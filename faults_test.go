@@ -34,10 +34,8 @@ var faultScenarios = map[string]func(t *testing.T, fx *faultEnv){
 	"ReloadedAtSameAddress": faultReloaded,
 }
 
-const faultPrefix = "faults-"
-
 func TestFaults(t *testing.T) {
-	if name, ok := libtest.ChildScenario(faultPrefix); ok {
+	if name, ok := libtest.Scenario(); ok {
 		body := faultScenarios[name]
 		if body == nil {
 			t.Fatalf("no fault scenario %q", name)
@@ -51,7 +49,7 @@ func TestFaults(t *testing.T) {
 		t.Skip("the fixtures load next to Debian's amd64 or arm64 libgomp")
 	}
 	gomp := libtest.Named(t, "libgomp")[0]
-	libtest.RunScenarios(t, slices.Sorted(maps.Keys(faultScenarios)), faultPrefix,
+	libtest.RunScenarios(t, slices.Sorted(maps.Keys(faultScenarios)),
 		libtest.Build{Load: gomp.Load, Package: gomp.Package}, "TestFaults")
 }
 

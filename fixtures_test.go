@@ -3,9 +3,7 @@ package blasctl_test
 import (
 	"encoding/json"
 	"errors"
-	"os"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/blasctl/blasctl"
@@ -30,7 +28,6 @@ func TestFixtureLibraries(t *testing.T) {
 			path := cfixture.Build(t, f.File, f.Sources, f.Flags...)
 			b := f.Build
 			b.Load = append(slices.Clone(f.Before), path)
-			b.Env = append(slices.Clone(b.Env), libtest.FixtureLoadEnv+"="+strings.Join(b.Load, string(os.PathListSeparator)))
 			libtest.RunChild(t, b, "TestFixtureLibraries")
 		})
 	}

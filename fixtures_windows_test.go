@@ -3,10 +3,8 @@
 package blasctl_test
 
 import (
-	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/blasctl/blasctl/internal/cfixture"
@@ -20,18 +18,18 @@ import (
 // with vcomp's count process-wide.
 func TestMixedOpenMPWindows(t *testing.T) {
 	const name = "mixed-openmp-windows"
-	if os.Getenv("BLASCTL_TEST_BUILD") != name {
+	spec, child := libtest.This()
+	if !child {
 		gomp := libtest.Named(t, "libgomp")[0]
 		nprocs := "-DFIXTURE_NPROCS=" + strconv.Itoa(libtest.FixtureNThreads)
 		load := append(slices.Clone(gomp.Load),
 			cfixture.Build(t, "libomp140.x86_64.dll", []string{"testdata/fixtures/iomp/iomp.c"}, nprocs),
 			cfixture.Build(t, "vcomp140.dll", []string{"testdata/fixtures/vcomp/vcomp.c"}, nprocs))
-		libtest.RunChild(t, libtest.Build{Name: name, Load: gomp.Load, Package: gomp.Package,
-			Env: []string{libtest.FixtureLoadEnv + "=" + strings.Join(load, string(os.PathListSeparator))}}, "TestMixedOpenMPWindows")
+		libtest.RunChild(t, libtest.Build{Name: name, Load: load, Package: gomp.Package}, "TestMixedOpenMPWindows")
 		return
 	}
 	mixed := mixedOpenMPAfter(t, func() {
-		for _, p := range strings.Split(os.Getenv(libtest.FixtureLoadEnv), string(os.PathListSeparator)) {
+		for _, p := range spec.Load {
 			libtest.Open(t, p)
 		}
 	})

@@ -22,49 +22,46 @@ import (
 // ever started. Symbols are resolved only through each library's own handle:
 // faults_test.go's DecoySymbols checks that a decoy's exports are not taken.
 func TestNeverLoadsCode(t *testing.T) {
-	if name, ok := libtest.ChildScenario(noLoadPrefix); ok {
-		cold := false
-		if name, cold = strings.CutSuffix(name, coldSuffix); cold {
-			noLoadColdChild(t, noLoadBuild(t, name))
+	if scenario, ok := libtest.Scenario(); ok {
+		b, ok := libtest.Current()
+		if !ok {
+			t.Fatal("a child for no row of libtest.Builds")
+		}
+		if scenario == coldScenario {
+			noLoadColdChild(t, b)
 			return
 		}
-		noLoadChild(t, noLoadBuild(t, name))
+		noLoadChild(t, b)
 		return
 	}
 	if !libtest.BuildsHere() {
 		t.Skip("the real-library builds are Debian's amd64 and arm64 packages")
 	}
-	var names []string
+	var children []libtest.Child
 	for _, b := range libtest.Named(t, "openblas-pthread", "openblas-openmp", "mkl", "mkl-gnu", "libgomp", "libomp") {
-		names = append(names, b.Name)
+		children = append(children, libtest.Child{Test: "TestNeverLoadsCode", Build: b, Scenario: warmScenario})
 		if strings.HasPrefix(b.Name, "mkl") {
-			names = append(names, b.Name+coldSuffix)
+			children = append(children, libtest.Child{Test: "TestNeverLoadsCode", Build: b, Scenario: coldScenario})
 		}
 	}
-	for _, name := range names {
-		child := noLoadBuild(t, strings.TrimSuffix(name, coldSuffix))
-		child.Name = noLoadPrefix + name
+	for _, c := range children {
+		name := c.Build.Name
+		if c.Scenario == coldScenario {
+			name += "-cold"
+		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			libtest.RunChild(t, child, "TestNeverLoadsCode")
+			c.Run(t)
 		})
 	}
 }
 
+// The scenarios of TestNeverLoadsCode: the program called its library
+// before blasctl looked at it (noLoadChild), or never (noLoadColdChild).
 const (
-	noLoadPrefix = "noload-"
-	coldSuffix   = "-cold"
+	warmScenario = "warm"
+	coldScenario = "cold"
 )
-
-func noLoadBuild(t *testing.T, name string) libtest.Build {
-	for _, b := range libtest.Builds {
-		if b.Name == name {
-			return b
-		}
-	}
-	t.Fatalf("no build %s", name)
-	return libtest.Build{}
-}
 
 // loaderList is the loader's list of objects, by name and segments.
 func loaderList(t *testing.T) ([]object, generation) {

@@ -73,10 +73,8 @@ var soleCountScenarios = map[string]struct {
 	}},
 }
 
-const soleCountPrefix = "solecount-"
-
 func TestSoleThreadCount(t *testing.T) {
-	if name, ok := libtest.ChildScenario(soleCountPrefix); ok {
+	if name, ok := libtest.Scenario(); ok {
 		sc, ok := soleCountScenarios[name]
 		if !ok {
 			t.Fatalf("no scenario %q", name)
@@ -95,5 +93,5 @@ func TestSoleThreadCount(t *testing.T) {
 		sc.body(t, func() int { return libtest.Get(get) })
 		return
 	}
-	libtest.RunScenarios(t, slices.Sorted(maps.Keys(soleCountScenarios)), soleCountPrefix, libtest.Build{}, "TestSoleThreadCount")
+	libtest.RunScenarios(t, slices.Sorted(maps.Keys(soleCountScenarios)), libtest.Build{}, "TestSoleThreadCount")
 }

@@ -27,19 +27,19 @@ import (
 // The size is BLASCTL_STRESS goroutines x scopes: "full" is 64x10000 (what
 // scripts/test-extra.sh runs in CI), "GxS" any other; the default is 64x200.
 func TestStress(t *testing.T) {
-	name := os.Getenv("BLASCTL_TEST_BUILD")
-	if name == stressFixture {
+	if scenario, _ := libtest.Scenario(); scenario == stressFixture {
 		stressFixtureChild(t)
 		return
 	}
 	libtest.PerBuild(t, libtest.Named(t, stressBuilds...), stressRealChild)
-	if _, child := libtest.Current(); child {
+	if _, child := libtest.This(); child {
 		return
 	}
 	gomp := libtest.Named(t, "libgomp")[0]
 	t.Run("fixture", func(t *testing.T) {
 		t.Parallel()
-		libtest.RunChild(t, libtest.Build{Name: stressFixture, Load: gomp.Load, Package: gomp.Package}, "TestStress")
+		libtest.Child{Test: "TestStress", Build: libtest.Build{Name: "libgomp", Load: gomp.Load, Package: gomp.Package},
+			Scenario: stressFixture}.Run(t)
 	})
 }
 

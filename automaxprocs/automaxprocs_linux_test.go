@@ -1,7 +1,6 @@
 package automaxprocs_test
 
 import (
-	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -16,7 +15,7 @@ var openblas = libtest.LibDir + "openblas-pthread/libopenblas.so.0"
 // program that links it would have it, and GOMAXPROCS=1: the import must
 // have capped it before any test code runs, and logged it.
 func TestStartUp(t *testing.T) {
-	if os.Getenv("AUTOMAXPROCS_TEST_CHILD") == "1" {
+	if _, child := libtest.This(); child {
 		libs, err := blasctl.Libraries()
 		if err != nil {
 			t.Fatal(err)
@@ -29,17 +28,11 @@ func TestStartUp(t *testing.T) {
 	if runtime.GOOS != "linux" || libtest.LibDir == "" {
 		t.Skip("the real-library builds are Debian's amd64 and arm64 packages")
 	}
-	if _, err := os.Stat(openblas); err != nil {
-		libtest.Missing(t, "%s is not installed", openblas)
-	}
-	cmd := libtest.Command("-test.run=^TestStartUp$", "-test.v")
-	cmd.Env = append(os.Environ(), "AUTOMAXPROCS_TEST_CHILD=1", "LD_PRELOAD="+openblas,
-		"GOMAXPROCS=1", "OPENBLAS_NUM_THREADS=2") // above GOMAXPROCS whatever the environment says
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "\nPASS") {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
-	if want := "threads 2 -> 1 to match GOMAXPROCS=1"; !strings.Contains(string(out), want) {
+	out := libtest.Child{Test: "TestStartUp", Build: libtest.Build{Load: []string{openblas}},
+		Env: []string{"LD_PRELOAD=" + openblas, "GOMAXPROCS=1",
+			"OPENBLAS_NUM_THREADS=2"}, // above GOMAXPROCS whatever the environment says
+	}.Run(t)
+	if want := "threads 2 -> 1 to match GOMAXPROCS=1"; !strings.Contains(out, want) {
 		t.Errorf("child did not log %q:\n%s", want, out)
 	}
 }

@@ -3,7 +3,6 @@ package libtest
 import (
 	"cmp"
 	"os"
-	"os/exec"
 	"runtime"
 	"slices"
 	"strings"
@@ -54,18 +53,4 @@ func init() {
 	if runtime.GOARCH == "arm64" {
 		Builds = arm64Builds
 	}
-}
-
-// ExecEnv names a program that runs this test binary's children (for the
-// arm64 leg on an amd64 machine: qemu-aarch64-static), as go test -exec
-// runs the binary itself. Unset, children run directly.
-const ExecEnv = "BLASCTL_TEST_EXEC"
-
-// Command is exec.Command for a child of this test binary: through the
-// program ExecEnv names, if any.
-func Command(args ...string) *exec.Cmd {
-	if wrapper := os.Getenv(ExecEnv); wrapper != "" {
-		return exec.Command(wrapper, append([]string{os.Args[0]}, args...)...)
-	}
-	return exec.Command(os.Args[0], args...)
 }

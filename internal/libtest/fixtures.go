@@ -1,16 +1,14 @@
 package libtest
 
 import (
-	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 )
 
 // Fixture is a C library from testdata/fixtures that stands in for a vendor
 // library Debian does not ship. The parent test compiles it into a temporary
-// directory and passes the files to load to the child in FixtureLoadEnv; the
-// child then runs the same suite as for a real build.
+// directory and passes the files to load to the child in ChildEnv (the
+// build's Load); the child then runs the same suite as for a real build.
 type Fixture struct {
 	// Build is what the suite expects; its Load is filled in by the parent.
 	Build
@@ -24,9 +22,6 @@ type Fixture struct {
 	// Before lists real libraries the child loads before the fixture.
 	Before []string
 }
-
-// FixtureLoadEnv carries a fixture's files to load, path-list separated.
-const FixtureLoadEnv = "BLASCTL_TEST_FIXTURE_LOAD"
 
 // FixtureNThreads is the multi-threaded count of the Accelerate fixture and
 // the default count of the Intel OpenMP fixture.
@@ -79,10 +74,10 @@ const FixtureCustomAPI = "foo"
 // CurrentFixture returns the fixture this process is a child for, with its
 // files to load, if any.
 func CurrentFixture() (Fixture, bool) {
-	name := os.Getenv("BLASCTL_TEST_BUILD")
+	s, _ := This()
 	for _, f := range Fixtures {
-		if f.Name == name {
-			f.Load = filepath.SplitList(os.Getenv(FixtureLoadEnv))
+		if s.Build != "" && f.Name == s.Build {
+			f.Load = s.Load
 			return f, true
 		}
 	}

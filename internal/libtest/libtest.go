@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/ebitengine/purego"
@@ -12,7 +11,7 @@ import (
 
 // Build is one installed library build under test.
 type Build struct {
-	// Name identifies the build (BLASCTL_TEST_BUILD).
+	// Name identifies the build (a child reads it from ChildEnv).
 	Name string
 	// Load lists what the child dlopens, in order; the last is the library
 	// under test.
@@ -117,65 +116,19 @@ func Missing(tb testing.TB, format string, args ...any) {
 
 // Check reports a missing file of b, or nil.
 func (b Build) Check() error {
+	pkg := ""
+	if b.Package != "" {
+		pkg = " (package " + b.Package + ")"
+	}
 	for _, p := range append(slices.Clone(b.Load), b.Needs...) {
 		if _, err := os.Stat(p); err != nil {
-			return fmt.Errorf("%s: %s is not installed (package %s)", b.Name, p, b.Package)
+			if b.Name == "" {
+				return fmt.Errorf("%s is not installed%s", p, pkg)
+			}
+			return fmt.Errorf("%s: %s is not installed%s", b.Name, p, pkg)
 		}
 	}
 	return nil
-}
-
-// Current returns the build this process is a child for, if any.
-func Current() (Build, bool) {
-	name := os.Getenv("BLASCTL_TEST_BUILD")
-	for _, b := range Builds {
-		if b.Name == name {
-			return b, true
-		}
-	}
-	return Build{}, false
-}
-
-// ChildScenario returns the scenario this process runs when it is a child
-// that RunScenarios (or RunChild, for a build named prefix+scenario)
-// started; ok is false otherwise.
-func ChildScenario(prefix string) (name string, ok bool) {
-	return strings.CutPrefix(os.Getenv("BLASCTL_TEST_BUILD"), prefix)
-}
-
-// RunScenarios re-runs test once per scenario, each in a parallel subtest
-// of that name and a child process of its own, for build b renamed
-// prefix+scenario (ChildScenario reads it back there).
-func RunScenarios(t *testing.T, scenarios []string, prefix string, b Build, test string) {
-	t.Helper()
-	for _, name := range scenarios {
-		child := b
-		child.Name = prefix + name
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			RunChild(t, child, test)
-		})
-	}
-}
-
-// RunChild re-runs test in a child process for build b and fails t with the
-// child's output if the child fails.
-func RunChild(t *testing.T, b Build, test string) {
-	t.Helper()
-	if err := b.Check(); err != nil {
-		Missing(t, "%v", err)
-	}
-	args := []string{"-test.run=^" + test + "$", "-test.count=1", "-test.v"}
-	cmd := Command(args...)
-	cmd.Env = append(append(os.Environ(), "BLASCTL_TEST_BUILD="+b.Name), b.Env...)
-	out, err := cmd.CombinedOutput()
-	ran := strings.Contains(string(out), "--- PASS: "+test+" ")
-	if err != nil || !ran || !strings.Contains(string(out), "\nPASS") {
-		t.Fatalf("%s in a child process for %s: %v\n%s", test, b.Name, err, out)
-	}
-	if testing.Verbose() {
-		t.Logf("child output for %s:\n%s", b.Name, out)
-	}
 }
 
 // LoadAll dlopens every file of b and returns the handle of the library
@@ -217,25 +170,4 @@ func Named(tb testing.TB, names ...string) []Build {
 		}
 	}
 	return out
-}
-
-// PerBuild runs suite once per build, each in a child process of its own:
-// in the parent it starts one child per build (in parallel), re-running the
-// calling top-level test; in a child it runs suite for the child's build.
-func PerBuild(t *testing.T, builds []Build, suite func(t *testing.T, b Build)) {
-	t.Helper()
-	if b, ok := Current(); ok {
-		suite(t, b)
-		return
-	}
-	if !BuildsHere() {
-		t.Skip("the real-library builds are Debian's amd64 and arm64 packages, and mingw's libgomp on Windows")
-	}
-	test, _, _ := strings.Cut(t.Name(), "/")
-	for _, b := range builds {
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			RunChild(t, b, test)
-		})
-	}
 }
