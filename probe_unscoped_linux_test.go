@@ -142,6 +142,15 @@ func unscopedChild(t *testing.T, b libtest.Build) {
 	if strings.Contains(filepath.Base(b.Load[len(b.Load)-1]), "64") { // libopenblas64: ILP64
 		gemm = func(n int, a, bm, c []float64) { fblas.Dgemm64(sym, n, a, bm, c) }
 	}
+	if b.Unlocked { // its own race, not blasctl's: serialize, as its users must
+		var mu sync.Mutex
+		unlocked := gemm
+		gemm = func(n int, a, bm, c []float64) {
+			mu.Lock()
+			defer mu.Unlock()
+			unlocked(n, a, bm, c)
+		}
+	}
 	probe := libtest.Func(t, h, b.Probe)
 	applies := func(raw int) int { return raw }
 	if b.Applies != nil {

@@ -43,6 +43,12 @@ type Build struct {
 	// NoVersion is set for a library without a version API: Libraries
 	// reports no version for it.
 	NoVersion bool
+	// Unlocked is set for a build that is not safe to call from two threads
+	// at once: Debian's serial OpenBLAS, built without USE_LOCKING, whose
+	// concurrent callers race on its buffers and get wrong products. Its
+	// users must serialize their calls, so a test that calls it from
+	// several goroutines serializes them too, and judges blasctl alone.
+	Unlocked bool
 	// Applies maps a raw Probe reading to the count Libraries reports, for
 	// libraries whose stored value can be a marker (BLIS 0.9's -1, "unset",
 	// runs 1 thread); nil means the reading itself.
@@ -66,7 +72,7 @@ var debian12Builds = []Build{
 		Package: "libopenblas0-openmp"},
 	{Name: "openblas-serial", Load: []string{lib + "openblas-serial/libopenblas.so.0"},
 		InternalAPI: "openblas", Layer: "disabled", Scope: "process",
-		Probe: "openblas_get_num_threads", Cap: 1, Package: "libopenblas0-serial"},
+		Probe: "openblas_get_num_threads", Cap: 1, Package: "libopenblas0-serial", Unlocked: true},
 	{Name: "openblas64-pthread", Load: []string{lib + "openblas64-pthread/libopenblas64.so.0"},
 		InternalAPI: "openblas", Layer: "pthreads", Scope: "process",
 		Probe: "openblas_get_num_threads", Setter: "openblas_set_num_threads", Package: "libopenblas64-0-pthread"},
