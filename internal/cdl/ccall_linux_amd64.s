@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 #include "textflag.h"
 
 // ccallTrampoline(c *ccallFrame) calls c.fn(c.a1, c.a2) with the C calling

@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 #include "textflag.h"
 
 // seqTrampoline(s *Seq) calls s.fn[i](s.a1[i], s.a2[i]) for i < s.n, with
