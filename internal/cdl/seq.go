@@ -10,8 +10,9 @@ package cdl
 // guards calls into a library that must still be loaded. Those words may
 // be the sequence's own scratch words, which its first call fills
 // (AddScratch, GuardScratch): then two goroutines never share them, and no
-// lock is needed around the sequence. The layout is fixed by
-// seq_linux_amd64.s.
+// lock is needed around the sequence. seq_linux_amd64.s reads the fields
+// by their go_asm.h names, and needs fn, a1, a2 and Ret to stay arrays of
+// uintptr.
 type Seq struct {
 	n       uintptr
 	fn      [SeqMax]uintptr

@@ -1,3 +1,6 @@
+//go:build linux && amd64
+
+#include "go_asm.h"
 #include "textflag.h"
 
 // seqTrampoline(s *Seq) calls s.fn[i](s.a1[i], s.a2[i]) for i < s.n, with
@@ -5,10 +8,10 @@
 // (s.guard != 0) it stops after the first call unless the two words at
 // s.guard equal s.want. It stores the number of calls made in s.ran.
 // With s.self set, the first call's second argument is the address of
-// s.scratch and s.guard the guarded words' offset in it plus 1. Layout of Seq: n 0, fn 8, a1 40,
-// a2 72, Ret 104, guard 136, want 144, ran 160, self 168, scratch 176.
-// runtime.cgocall runs it on the system stack through
-// asmcgocall, which passes s in DI with the stack aligned to 16 bytes
+// s.scratch and s.guard the guarded words' offset in it plus 1. The field
+// offsets come from go_asm.h; fn, a1, a2 and Ret are arrays of 8-byte
+// words, indexed by R12. runtime.cgocall runs it on the system stack
+// through asmcgocall, which passes s in DI with the stack aligned to 16 bytes
 // before the call: the return address and three pushes of callee-saved
 // registers (kept across the inner calls) restore that alignment for the
 // inner calls.
@@ -18,42 +21,42 @@ TEXT seqTrampoline<>(SB), NOSPLIT|NOFRAME, $0-0
 	PUSHQ R13
 	MOVQ  DI, BX
 	XORQ  R12, R12
-	MOVQ  168(BX), AX
+	MOVQ  Seq_self(BX), AX
 	TESTQ AX, AX
 	JZ    loop
-	LEAQ  176(BX), AX
-	MOVQ  AX, 72(BX)
+	LEAQ  Seq_scratch(BX), AX
+	MOVQ  AX, Seq_a2(BX)
 
 loop:
-	CMPQ R12, 0(BX)
+	CMPQ R12, Seq_n(BX)
 	JAE  done
-	MOVQ 8(BX)(R12*8), AX
-	MOVQ 40(BX)(R12*8), DI
-	MOVQ 72(BX)(R12*8), SI
+	MOVQ Seq_fn(BX)(R12*8), AX
+	MOVQ Seq_a1(BX)(R12*8), DI
+	MOVQ Seq_a2(BX)(R12*8), SI
 	CALL AX
-	MOVQ AX, 104(BX)(R12*8)
+	MOVQ AX, Seq_Ret(BX)(R12*8)
 	INCQ R12
 	CMPQ R12, $1
 	JNE  loop
-	MOVQ 136(BX), R13
+	MOVQ Seq_guard(BX), R13
 	TESTQ R13, R13
 	JZ   loop
-	MOVQ 168(BX), AX
+	MOVQ Seq_self(BX), AX
 	TESTQ AX, AX
 	JZ   check
-	LEAQ 175(BX)(R13*1), R13
+	LEAQ (Seq_scratch-1)(BX)(R13*1), R13
 
 check:
 	MOVQ 0(R13), AX
-	CMPQ AX, 144(BX)
+	CMPQ AX, Seq_want(BX)
 	JNE  done
 	MOVQ 8(R13), AX
-	CMPQ AX, 152(BX)
+	CMPQ AX, (Seq_want+8)(BX)
 	JNE  done
 	JMP  loop
 
 done:
-	MOVQ R12, 160(BX)
+	MOVQ R12, Seq_ran(BX)
 	POPQ R13
 	POPQ R12
 	POPQ BX

@@ -4,9 +4,6 @@ package cdl
 
 import "sync"
 
-// RTLDNoLoad is macOS's RTLD_NOLOAD; purego does not define it.
-const RTLDNoLoad = 0x10
-
 var pthreadSelf struct {
 	once sync.Once
 	fn   uintptr

@@ -1,4 +1,4 @@
-//go:build (linux && !amd64) || darwin || !(linux || darwin)
+//go:build !linux || !amd64
 
 package cdl
 

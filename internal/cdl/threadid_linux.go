@@ -8,9 +8,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// RTLDNoLoad is glibc's RTLD_NOLOAD; purego does not define it.
-const RTLDNoLoad = 0x4
-
 var pthreadSelf struct {
 	once sync.Once
 	fn   uintptr

@@ -2,7 +2,9 @@
 
 package cdl
 
-// Without the Call trampoline, dl* calls go through purego.
+// dlopen, dlsym and dlclose through Call exist on linux/amd64 only:
+// elsewhere these report that they are not available, and the calls go
+// through purego.
 
 func fastDlopenNoLoad(string) (uintptr, bool)   { return 0, false }
 func fastDlsym(uintptr, string) (uintptr, bool) { return 0, false }

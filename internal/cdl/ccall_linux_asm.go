@@ -23,8 +23,8 @@ func runtime_cgocall(fn uintptr, arg unsafe.Pointer) int32
 // (ccall_linux_amd64.s, ccall_linux_arm64.s).
 func ccallTrampolinePC() uintptr
 
-// ccallFrame is the trampoline's argument block; its layout is fixed by
-// ccall_linux_amd64.s and ccall_linux_arm64.s.
+// ccallFrame is the trampoline's argument block; ccall_linux_amd64.s and
+// ccall_linux_arm64.s read its fields by their go_asm.h names.
 type ccallFrame struct {
 	fn, a1, a2, ret uintptr
 }

@@ -1,3 +1,5 @@
+//go:build linux && amd64
+
 #include "textflag.h"
 
 // threadPointer returns the word at %fs:0. The x86-64 TLS ABI keeps there

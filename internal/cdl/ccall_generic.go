@@ -9,7 +9,7 @@ import (
 )
 
 // Call calls the C function fn(a1, a2) through purego (the assembly
-// trampoline exists for linux/amd64 only). purego.SyscallN's variadic
+// trampoline exists for linux/amd64 and linux/arm64 only). purego.SyscallN's variadic
 // arguments escape, so a pooled argument array keeps it from allocating.
 func Call(fn, a1, a2 uintptr) uintptr {
 	args := ccallArgs.Get().(*[2]uintptr)

@@ -1,6 +1,0 @@
-//go:build windows && amd64
-
-package cdl
-
-// threadID reads the calling thread's id from its TEB (tid_windows_amd64.s).
-func threadID() uint32
