@@ -1,6 +1,8 @@
 package blasctl
 
 import (
+	"sync/atomic"
+
 	"github.com/blasctl/blasctl/internal/cdl"
 	"github.com/blasctl/blasctl/internal/loader"
 )
@@ -44,15 +46,37 @@ func matched(path string) bool {
 	return be != nil
 }
 
-// checksInSeq reports whether startChecked can begin a sequence; the answer
-// is fixed for the process.
-func checksInSeq() bool { return platform.ChecksInSeq() }
+// checksInSeq reports whether startChecked can begin a sequence. The
+// answer, fixed for the process, is kept in seqChecks after the first
+// call: every warm scope asks twice, and a sync.OnceValue would cost it a
+// call each time.
+func checksInSeq() bool {
+	if v := seqChecks.Load(); v != 0 {
+		return v == 1
+	}
+	return initChecksInSeq()
+}
+
+func initChecksInSeq() bool {
+	ok := platform.ChecksInSeq()
+	v := int32(2)
+	if ok {
+		v = 1
+	}
+	seqChecks.Store(v)
+	return ok
+}
+
+// seqChecks is checksInSeq's answer: 0 not known yet, 1 yes, 2 no.
+var seqChecks atomic.Int32
 
 // startChecked makes the loader check the first call of s, and guards the
 // calls added after it: they are made only if the loader's generation then
 // is want. It reports false, adding nothing, where the check cannot run in
 // a sequence (checksInSeq).
-func startChecked(s *cdl.Seq, want generation) bool { return platform.StartChecked(s, want) }
+func startChecked(s *cdl.Seq, want generation) bool {
+	return checksInSeq() && platform.StartChecked(s, want)
+}
 
 // runChecked runs a sequence startChecked began and reports whether the
 // generation was the one it wanted (then every call was made; else only

@@ -50,13 +50,14 @@ type Seam[ID comparable] interface {
 	// with the loader's lock held.
 	List(want func(path string) bool) ([]Object, Generation, Status)
 
-	// ChecksInSeq reports whether StartChecked can begin a sequence; the
-	// answer is fixed for the process.
+	// ChecksInSeq reports whether StartChecked can begin a sequence. The
+	// answer is fixed for the process: a caller asks once and keeps it.
 	ChecksInSeq() bool
 	// StartChecked makes the generation check the first call of the empty
 	// sequence s and guards the calls added after it: they are made only
-	// if the generation then is want. It reports false, adding nothing,
-	// where ChecksInSeq reports false.
+	// if the generation then is want. Call it only where ChecksInSeq
+	// reported true (it does not ask again); elsewhere it may report
+	// false, adding nothing.
 	StartChecked(s *cdl.Seq, want Generation) bool
 	// RunChecked runs a sequence StartChecked began and reports whether
 	// every call was made.

@@ -1,7 +1,7 @@
 package phdr
 
 import (
-	"sync/atomic"
+	"sync"
 	"unsafe"
 
 	"github.com/blasctl/blasctl/internal/cdl"
@@ -14,38 +14,19 @@ import (
 
 // ChecksInSeq reports whether StartChecked can begin a sequence: glibc's
 // counters (musl's need blasctl's own opens taken away under their lock)
-// and the trampoline's scratch words. The answer, fixed for the process,
-// is kept in seqChecks after the first call: every warm scope asks twice,
-// and a sync.OnceValue would cost it a call each time.
-func (Loader) ChecksInSeq() bool {
-	if v := seqChecks.Load(); v != 0 {
-		return v == 1
-	}
-	return initChecksInSeq()
-}
+// and the trampoline's scratch words.
+func (Loader) ChecksInSeq() bool { return checksInSeq() }
 
-// seqChecks is ChecksInSeq's answer: 0 not known yet, 1 yes, 2 no.
-var seqChecks atomic.Int32
-
-func initChecksInSeq() bool {
+var checksInSeq = sync.OnceValue(func() bool {
 	walker.once.Do(walkerInit)
-	ok := !walker.err && cdl.ScratchSupported && loaderCounts() == countsLoads
-	v := int32(2)
-	if ok {
-		v = 1
-	}
-	seqChecks.Store(v)
-	return ok
-}
+	return !walker.err && cdl.ScratchSupported && loaderCounts() == countsLoads
+})
 
 // StartChecked makes the generation check the first call of s and guards
 // the calls added after it: Run makes them only if the loader's counters
-// then read want. It reports false, adding nothing, where ChecksInSeq
-// reports false.
-func (l Loader) StartChecked(s *cdl.Seq, want loader.Generation) bool {
-	if !l.ChecksInSeq() {
-		return false
-	}
+// then read want. Call it only where ChecksInSeq reported true: it does
+// not ask again (every warm scope begins two sequences).
+func (Loader) StartChecked(s *cdl.Seq, want loader.Generation) bool {
 	// The check's listing header is the sequence's own scratch words
 	// (zero: room for no object), so that no lock is needed around it.
 	s.AddScratch(walker.iterate, listPC)
