@@ -149,7 +149,7 @@ func noLoadChild(t *testing.T, b libtest.Build) {
 func TestNoProcessCode(t *testing.T) {
 	fset := token.NewFileSet()
 	var files []string
-	for _, dir := range []string{".", "internal/cdl", "internal/phdr", "internal/procmaps", "internal/winldr"} {
+	for _, dir := range []string{".", "internal/cdl", "internal/dyld", "internal/loader", "internal/phdr", "internal/procmaps", "internal/winldr"} {
 		names, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil || len(names) == 0 {
 			t.Fatalf("no source in %s: %v", dir, err)
