@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/blasctl/blasctl/internal/cdl"
+	"github.com/blasctl/blasctl/internal/loader"
 )
 
 // object is one entry of the loader's list of loaded objects.
@@ -32,10 +33,6 @@ func (o *object) owns(addr uintptr) bool {
 	}
 	return false
 }
-
-// generation identifies one state of the loader's list: on glibc, the counts
-// of objects ever added and removed (dlpi_adds, dlpi_subs).
-type generation struct{ adds, subs uint64 }
 
 // detector caches what was found, keyed by the loader generation.
 var det struct {
@@ -80,23 +77,23 @@ func invalidateLocked() {
 // its goroutine is locked to its thread, without waiting on det.mu.
 func loaded() ([]*lib, error) {
 	if d := det.current.Load(); d != nil {
-		if gen, ok, err := loaderGeneration(); err == nil && ok && gen == d.gen {
+		if gen, st := loaderGeneration(); st == loader.Counted && gen == d.gen {
 			return d.libs, faulty(d.libs)
 		}
 	}
 	det.mu.Lock()
 	defer det.mu.Unlock()
 	for {
-		gen, ok, err := loaderGeneration()
-		if err != nil {
-			return nil, err
-		}
-		if ok && det.valid && gen == det.gen {
+		gen, st := loaderGeneration()
+		switch {
+		case st == loader.Unavailable:
+			return nil, ErrUnsupported
+		case st == loader.Counted && det.valid && gen == det.gen:
 			return det.libs, faulty(det.libs)
 		}
-		objs, listed, ok, err := listObjects()
-		if err != nil {
-			return nil, err
+		objs, listed, st := listObjects()
+		if st == loader.Unavailable {
+			return nil, ErrUnsupported
 		}
 		libs, err := scan(objs, det.libs)
 		// Libraries that left are flagged gone also when the scan failed
@@ -108,15 +105,14 @@ func loaded() ([]*lib, error) {
 			invalidateLocked()
 			return nil, err
 		}
-		det.libs, det.gen, det.valid = libs, listed, ok
-		if ok {
-			det.current.Store(&detection{gen: listed, libs: libs})
-		} else {
-			det.current.Store(nil)
+		if st != loader.Counted {
+			// No counters: nothing to check against, so nothing cached.
+			det.libs, det.gen = libs, listed
+			invalidateLocked()
+			return libs, faulty(libs)
 		}
-		if !ok {
-			return libs, faulty(libs) // no counters: nothing to check against
-		}
+		det.libs, det.gen, det.valid = libs, listed, true
+		det.current.Store(&detection{gen: listed, libs: libs})
 	}
 }
 

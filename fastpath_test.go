@@ -9,6 +9,7 @@ import (
 	"github.com/blasctl/blasctl/internal/cdl"
 	"github.com/blasctl/blasctl/internal/cfixture"
 	"github.com/blasctl/blasctl/internal/libtest"
+	"github.com/blasctl/blasctl/internal/loader"
 	"github.com/ebitengine/purego"
 )
 
@@ -161,9 +162,9 @@ func fastPathSuite(t *testing.T, b libtest.Build) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		gen, ok, err := loaderGeneration()
+		gen, st := loaderGeneration()
 		d := det.current.Load()
-		rescanned := err == nil && ok && d != nil && d.gen == gen
+		rescanned := st == loader.Counted && d != nil && d.gen == gen
 		if identified := k.seq.obj != (objectID{}); rescanned == identified {
 			t.Errorf("after a load inside the scope: the release rescanned %v, want %v (library identified %v; cache at %+v, loader at %v)",
 				rescanned, !identified, identified, d, gen)
@@ -182,9 +183,9 @@ func fastPathSuite(t *testing.T, b libtest.Build) {
 		var rescanned bool
 		if err := WithThreads(1, func() {
 			in = read()
-			gen, ok, err := loaderGeneration()
+			gen, st := loaderGeneration()
 			d := det.current.Load()
-			rescanned = err == nil && ok && d != nil && d.gen == gen
+			rescanned = st == loader.Counted && d != nil && d.gen == gen
 		}); err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/blasctl/blasctl/internal/loader"
 	"github.com/blasctl/blasctl/internal/winldr"
 	"golang.org/x/sys/windows"
 )
@@ -18,14 +19,13 @@ import (
 // the same list).
 func mappedFiles(t *testing.T) map[string][][2]uintptr {
 	t.Helper()
-	mods, _, _, err := winldr.List()
-	if err != nil {
-		t.Fatal(err)
+	mods, _, st := winldr.Loader{}.List(func(string) bool { return true })
+	if st == loader.Unavailable {
+		t.Fatal("the process's modules cannot be listed")
 	}
 	m := make(map[string][][2]uintptr, len(mods))
 	for _, mod := range mods {
-		size, _ := winldr.ImageSize(mod.Base)
-		m[mod.Path] = append(m[mod.Path], [2]uintptr{mod.Base, mod.Base + size})
+		m[mod.Path] = append(m[mod.Path], mod.Segments...)
 	}
 	return m
 }

@@ -59,12 +59,12 @@ func findObjectFn() uintptr {
 }
 
 // Identify returns the identity of the loaded object that holds the code
-// address pc. ok is false where the C library has no _dl_find_object
-// (glibc before 2.35, musl) or no object holds pc.
-func Identify(pc uintptr) (id Identity, ok bool) {
+// address pc: the zero Identity where the C library has no
+// _dl_find_object (glibc before 2.35, musl) or no object holds pc.
+func (Loader) Identify(pc uintptr) Identity {
 	find := findObjectFn()
 	if find == 0 || pc == 0 {
-		return Identity{}, false
+		return Identity{}
 	}
 	var s cdl.Seq
 	s.AddScratch(find, pc)
@@ -72,16 +72,16 @@ func Identify(pc uintptr) (id Identity, ok bool) {
 	end := s.Scratch(int(unsafe.Offsetof(dlFindObject{}.mapEnd) / 8))
 	linkMap := s.Scratch(int(unsafe.Offsetof(dlFindObject{}.linkMap) / 8))
 	if s.Ret[0] != 0 || linkMap == 0 || end <= pc {
-		return Identity{}, false
+		return Identity{}
 	}
-	return Identity{find: find, end: end, linkMap: linkMap}, true
+	return Identity{find: find, end: end, linkMap: linkMap}
 }
 
 // StartFound makes the lookup of pc the first call of the empty sequence s
 // and guards the calls added after it: Run or RunNoSyscall makes them only
 // if the object holding pc then has identity id. It reports false, adding
 // nothing, for the zero Identity.
-func StartFound(s *cdl.Seq, pc uintptr, id Identity) bool {
+func (Loader) StartFound(s *cdl.Seq, pc uintptr, id Identity) bool {
 	if id.find == 0 {
 		return false
 	}
@@ -92,4 +92,4 @@ func StartFound(s *cdl.Seq, pc uintptr, id Identity) bool {
 
 // Found reports whether a sequence StartFound began made every call: the
 // object was still the one identified.
-func Found(s *cdl.Seq) bool { return s.Ret[0] == 0 && s.Ran() == s.Len() }
+func (Loader) Found(s *cdl.Seq) bool { return s.Ret[0] == 0 && s.Ran() == s.Len() }

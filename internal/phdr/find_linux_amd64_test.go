@@ -10,6 +10,7 @@ import (
 	"github.com/blasctl/blasctl/internal/cdl"
 	"github.com/blasctl/blasctl/internal/cfixture"
 	"github.com/blasctl/blasctl/internal/libtest"
+	"github.com/blasctl/blasctl/internal/loader"
 )
 
 // TestFound loads a tiny library, identifies it through _dl_find_object,
@@ -18,6 +19,7 @@ import (
 // the library is the one identified, only the lookup when the identity is
 // wrong or the library was unloaded.
 func TestFound(t *testing.T) {
+	var ld Loader
 	if findObjectFn() == 0 {
 		// musl has none, nor glibc before 2.35: then nothing is identified
 		// and no sequence starts with the lookup.
@@ -25,8 +27,8 @@ func TestFound(t *testing.T) {
 			t.Fatalf("glibc %s has no _dl_find_object", v)
 		}
 		var s cdl.Seq
-		if id, ok := Identify(uintptr(unsafe.Pointer(&finder))); ok || id != (Identity{}) || StartFound(&s, 1, id) || s.Len() != 0 {
-			t.Errorf("without _dl_find_object: Identify = %+v, %v; StartFound added %d calls", id, ok, s.Len())
+		if id := ld.Identify(uintptr(unsafe.Pointer(&finder))); id != (Identity{}) || ld.StartFound(&s, 1, id) || s.Len() != 0 {
+			t.Errorf("without _dl_find_object: Identify = %+v; StartFound added %d calls", id, s.Len())
 		}
 		t.Logf("the C library (glibc %q) has no _dl_find_object: nothing is identified", glibcVersion())
 		return
@@ -38,16 +40,16 @@ func TestFound(t *testing.T) {
 	path := cfixture.Build(t, "libfound.so", []string{src})
 	h := libtest.Open(t, path)
 	fn := libtest.Func(t, h, "blasctl_found_answer")
-	if _, ok := Identify(0); ok {
+	if id := ld.Identify(0); id != (Identity{}) {
 		t.Error("Identify(0) reports an object")
 	}
-	id, ok := Identify(fn)
-	if !ok {
+	id := ld.Identify(fn)
+	if id == (Identity{}) {
 		t.Fatal("Identify finds no object holding a function of a loaded library")
 	}
-	objs, _, _, err := List()
-	if err != nil {
-		t.Fatal(err)
+	objs, _, st := ld.List(nil)
+	if st == loader.Unavailable {
+		t.Fatal("no listing")
 	}
 	var end uintptr
 	for _, o := range objs {
@@ -65,7 +67,7 @@ func TestFound(t *testing.T) {
 		t.Helper()
 		for _, nosys := range []bool{false, true} {
 			var s cdl.Seq
-			if !StartFound(&s, fn, id) {
+			if !ld.StartFound(&s, fn, id) {
 				t.Fatalf("%s: StartFound reports false", mode)
 			}
 			i := s.Add(fn, 41)
@@ -74,8 +76,8 @@ func TestFound(t *testing.T) {
 			} else {
 				s.Run()
 			}
-			if Found(&s) != want || (want && s.Ret[i] != 42) || (!want && s.Ran() != 1) {
-				t.Errorf("%s (no syscall %v): found %v after %d calls, answer %d; want found %v", mode, nosys, Found(&s), s.Ran(), s.Ret[i], want)
+			if ld.Found(&s) != want || (want && s.Ret[i] != 42) || (!want && s.Ran() != 1) {
+				t.Errorf("%s (no syscall %v): found %v after %d calls, answer %d; want found %v", mode, nosys, ld.Found(&s), s.Ran(), s.Ret[i], want)
 			}
 		}
 	}
@@ -87,7 +89,7 @@ func TestFound(t *testing.T) {
 	wrong.end--
 	run("a wrong end", wrong, false)
 	var s cdl.Seq
-	if StartFound(&s, fn, Identity{}) || s.Len() != 0 {
+	if ld.StartFound(&s, fn, Identity{}) || s.Len() != 0 {
 		t.Error("StartFound on the zero Identity added a call")
 	}
 

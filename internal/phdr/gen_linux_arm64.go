@@ -1,10 +1,10 @@
 package phdr
 
 import (
-	"sync"
 	"unsafe"
 
 	"github.com/blasctl/blasctl/internal/cdl"
+	"github.com/blasctl/blasctl/internal/loader"
 )
 
 // The generation check on arm64: a leaf assembly dl_iterate_phdr callback
@@ -22,27 +22,26 @@ func genCallback()
 // genCallbackPC returns genCallback's code address, for C to call.
 func genCallbackPC() uintptr
 
-// genCounters is what genCallback fills; its layout is fixed by
-// gen_linux_arm64.s.
+// genCounters is what genCallback fills, through go_asm.h.
 type genCounters struct{ adds, subs, hasGen uint64 }
 
 var gen struct {
-	once sync.Once
-	pc   uintptr
+	pc uintptr
 	// head is written by C under walker.mu; a package variable, so it
 	// neither moves nor allocates.
 	head genCounters
 }
 
-// generationAsm reads glibc's load counters through the assembly callback.
-func generationAsm() (g Generation, ok, done bool) {
-	gen.once.Do(func() { gen.pc = genCallbackPC() })
-	if walker.iterate == 0 || gen.pc == 0 {
-		return Generation{}, false, false
-	}
+func init() {
+	gen.pc = genCallbackPC()
+	asm.check = checkAsm
+}
+
+// checkAsm reads glibc's load counters through the assembly callback.
+func checkAsm() (loader.Generation, loader.Status) {
 	walker.mu.Lock()
 	defer walker.mu.Unlock()
 	gen.head = genCounters{}
 	cdl.Call(walker.iterate, gen.pc, uintptr(unsafe.Pointer(&gen.head)))
-	return Generation{gen.head.adds, gen.head.subs}, gen.head.hasGen == 1, true
+	return loader.Generation{Adds: gen.head.adds, Subs: gen.head.subs}, status(gen.head.hasGen == 1)
 }

@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/blasctl/blasctl/internal/cdl"
+	"github.com/blasctl/blasctl/internal/loader"
 )
 
 // Listing through the assembly callback (list_linux_amd64.s). purego's
@@ -21,6 +22,16 @@ func phdrListCallback()
 
 // phdrListCallbackPC returns phdrListCallback's code address, for C to call.
 func phdrListCallbackPC() uintptr
+
+// listPC is phdrListCallback's code address.
+var listPC = phdrListCallbackPC()
+
+// The callback both lists and, over a header with room for no object,
+// checks the generation.
+func init() {
+	asm.list = listAsm
+	asm.check = checkAsm
+}
 
 // Bits of phdrList.overflow: which part of the buffer was too small.
 const (
@@ -100,12 +111,8 @@ var lister struct {
 	retries int
 }
 
-// listObjectsAsm lists the loaded objects through the assembly callback.
-// done is false where there is none.
-func listObjectsAsm() (objs []Object, gen Generation, ok, done bool) {
-	if walker.listPC == 0 {
-		return nil, Generation{}, false, false
-	}
+// listAsm lists the loaded objects through the assembly callback.
+func listAsm() ([]loader.Object, loader.Generation, loader.Status) {
 	walker.mu.Lock()
 	defer walker.mu.Unlock()
 	if lister.sizes.objs == 0 {
@@ -122,12 +129,12 @@ func listObjectsAsm() (objs []Object, gen Generation, ok, done bool) {
 		if lister.buf == nil {
 			lister.buf = phdrBuffer(lister.sizes)
 		}
-		objs, gen, ok, full := listPhdr(lister.buf, lister.sizes)
+		objs, gen, st, full := listPhdr(lister.buf, lister.sizes)
 		if full == 0 {
 			// The objects point into the buffer: the next listing takes a
 			// new one, of the size that worked.
 			lister.buf = nil
-			return objs, gen, ok, true
+			return objs, gen, st
 		}
 		lister.sizes = lister.sizes.grow(full)
 		lister.buf = nil
@@ -142,17 +149,14 @@ func listObjectsAsm() (objs []Object, gen Generation, ok, done bool) {
 // guards it.
 var genHead phdrList
 
-// generationAsm reads glibc's load counters through the assembly callback:
-// one plain C call, no trip back into Go. done is false where there is none.
-func generationAsm() (gen Generation, ok, done bool) {
-	if walker.listPC == 0 {
-		return Generation{}, false, false
-	}
+// checkAsm reads glibc's load counters through the assembly callback: one
+// plain C call, no trip back into Go.
+func checkAsm() (loader.Generation, loader.Status) {
 	walker.mu.Lock()
 	defer walker.mu.Unlock()
 	genHead = phdrList{}
-	cdl.Call(walker.iterate, walker.listPC, uintptr(unsafe.Pointer(&genHead)))
-	return Generation{genHead.adds, genHead.subs}, genHead.hasGen == 1, true
+	cdl.Call(walker.iterate, listPC, uintptr(unsafe.Pointer(&genHead)))
+	return loader.Generation{Adds: genHead.adds, Subs: genHead.subs}, status(genHead.hasGen == 1)
 }
 
 // grow doubles the capacities the overflow bits name.
@@ -172,7 +176,7 @@ func (s phdrSizes) grow(full uint64) phdrSizes {
 // listPhdr runs dl_iterate_phdr with the assembly callback over buf and
 // decodes what it copied. full holds the overflow bits; the objects are
 // valid only when it is 0.
-func listPhdr(buf []uint64, s phdrSizes) (objs []Object, gen Generation, ok bool, full uint64) {
+func listPhdr(buf []uint64, s phdrSizes) (objs []loader.Object, gen loader.Generation, st loader.Status, full uint64) {
 	base := unsafe.Pointer(&buf[0])
 	recs := unsafe.Add(base, phdrHeadBytes)
 	arena := unsafe.Add(recs, uintptr(s.objs)*s.recSize())
@@ -185,17 +189,17 @@ func listPhdr(buf []uint64, s phdrSizes) (objs []Object, gen Generation, ok bool
 		arena:    uintptr(arena),
 		arenaCap: uint64(s.arena),
 	}
-	cdl.Call(walker.iterate, walker.listPC, uintptr(base))
+	cdl.Call(walker.iterate, listPC, uintptr(base))
 	// buf's address went to C as an integer: keep it reachable until the
 	// call has returned.
 	runtime.KeepAlive(buf)
 	if h.overflow != 0 {
-		return nil, Generation{}, false, h.overflow
+		return nil, loader.Generation{}, loader.Unavailable, h.overflow
 	}
 	// The objects point into buf, which the caller drops: names are read in
 	// the arena, and each (p_vaddr, p_memsz) pair becomes the (lo, hi) range
 	// in place. One allocation instead of three for a first call.
-	objs = make([]Object, h.nobjs)
+	objs = make([]loader.Object, h.nobjs)
 	for i := range objs {
 		r := phdrRecordAt(recs, s, i)
 		if r.nameLen > 0 {
@@ -211,42 +215,9 @@ func listPhdr(buf []uint64, s phdrSizes) (objs []Object, gen Generation, ok bool
 		}
 		objs[i].Segments = unsafe.Slice((*[2]uintptr)(unsafe.Pointer(&r.segs[0])), r.nsegs)
 	}
-	return objs, Generation{h.adds, h.subs}, h.hasGen == 1, 0
+	return objs, loader.Generation{Adds: h.adds, Subs: h.subs}, status(h.hasGen == 1), 0
 }
 
 func phdrRecordAt(recs unsafe.Pointer, s phdrSizes, i int) *phdrRecord {
 	return (*phdrRecord)(unsafe.Add(recs, uintptr(i)*s.recSize()))
-}
-
-// CanCheckInSeq reports whether StartChecked can begin a sequence here.
-// The answer is fixed for the process: callers ask once and keep it.
-func CanCheckInSeq() bool {
-	walker.once.Do(walkerInit)
-	return walker.err == nil && walker.listPC != 0 && cdl.ScratchSupported
-}
-
-// StartChecked makes the generation check the first call of s and guards
-// the calls added after it: Run makes them only if the loader's counters
-// then read want. Call it only once CanCheckInSeq has reported true (it
-// does not ask again: every warm scope begins two sequences); it reports
-// false, adding nothing, where there is no assembly check.
-func StartChecked(s *cdl.Seq, want Generation) bool {
-	if walker.listPC == 0 {
-		return false
-	}
-	// The check's listing header is the sequence's own scratch words
-	// (zero: room for no object), so that no lock is needed around it.
-	s.AddScratch(walker.iterate, walker.listPC)
-	s.GuardScratch(unsafe.Offsetof(phdrList{}.adds), uintptr(want.Adds), uintptr(want.Subs))
-	return true
-}
-
-// The listing header must fit in a Seq's scratch words.
-var _ [cdl.SeqScratch*8 - unsafe.Sizeof(phdrList{})]byte
-
-// RunChecked runs a sequence that StartChecked began, and reports whether
-// the counters read what it wanted, that is whether every call was made.
-func RunChecked(s *cdl.Seq) bool {
-	s.Run()
-	return s.Scratch(int(unsafe.Offsetof(phdrList{}.hasGen)/8)) == 1 && s.Ran() == s.Len()
 }

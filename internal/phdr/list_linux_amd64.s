@@ -19,14 +19,18 @@
 // a callee clobber (AX, CX, DX, SI, DI, R8-R11), so NOSPLIT|NOFRAME keeps
 // the assembler from adding a Go prologue and the loader never re-enters Go.
 //
+// Offsets come from go_asm.h: phdrList and phdrRecord are Go's
+// (list_linux_amd64.go); dlPhdrInfo and elfPhdr (walk_linux.go) mirror the
+// C structs, which abi_linux_test.go pins.
+//
 // Registers: DI info, DX list, R8 the object's record.
 TEXT ·phdrListCallback(SB), NOSPLIT|NOFRAME, $0-0
 	// Generation counters.
-	CMPQ SI, $48
+	CMPQ SI, $const_sizeWithSubs
 	JB   record
-	MOVQ 32(DI), AX
+	MOVQ dlPhdrInfo_adds(DI), AX
 	MOVQ AX, phdrList_adds(DX)
-	MOVQ 40(DI), AX
+	MOVQ dlPhdrInfo_subs(DI), AX
 	MOVQ AX, phdrList_subs(DX)
 	MOVQ $1, phdrList_hasGen(DX)
 
@@ -39,14 +43,14 @@ record:
 	IMULQ AX, R8
 	ADDQ phdrList_objs(DX), R8
 
-	MOVQ 0(DI), AX
+	MOVQ dlPhdrInfo_addr(DI), AX
 	MOVQ AX, phdrRecord_addr(R8)
 
 	// Name: copy bytes up to the NUL into arena[arenaLen:].
 	MOVQ phdrList_arenaLen(DX), R10
 	MOVQ R10, phdrRecord_nameOff(R8)
 	XORL CX, CX                      // bytes copied
-	MOVQ 8(DI), R9                   // dlpi_name
+	MOVQ dlPhdrInfo_name(DI), R9
 	TESTQ R9, R9
 	JZ   named
 	MOVQ phdrList_arenaCap(DX), R11
@@ -71,29 +75,29 @@ named:
 
 	// PT_LOAD headers: (p_vaddr, p_memsz) pairs after the record's header.
 	XORL CX, CX                      // segments stored
-	MOVQ 16(DI), R10                 // dlpi_phdr
-	MOVWQZX 24(DI), R9               // dlpi_phnum
+	MOVQ dlPhdrInfo_phdr(DI), R10
+	MOVWQZX dlPhdrInfo_phnum(DI), R9
 	TESTQ R10, R10
 	JZ   segmented
 	TESTQ R9, R9
 	JZ   segmented
 
 segLoop:
-	CMPL 0(R10), $const_ptLoad       // p_type
+	CMPL elfPhdr_typ(R10), $const_ptLoad
 	JNE  segNext
 	CMPQ CX, phdrList_maxSegs(DX)
 	JAE  fullSegs
 	MOVQ CX, AX
-	SHLQ $4, AX
+	SHLQ $4, AX                      // 16 bytes a pair, as phdrSizes.recSize counts
 	ADDQ R8, AX
-	MOVQ 16(R10), R11                // p_vaddr
+	MOVQ elfPhdr_vaddr(R10), R11
 	MOVQ R11, phdrRecord_segs(AX)
-	MOVQ 40(R10), R11                // p_memsz
+	MOVQ elfPhdr_memsz(R10), R11
 	MOVQ R11, phdrRecord_segs+8(AX)
 	INCQ CX
 
 segNext:
-	ADDQ $56, R10                    // sizeof(Elf64_Phdr)
+	ADDQ $elfPhdr__size, R10
 	DECQ R9
 	JNZ  segLoop
 

@@ -10,6 +10,7 @@ import (
 	"github.com/blasctl/blasctl/internal/cdl"
 	"github.com/blasctl/blasctl/internal/cfixture"
 	"github.com/blasctl/blasctl/internal/libtest"
+	"github.com/blasctl/blasctl/internal/loader"
 	"github.com/blasctl/blasctl/internal/procmaps"
 )
 
@@ -60,22 +61,19 @@ func loadOddNames(t *testing.T) []string {
 // listBoth lists through the assembly callback and the purego callback and
 // fails unless they agree on every object, its address ranges and the
 // generation.
-func listBoth(t *testing.T) []Object {
+func listBoth(t *testing.T) []loader.Object {
 	t.Helper()
 	walker.once.Do(walkerInit)
-	fast, genFast, okFast, done := listObjectsAsm()
-	if !done {
-		t.Fatal("no assembly listing on linux/amd64")
+	if walker.err {
+		t.Fatal("no dl_iterate_phdr")
 	}
-	slow, genSlow, okSlow, err := walk(false)
-	if err != nil {
-		t.Fatal(err)
+	fast, genFast, stFast := listAsm()
+	slow, genSlow, stSlow := walk(false)
+	if genFast != genSlow || stFast != stSlow || stFast != loader.Counted {
+		t.Errorf("generation: assembly %v %v, purego %v %v", genFast, stFast, genSlow, stSlow)
 	}
-	if genFast != genSlow || okFast != okSlow || !okFast {
-		t.Errorf("generation: assembly %v %v, purego %v %v", genFast, okFast, genSlow, okSlow)
-	}
-	if gen, ok, err := Check(); err != nil || gen != genFast || ok != okFast {
-		t.Errorf("generation check %v %v %v, listing %v %v", gen, ok, err, genFast, okFast)
+	if gen, st := rawCheck(); gen != genFast || st != stFast {
+		t.Errorf("generation check %v %v, listing %v %v", gen, st, genFast, stFast)
 	}
 	if len(fast) != len(slow) {
 		t.Fatalf("assembly listed %d objects, purego %d", len(fast), len(slow))
@@ -90,7 +88,7 @@ func listBoth(t *testing.T) []Object {
 
 // checkMaps checks that every listed object with a path is mapped, and that
 // each of its PT_LOAD ranges starts inside one of that file's mappings.
-func checkMaps(t *testing.T, objs []Object) {
+func checkMaps(t *testing.T, objs []loader.Object) {
 	t.Helper()
 	mapped := readMaps(t)
 	byPath := map[string]*procmaps.Object{}
@@ -151,13 +149,13 @@ func TestAsmListing(t *testing.T) {
 
 // TestAsmListingOverflow runs the listing over buffers too small for the
 // objects, the name bytes and the PT_LOAD ranges: each stops the walk with
-// its bit set, and listObjectsAsm retries until the list agrees with the
+// its bit set, and listAsm retries until the list agrees with the
 // purego callback's.
 func TestAsmListingOverflow(t *testing.T) {
 	loadOddNames(t)
 	walker.once.Do(walkerInit)
-	if walker.err != nil || walker.listPC == 0 {
-		t.Skip("no assembly listing")
+	if walker.err {
+		t.Skip("no dl_iterate_phdr")
 	}
 	for _, c := range []struct {
 		sizes phdrSizes

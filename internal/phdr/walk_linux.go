@@ -3,20 +3,18 @@
 package phdr
 
 import (
-	"errors"
 	"sync"
 	"unsafe"
 
 	"github.com/blasctl/blasctl/internal/cdl"
+	"github.com/blasctl/blasctl/internal/loader"
 	"github.com/ebitengine/purego"
 )
 
-// ErrNoIterator means the C library does not export dl_iterate_phdr: no
-// object can be listed.
-var ErrNoIterator = errors.New("phdr: the C library has no dl_iterate_phdr")
-
 // dlPhdrInfo is glibc's struct dl_phdr_info on 64-bit targets, up to the
 // load counters (present when the callback's size argument covers them).
+// The assembly callbacks read it through go_asm.h (dlPhdrInfo_adds, ...);
+// abi_linux_test.go pins it to the C layout.
 type dlPhdrInfo struct {
 	addr  uintptr
 	name  *byte
@@ -27,7 +25,7 @@ type dlPhdrInfo struct {
 	subs  uint64
 }
 
-// elfPhdr is Elf64_Phdr.
+// elfPhdr is Elf64_Phdr, read by the assembly listing through go_asm.h.
 type elfPhdr struct {
 	typ   uint32
 	_     uint32 // p_flags
@@ -40,52 +38,45 @@ type elfPhdr struct {
 }
 
 const (
-	ptLoad       = 1
-	sizeWithSubs = unsafe.Offsetof(dlPhdrInfo{}.subs) + 8
+	ptLoad = 1
+	// sizeWithSubs is the callback's size argument that covers dlpi_subs.
+	sizeWithSubs = unsafe.Offsetof(dlPhdrInfo{}.subs) + unsafe.Sizeof(dlPhdrInfo{}.subs)
 )
 
-// walker runs dl_iterate_phdr. Where the assembly callback exists
-// (list_linux_amd64.s) it calls it directly; elsewhere,
-// and for the tests that compare the two, it uses one purego callback,
-// created on first use and kept trivial: it copies what it is shown and
-// never calls back into the loader (the loader lock is held while it runs).
+// walker runs dl_iterate_phdr. Where an assembly callback exists (asm) it
+// calls it directly; elsewhere, and for the tests that compare the two, it
+// uses one purego callback, created on first use and kept trivial: it
+// copies what it is shown and never calls back into the loader (the loader
+// lock is held while it runs).
 var walker struct {
 	mu       sync.Mutex
 	once     sync.Once
 	iterate  uintptr // dl_iterate_phdr
-	listPC   uintptr // the assembly listing callback, or 0
-	err      error
+	err      bool    // the C library has no dl_iterate_phdr
 	cbOnce   sync.Once
 	callback uintptr // the purego callback, once walk has run
 
 	onlyGen bool // stop after the first object: a generation check
-	gen     Generation
+	gen     loader.Generation
 	hasGen  bool
-	objs    []Object
+	objs    []loader.Object
 }
 
 func walkerInit() {
-	libc := cdl.OpenNoLoad("libc.so.6")
-	if libc == 0 {
-		walker.err = ErrNoIterator
-		return
+	if libc := cdl.OpenNoLoad("libc.so.6"); libc != 0 {
+		walker.iterate = cdl.Sym(libc, "dl_iterate_phdr")
 	}
-	walker.iterate = cdl.Sym(libc, "dl_iterate_phdr")
-	if walker.iterate == 0 {
-		walker.err = ErrNoIterator
-		return
-	}
-	walker.listPC = phdrListCallbackPC()
+	walker.err = walker.iterate == 0
 }
 
 func phdrCallback(info *dlPhdrInfo, size uintptr, _ uintptr) int32 {
 	if size >= sizeWithSubs {
-		walker.gen, walker.hasGen = Generation{info.adds, info.subs}, true
+		walker.gen, walker.hasGen = loader.Generation{Adds: info.adds, Subs: info.subs}, true
 	}
 	if walker.onlyGen {
 		return 1
 	}
-	o := Object{}
+	o := loader.Object{}
 	if info.name != nil {
 		o.Path = cdl.CString(unsafe.Pointer(info.name), 4096)
 	}
@@ -101,11 +92,12 @@ func phdrCallback(info *dlPhdrInfo, size uintptr, _ uintptr) int32 {
 	return 0
 }
 
-// walk runs dl_iterate_phdr; with onlyGen it reads the counters and stops.
-func walk(onlyGen bool) ([]Object, Generation, bool, error) {
+// walk runs dl_iterate_phdr through the purego callback; with onlyGen it
+// reads the counters and stops.
+func walk(onlyGen bool) ([]loader.Object, loader.Generation, loader.Status) {
 	walker.once.Do(walkerInit)
-	if walker.err != nil {
-		return nil, Generation{}, false, walker.err
+	if walker.err {
+		return nil, loader.Generation{}, loader.Unavailable
 	}
 	// purego.NewCallback costs tens of microseconds of reflect set-up, which
 	// the first call of a process does not pay where assembly covers it.
@@ -116,37 +108,5 @@ func walk(onlyGen bool) ([]Object, Generation, bool, error) {
 	purego.SyscallN(walker.iterate, walker.callback, 0)
 	objs := walker.objs
 	walker.objs = nil
-	return objs, walker.gen, walker.hasGen, nil
-}
-
-// Check reads glibc's load counters; ok is false where the C library does
-// not provide them (then every call must list again).
-//
-// It runs on every public call, so it avoids the purego callback (a trip
-// back into Go through reflect, several hundred ns and four allocations):
-// where an assembly callback exists it is one plain C call.
-func Check() (Generation, bool, error) {
-	walker.once.Do(walkerInit)
-	if walker.err != nil {
-		return Generation{}, false, walker.err
-	}
-	if gen, ok, done := generationAsm(); done {
-		return gen, ok, nil
-	}
-	_, gen, ok, err := walk(true)
-	return gen, ok, err
-}
-
-// List lists every loaded object through dl_iterate_phdr, with the
-// generation the list belongs to: through the assembly callback where there
-// is one, else through the purego callback.
-func List() ([]Object, Generation, bool, error) {
-	walker.once.Do(walkerInit)
-	if walker.err != nil {
-		return nil, Generation{}, false, walker.err
-	}
-	if objs, gen, ok, done := listObjectsAsm(); done {
-		return objs, gen, ok, nil
-	}
-	return walk(false)
+	return objs, walker.gen, status(walker.hasGen)
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/blasctl/blasctl/internal/loader"
 	"golang.org/x/sys/windows"
 )
 
@@ -14,12 +15,13 @@ import (
 // it (one EnumProcessModulesEx).
 
 func BenchmarkCheck(b *testing.B) {
-	if _, ok := Check(); !ok {
+	var ld Loader
+	if _, st := ld.Check(); st != loader.Counted {
 		b.Fatal("no notifications")
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		Check()
+		ld.Check()
 	}
 }
 
@@ -33,8 +35,8 @@ func BenchmarkLockedGeneration(b *testing.B) {
 func BenchmarkList(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, _, err := List(); err != nil {
-			b.Fatal(err)
+		if _, _, st := (Loader{}).List(nil); st == loader.Unavailable {
+			b.Fatal("no listing")
 		}
 	}
 }
@@ -90,7 +92,7 @@ func BenchmarkImageSize(b *testing.B) {
 	mods := listedModules(b)
 	for b.Loop() {
 		for _, h := range mods {
-			ImageSize(uintptr(h))
+			imageSize(uintptr(h))
 		}
 	}
 	b.ReportMetric(float64(len(mods)), "modules")

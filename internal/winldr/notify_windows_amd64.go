@@ -3,8 +3,9 @@
 package winldr
 
 import (
-	"sync/atomic"
 	"unsafe"
+
+	"github.com/blasctl/blasctl/internal/loader"
 )
 
 // notifyPC returns the address of the notification callback
@@ -19,8 +20,8 @@ func lockedReadPC() uintptr
 //go:noescape
 func runtime_cgocall(fn uintptr, arg unsafe.Pointer) int32
 
-// lockedFrame is the trampoline's argument block; its layout is fixed by
-// notify_windows_amd64.s.
+// lockedFrame is the trampoline's argument block, read by
+// notify_windows_amd64.s through go_asm.h.
 type lockedFrame struct {
 	lock, unlock, counts uintptr
 	adds, subs           uint64
@@ -30,12 +31,13 @@ type lockedFrame struct {
 var lockedRead = lockedReadPC()
 
 // readLocked takes the loader lock, reads the counters and gives the lock
-// back in one C call, so that no Go code runs while the lock is held.
-func readLocked(lock, unlock uintptr, adds, _ *atomic.Uint64) (Generation, bool) {
-	f := lockedFrame{lock: lock, unlock: unlock, counts: uintptr(unsafe.Pointer(adds))}
+// back in one C call, so that no Go code runs while the lock is held. It
+// reports Uncounted when the lock was not taken.
+func readLocked(lock, unlock uintptr) (loader.Generation, loader.Status) {
+	f := lockedFrame{lock: lock, unlock: unlock, counts: uintptr(unsafe.Pointer(&counts))}
 	runtime_cgocall(lockedRead, unsafe.Pointer(&f))
-	if uint32(f.status) != 0 { // the lock was not taken: read without it
-		return Generation{}, false
+	if uint32(f.status) != 0 {
+		return loader.Generation{}, loader.Uncounted
 	}
-	return Generation{f.adds, f.subs}, true
+	return loader.Generation{Adds: f.adds, Subs: f.subs}, loader.Counted
 }

@@ -1,20 +1,24 @@
 //go:build windows && amd64
 
+#include "go_asm.h"
 #include "textflag.h"
+
+// Offsets come from go_asm.h: counters and lockedFrame are Go's
+// (winldr_windows.go, notify_windows_amd64.go).
 
 // notify is the LdrDllNotification callback, called by the loader with the
 // Windows x64 convention: CX = reason (1 loaded, 2 unloaded), DX = data,
-// R8 = the context given at registration (&counts: adds, then subs). It
+// R8 = the context given at registration (&counts, a counters). It
 // touches no stack and no Go state: the loader calls it on any thread.
 TEXT notify<>(SB),NOSPLIT|NOFRAME,$0
 	CMPL	CX, $1
 	JNE	unloaded
 	LOCK
-	INCQ	0(R8)
+	INCQ	counters_adds(R8)
 	RET
 unloaded:
 	LOCK
-	INCQ	8(R8)
+	INCQ	counters_subs(R8)
 	RET
 
 // func notifyPC() uintptr
@@ -27,6 +31,8 @@ TEXT ·notifyPC(SB),NOSPLIT,$0-8
 // argument (CX) a lockedFrame: lock, unlock, counts, adds, subs, status.
 // It calls LdrLockLoaderLock(0, &disposition, &cookie), copies the two
 // counters, then LdrUnlockLoaderLock(0, cookie) when the lock was taken.
+// disposition and cookie live in its own frame, above the callee's 32
+// bytes of home space the Windows x64 convention requires.
 TEXT lockedRead<>(SB),NOSPLIT|NOFRAME,$0
 	PUSHQ	BX
 	MOVQ	CX, BX
@@ -36,19 +42,19 @@ TEXT lockedRead<>(SB),NOSPLIT|NOFRAME,$0
 	XORL	CX, CX
 	LEAQ	32(SP), DX
 	LEAQ	40(SP), R8
-	MOVQ	0(BX), AX
+	MOVQ	lockedFrame_lock(BX), AX
 	CALL	AX
-	MOVQ	AX, 40(BX)	// status
+	MOVQ	AX, lockedFrame_status(BX)
 	TESTL	AX, AX
 	JNE	done
-	MOVQ	16(BX), AX
-	MOVQ	0(AX), CX
-	MOVQ	CX, 24(BX)
-	MOVQ	8(AX), CX
-	MOVQ	CX, 32(BX)
+	MOVQ	lockedFrame_counts(BX), AX
+	MOVQ	counters_adds(AX), CX
+	MOVQ	CX, lockedFrame_adds(BX)
+	MOVQ	counters_subs(AX), CX
+	MOVQ	CX, lockedFrame_subs(BX)
 	XORL	CX, CX
 	MOVQ	40(SP), DX
-	MOVQ	8(BX), AX
+	MOVQ	lockedFrame_unlock(BX), AX
 	CALL	AX
 done:
 	ADDQ	$48, SP

@@ -3,31 +3,33 @@
 package winldr
 
 import (
-	"errors"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
 
+	"github.com/blasctl/blasctl/internal/loader"
 	"golang.org/x/sys/windows"
 )
 
-// Generation counts the modules loaded and unloaded since the notification
+// Loader is the Windows loader as detection sees it (loader.Seam). Its
+// generation counts the modules loaded and unloaded since the notification
 // was registered.
-type Generation struct{ Adds, Subs uint64 }
+type Loader struct{ loader.Unguarded }
 
-// Module is one loaded module: the path the loader knows it by and the
-// address its image is loaded at (its handle).
-type Module struct {
-	Path string
-	Base uintptr
-}
+// Identity is the identity type of Loader: it names no object.
+type Identity = loader.NoIdentity
 
-// counts is what the notification callback adds to: Adds at offset 0, Subs
-// at 8 (notify_windows_amd64.s). A package variable never moves.
-var counts struct {
+var _ loader.Seam[Identity] = Loader{}
+
+// counters is what the notification callback adds to
+// (notify_windows_amd64.s, through go_asm.h).
+type counters struct {
 	adds, subs atomic.Uint64
 }
+
+// counts are the counters; a package variable never moves.
+var counts counters
 
 var reg struct {
 	once   sync.Once
@@ -38,7 +40,8 @@ var reg struct {
 }
 
 // register installs the notification callback once; ok stays false where
-// ntdll lacks it (then every Check says so and callers rescan).
+// ntdll lacks it (then every Check reports Uncounted and callers list
+// again).
 func register() {
 	reg.once.Do(func() {
 		cb := notifyPC()
@@ -59,24 +62,25 @@ func register() {
 	})
 }
 
-// Check returns the current generation; ok is false when the loader's
-// notifications are not available (then nothing can be trusted to stay).
-func Check() (Generation, bool) {
+// Check returns the current generation: two atomic loads. It reports
+// Uncounted when the loader's notifications are not available (then
+// nothing can be trusted to stay).
+func (Loader) Check() (loader.Generation, loader.Status) {
 	register()
 	if !reg.ok {
-		return Generation{}, false
+		return loader.Generation{}, loader.Uncounted
 	}
-	return Generation{counts.adds.Load(), counts.subs.Load()}, true
+	return loader.Generation{Adds: counts.adds.Load(), Subs: counts.subs.Load()}, loader.Counted
 }
 
 // lockedGeneration reads the counters with the loader lock held: every load
 // and unload counted is complete, and every later one moves them.
-func lockedGeneration() (Generation, bool) {
+func lockedGeneration() (loader.Generation, loader.Status) {
 	register()
 	if !reg.ok {
-		return Generation{}, false
+		return loader.Generation{}, loader.Uncounted
 	}
-	return readLocked(reg.lock, reg.unlock, &counts.adds, &counts.subs)
+	return readLocked(reg.lock, reg.unlock)
 }
 
 // The listing functions are kernel32's: K32EnumProcessModulesEx,
@@ -92,7 +96,7 @@ func lockedGeneration() (Generation, bool) {
 // ReadProcessMemory, a wineserver round trip per step) against 85 ns, which
 // made a scan of a test process's 11 modules take 13 ms. The image size
 // (K32GetModuleInformation, 0.5 ms per module under Wine) is read only for
-// the modules detection matches (ImageSize).
+// the modules detection matches (imageSize).
 var (
 	kernel32              = windows.NewLazySystemDLL("kernel32.dll")
 	procEnumProcessModEx  = kernel32.NewProc("K32EnumProcessModulesEx")
@@ -124,23 +128,53 @@ func getModuleInformation(proc, h windows.Handle, mi *windows.ModuleInfo) bool {
 	return r != 0
 }
 
-// ErrList is returned when the process's modules cannot be listed.
-var ErrList = errors.New("winldr: cannot list the process's modules")
-
 // List lists every module of the process, with the generation the list
-// belongs to (read before listing, under the loader lock; ok as for Check).
-func List() ([]Module, Generation, bool, error) {
-	if procEnumProcessModEx.Find() != nil || procGetModuleFileName.Find() != nil {
-		return nil, Generation{}, false, ErrList
+// belongs to (read before listing, under the loader lock; Uncounted as for
+// Check, Unavailable when the modules cannot be listed). The modules want
+// selects get their image's address range, read by a call per module that
+// is slow under Wine (imageSize); a module unloaded before it is read is
+// left out: the generation has moved.
+func (Loader) List(want func(path string) bool) ([]loader.Object, loader.Generation, loader.Status) {
+	mods, gen, st := modules()
+	if st == loader.Unavailable {
+		return nil, loader.Generation{}, st
 	}
-	gen, ok := lockedGeneration()
+	objs := make([]loader.Object, 0, len(mods))
+	for _, m := range mods {
+		o := loader.Object{Path: m.path}
+		if want != nil && want(m.path) {
+			size, there := imageSize(m.base)
+			if !there {
+				continue
+			}
+			o.Segments = [][2]uintptr{{m.base, m.base + size}}
+		}
+		objs = append(objs, o)
+	}
+	return objs, gen, st
+}
+
+// module is one loaded module: the path the loader knows it by and the
+// address its image is loaded at (its handle).
+type module struct {
+	path string
+	base uintptr
+}
+
+// modules lists every module of the process, with the generation the list
+// belongs to.
+func modules() ([]module, loader.Generation, loader.Status) {
+	if procEnumProcessModEx.Find() != nil || procGetModuleFileName.Find() != nil {
+		return nil, loader.Generation{}, loader.Unavailable
+	}
+	gen, st := lockedGeneration()
 	proc := windows.CurrentProcess()
 	const hsize = uint32(unsafe.Sizeof(windows.Handle(0)))
 	mods := make([]windows.Handle, 64)
 	for {
 		var need uint32
 		if !enumProcessModulesEx(proc, mods, &need) {
-			return nil, gen, false, ErrList
+			return nil, loader.Generation{}, loader.Unavailable
 		}
 		n := int(need / hsize)
 		if n <= len(mods) {
@@ -149,21 +183,21 @@ func List() ([]Module, Generation, bool, error) {
 		}
 		mods = make([]windows.Handle, n+16) // modules loaded meanwhile: grow and ask again
 	}
-	out := make([]Module, 0, len(mods))
+	out := make([]module, 0, len(mods))
 	buf := make([]uint16, windows.MAX_PATH)
 	for _, h := range mods {
 		path, there := fileName(h, &buf)
 		if !there {
 			continue // unloaded since the listing: the generation has moved
 		}
-		out = append(out, Module{Path: path, Base: uintptr(h)})
+		out = append(out, module{path: path, base: uintptr(h)})
 	}
-	return out, gen, ok, nil
+	return out, gen, st
 }
 
-// ImageSize is the size of the image of the module loaded at base; ok is
+// imageSize is the size of the image of the module loaded at base; ok is
 // false when it is no longer loaded.
-func ImageSize(base uintptr) (uintptr, bool) {
+func imageSize(base uintptr) (uintptr, bool) {
 	var mi windows.ModuleInfo
 	if procGetModuleInfo.Find() != nil || !getModuleInformation(windows.CurrentProcess(), windows.Handle(base), &mi) {
 		return 0, false

@@ -6,54 +6,57 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/blasctl/blasctl/internal/loader"
 	"golang.org/x/sys/windows"
 )
 
-func listed(t *testing.T, base string) (Module, Generation, bool) {
+// listed finds the module named base in the listing, with its image's
+// range, and the listing's generation.
+func listed(t *testing.T, base string) (loader.Object, loader.Generation, bool) {
 	t.Helper()
-	mods, gen, ok, err := List()
-	if err != nil || !ok {
-		t.Fatalf("List: ok %v, %v", ok, err)
+	objs, gen, st := Loader{}.List(func(p string) bool { return strings.EqualFold(filepath.Base(p), base) })
+	if st != loader.Counted {
+		t.Fatalf("List: %v", st)
 	}
-	for _, m := range mods {
-		if strings.EqualFold(filepath.Base(m.Path), base) {
-			return m, gen, true
+	for _, o := range objs {
+		if strings.EqualFold(filepath.Base(o.Path), base) {
+			return o, gen, true
 		}
 	}
-	return Module{}, gen, false
+	return loader.Object{}, gen, false
 }
 
 // TestGeneration: loading a module moves Adds, unloading it moves Subs, and
 // the list follows; without either, the generation stays.
 func TestGeneration(t *testing.T) {
 	const dll = "version.dll" // a system DLL a Go test binary does not load
-	g0, ok := Check()
-	if !ok {
+	var ld Loader
+	g0, st := ld.Check()
+	if st != loader.Counted {
 		t.Fatal("no loader notifications")
 	}
 	if _, _, there := listed(t, dll); there {
 		t.Skipf("%s is loaded already", dll)
 	}
-	if g, _ := Check(); g != g0 {
+	if g, _ := ld.Check(); g != g0 {
 		t.Fatalf("listing moved the generation: %v -> %v", g0, g)
 	}
 	h, err := windows.LoadLibrary(dll)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g1, _ := Check()
+	g1, _ := ld.Check()
 	if g1.Adds <= g0.Adds || g1.Subs != g0.Subs {
 		t.Errorf("after LoadLibrary: %v -> %v", g0, g1)
 	}
 	m, gl, there := listed(t, dll)
-	size, _ := ImageSize(m.Base)
-	if !there || m.Base != uintptr(h) || size == 0 || gl != g1 {
-		t.Errorf("listed %v %+v (size %d) at generation %v, handle %#x, want generation %v", there, m, size, gl, h, g1)
+	if !there || len(m.Segments) != 1 || m.Segments[0][0] != uintptr(h) || m.Segments[0][1] <= uintptr(h) || gl != g1 {
+		t.Errorf("listed %v %+v at generation %v, handle %#x, want generation %v", there, m, gl, h, g1)
 	}
 	if err := windows.FreeLibrary(h); err != nil {
 		t.Fatal(err)
 	}
-	g2, _ := Check()
+	g2, _ := ld.Check()
 	if g2.Subs <= g1.Subs {
 		t.Errorf("after FreeLibrary: %v -> %v", g1, g2)
 	}
