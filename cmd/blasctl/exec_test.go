@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"os/signal"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,6 +59,15 @@ func TestExecErrors(t *testing.T) {
 // sent to the process reaches the program's own handler, and a signal that
 // kills the program kills what the caller started.
 func TestExecSignals(t *testing.T) {
+	// A process started in the background of a non-interactive shell
+	// inherits SIGINT ignored, and a program cannot undo an ignore it was
+	// started with, so the shell below would outlive SIGINT. Catching
+	// SIGINT here makes every child start with the default action, as the
+	// go command's own handler does for a test it runs.
+	caught := make(chan os.Signal, 1)
+	signal.Notify(caught, syscall.SIGINT)
+	defer signal.Stop(caught)
+
 	start := func(script string) (*exec.Cmd, *bufio.Reader) {
 		cmd := exec.Command(os.Args[0])
 		encoded, _ := json.Marshal([]string{"exec", "--", "sh", "-c", script})
