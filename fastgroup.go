@@ -1,12 +1,5 @@
 package blasctl
 
-import (
-	"sync"
-	"sync/atomic"
-
-	"github.com/blasctl/blasctl/internal/cdl"
-)
-
 // The fast path of the scope engine: scopes that overlap on a process-wide
 // count, each asking for the same n, share one hold on it, and only the
 // first to enter and the last to leave take reg.mu and call the library.
@@ -35,80 +28,11 @@ import (
 // more than n, the member applies the group's count again under reg.mu and
 // reads it back, as a frame of the slow path does.
 
-// fastMember is threadState.fastID while the thread's outermost frame is a
-// fast member. A member takes no frame id: it needs one only if a frame
-// beginning inside it converts it (convertFast), and reg.nextID never
-// reaches this value.
-const fastMember = ^uint64(0)
-
 // groupState packs a group's n and member count.
 func groupState(n, count int) uint64 { return uint64(n)<<32 | uint64(count) }
 
 func groupN(s uint64) int     { return int(s >> 32) }
 func groupCount(s uint64) int { return int(s & (1<<32 - 1)) }
-
-// threadState is what blasctl keeps about one OS thread (by cdl.ThreadID).
-// Only the goroutine locked to the thread changes it; atomics keep a later
-// life of the same pthread_t ordered after the one that ended.
-type threadState struct {
-	tid int
-	// depth counts the frames active on the thread: scopes and Limits.
-	depth atomic.Int32
-	// fastID is fastMember while the thread's outermost frame is a member
-	// of fast groups, the frame id convertFast gave it once it converted
-	// it, and 0 otherwise; fastN is its n and fastLibs its libraries. Only
-	// the goroutine locked to the thread reads or writes them; a later
-	// life of the same pthread_t reads them after depth, an atomic, has
-	// come back to 0.
-	fastID   uint64
-	fastN    int
-	fastLibs []*lib
-	// fairDepth counts the WithFairShare calls active on the thread.
-	fairDepth atomic.Int32
-}
-
-// threadTable finds the *threadState of an OS thread id: an open-addressed
-// table of atomic pointers, never emptied, probed over a short run from
-// the id's hash; ids that find no free slot there go to the overflow map.
-// An entry stays once made: the table grows with the threads the process
-// has run scopes on, and no scope after the first on a thread allocates.
-var (
-	threadTable    [1 << 10]atomic.Pointer[threadState]
-	threadOverflow sync.Map
-)
-
-const threadProbes = 16
-
-func threadStateOf(tid int) *threadState {
-	if tid == 0 {
-		return new(threadState)
-	}
-	// pthread_t is an address: drop the low bits that alignment keeps at
-	// 0, then mix (Fibonacci hashing).
-	h := uint64(tid>>6) * 0x9e3779b97f4a7c15 >> 54
-	var fresh *threadState
-	for i := range uint64(threadProbes) {
-		slot := &threadTable[(h+i)&(uint64(len(threadTable))-1)]
-		t := slot.Load()
-		if t == nil {
-			if fresh == nil {
-				fresh = &threadState{tid: tid}
-			}
-			if slot.CompareAndSwap(nil, fresh) {
-				return fresh
-			}
-			t = slot.Load()
-		}
-		if t.tid == tid {
-			return t
-		}
-	}
-	if t, ok := threadOverflow.Load(tid); ok {
-		return t.(*threadState)
-	}
-	t, _ := threadOverflow.LoadOrStore(tid, &threadState{tid: tid})
-	return t.(*threadState)
-}
 
 // fastKnob returns the knob a scope on l holds when l can take the fast
 // path: a process-wide count with nothing held beside it, whose control may
@@ -281,60 +205,6 @@ func leaveGroup(l *lib) *mismatch {
 	}
 }
 
-// dropGroupSeq is dropGroup for a knob with a sequence control (knob.seq):
-// the set and read-back make one trip into C that starts with a check that
-// l is still loaded, and are made only if it holds. done is false, with
-// nothing changed, when the check cannot run in the sequence or does not
-// hold. Called with reg.mu held and the group's count at 0.
-//
-// With gen nil the check is the lock-free lookup of the library's object
-// (openblasGlobal.obj), for the knob's last hold only: the calls are made
-// if that is still the object identified. The trip then runs without the
-// system-call bookkeeping (cdl.Seq.RunNoSyscall), about 20 ns less, because
-// none of its calls waits for a Go thread: the lookup takes no lock
-// (dl_iterate_phdr's loader lock would rule this out), OpenBLAS's getter
-// reads a variable, and its setter, given the count the library itself
-// reported before the first hold, stores it: a count within the pool takes
-// no lock and starts no thread (0.3.21 and 0.3.29 alike). Only a pool that
-// OpenBLAS shut down (blas_thread_shutdown_, which a Go program's
-// fork-and-exec never runs) is started again there, by the C code alone.
-//
-// With gen, the check is the loader's: the calls are made only if its
-// counters read *gen, those of the cached detection. Then l is still
-// loaded: a rescan that found l gone marked it gone under reg.mu before it
-// published its detection, and l is not gone.
-func (k *knob) dropGroupSeq(l *lib, gen *generation) (err *mismatch, done bool) {
-	c := k.seq
-	last := k.holds == 1
-	if c == nil || l.gone.Load() || (gen == nil && (!last || c.obj == objectID{})) {
-		return nil, false
-	}
-	var q cdl.Seq
-	if (gen == nil && !startFound(&q, c.setFn, c.obj)) || (gen != nil && !startChecked(&q, *gen)) {
-		return nil, false
-	}
-	v := k.orig
-	if !last {
-		v = k.minStacks()
-	}
-	q.Add(c.setCall(v))
-	get := q.Add(c.getCall(), 0)
-	if gen == nil {
-		q.RunNoSyscall()
-		if !found(&q) {
-			return nil, false
-		}
-	} else if !runChecked(&q) {
-		return nil, false
-	}
-	k.groupHold = 0
-	k.holds--
-	if got := c.got(q.Ret[get]); last && got != k.orig {
-		return &mismatch{k.orig, got}, true
-	}
-	return nil, true
-}
-
 // dropGroup removes the group's hold (its count already 0); called with
 // reg.mu held.
 func (k *knob) dropGroup(gone bool) *mismatch {
@@ -393,91 +263,6 @@ func convertFast(tid int, ts *threadState) {
 	ts.fastID, ts.fastLibs = id, nil
 }
 
-// The fast path can also take the loader check off the scope's way in:
-// while the cached detection d is current, a scope on its one library
-// makes every call into it in one trip into C that starts with the check
-// (guarded on d's generation), instead of checking first in a trip of its
-// own. The library is then still loaded when the calls are made, for the
-// reasons dropGroupSeq gives. If the counters moved, nothing was
-// called, and the scope checks the usual way and starts over.
-
-// cachedLibs returns the libraries c selects from the cached detection,
-// and its generation, without the loader check, when a scope of n on them
-// can enter through enterFastChecked: not a snapshot, one library, eligible
-// for the fast path, no faulty CustomControl, and a loader check that can
-// run in a sequence. A filtered Controller uses the selection its last
-// call made from that same detection, while no Register or unregister has
-// run since (they can make a filter valid or invalid).
-func (c *Controller) cachedLibs(n int) ([]*lib, generation, bool) {
-	if c.frozen || customFaults.Load() != 0 || !checksInSeq() {
-		return nil, generation{}, false
-	}
-	d := det.current.Load()
-	if d == nil {
-		return nil, generation{}, false
-	}
-	libs := d.libs
-	if len(c.filters) > 0 {
-		s := c.last.Load()
-		if s == nil || !sameSlice(s.from, d.libs) || s.version != backendsVersion.Load() {
-			return nil, generation{}, false
-		}
-		libs = s.sel
-	}
-	if len(libs) != 1 || !fastEligible(libs, n) {
-		return nil, generation{}, false
-	}
-	return libs, d.gen, true
-}
-
-// enterFastChecked is enterFast for a frame of one library from
-// cachedLibs: the member's read of what its calls run with, or the
-// creator's save, set and read-back, runs behind the loader check on gen.
-// entered false means nothing changed: the caller checks the loader the
-// usual way and enters again.
-func enterFastChecked(f *frame, ts *threadState, gen generation) (entered bool, err error) {
-	l := f.libs[0]
-	k := l.proc
-	got := 0
-	switch {
-	case joinGroup(k, f.n):
-		ts.fastN, ts.fastLibs, ts.fastID = f.n, f.libs, fastMember
-		var ok bool
-		if got, ok = k.readChecked(gen); !ok {
-			_ = releaseFast(f, ts)
-			return false, nil
-		}
-	default:
-		var ok bool
-		if got, ok = createGroupChecked(f, l, gen); !ok {
-			return false, nil
-		}
-		ts.fastN, ts.fastLibs, ts.fastID = f.n, f.libs, fastMember
-	}
-	if got > f.n {
-		if err := reapply(f, l); err != nil {
-			_ = releaseFast(f, ts)
-			return true, err
-		}
-	}
-	return true, nil
-}
-
-// createGroupChecked creates l's group with f as its only member, saving
-// the count (for the knob's first hold), applying the smallest hold and
-// reading it back behind the loader check on gen; got is the read-back.
-// It fails, changing nothing, if l already has a group, has left, or the
-// counters moved.
-func createGroupChecked(f *frame, l *lib, gen generation) (got int, ok bool) {
-	reg.mu.Lock()
-	k := l.proc
-	if !l.gone.Load() && groupCount(k.group.Load()) == 0 {
-		got, ok = k.createGroup(f.n, &gen)
-	}
-	reg.mu.Unlock()
-	return got, ok
-}
-
 // createGroup makes k's fast group of n, with one member: it saves the
 // count (for the knob's first hold), applies the smallest hold and reads it
 // back, in one trip into C where the control allows (the slow path's hold,
@@ -507,37 +292,4 @@ func (k *knob) createGroup(n int, gen *generation) (after int, ok bool) {
 	k.groupHold = n
 	k.group.Store(groupState(n, 1))
 	return after, true
-}
-
-// readChecked reads what calls run with (the getter of knob.seq), behind
-// the loader check on gen; ok is false, with nothing read, when the
-// counters moved or the knob has no sequence control.
-func (k *knob) readChecked(gen generation) (got int, ok bool) {
-	c := k.seq
-	var q cdl.Seq
-	if c == nil || !startChecked(&q, gen) {
-		return 0, false
-	}
-	i := q.Add(c.getCall(), 0)
-	if !runChecked(&q) {
-		return 0, false
-	}
-	return c.got(q.Ret[i]), true
-}
-
-// setSeqChecked is setSeq behind the loader check on gen; ok is false,
-// with nothing called, when the counters moved or the knob has no sequence
-// control.
-func (k *knob) setSeqChecked(save bool, v int, gen generation) (before, after int, ok bool) {
-	c := k.seq
-	var q cdl.Seq
-	if c == nil || !startChecked(&q, gen) {
-		return 0, 0, false
-	}
-	first, last := addSet(&q, c, save, v)
-	if !runChecked(&q) {
-		return 0, 0, false
-	}
-	before, after = setResults(&q, c, first, last)
-	return before, after, true
 }

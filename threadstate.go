@@ -1,0 +1,75 @@
+package blasctl
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// fastMember is threadState.fastID while the thread's outermost frame is a
+// fast member. A member takes no frame id: it needs one only if a frame
+// beginning inside it converts it (convertFast), and reg.nextID never
+// reaches this value.
+const fastMember = ^uint64(0)
+
+// threadState is what blasctl keeps about one OS thread (by cdl.ThreadID).
+// Only the goroutine locked to the thread changes it; atomics keep a later
+// life of the same pthread_t ordered after the one that ended.
+type threadState struct {
+	tid int
+	// depth counts the frames active on the thread: scopes and Limits.
+	depth atomic.Int32
+	// fastID is fastMember while the thread's outermost frame is a member
+	// of fast groups, the frame id convertFast gave it once it converted
+	// it, and 0 otherwise; fastN is its n and fastLibs its libraries. Only
+	// the goroutine locked to the thread reads or writes them; a later
+	// life of the same pthread_t reads them after depth, an atomic, has
+	// come back to 0.
+	fastID   uint64
+	fastN    int
+	fastLibs []*lib
+	// fairDepth counts the WithFairShare calls active on the thread.
+	fairDepth atomic.Int32
+}
+
+// threadTable finds the *threadState of an OS thread id: an open-addressed
+// table of atomic pointers, never emptied, probed over a short run from
+// the id's hash; ids that find no free slot there go to the overflow map.
+// An entry stays once made: the table grows with the threads the process
+// has run scopes on, and no scope after the first on a thread allocates.
+var (
+	threadTable    [1 << 10]atomic.Pointer[threadState]
+	threadOverflow sync.Map
+)
+
+const threadProbes = 16
+
+func threadStateOf(tid int) *threadState {
+	if tid == 0 {
+		return new(threadState)
+	}
+	// pthread_t is an address: drop the low bits that alignment keeps at
+	// 0, then mix (Fibonacci hashing).
+	h := uint64(tid>>6) * 0x9e3779b97f4a7c15 >> 54
+	var fresh *threadState
+	for i := range uint64(threadProbes) {
+		slot := &threadTable[(h+i)&(uint64(len(threadTable))-1)]
+		t := slot.Load()
+		if t == nil {
+			if fresh == nil {
+				fresh = &threadState{tid: tid}
+			}
+			if slot.CompareAndSwap(nil, fresh) {
+				return fresh
+			}
+			t = slot.Load()
+		}
+		if t.tid == tid {
+			return t
+		}
+	}
+	if t, ok := threadOverflow.Load(tid); ok {
+		return t.(*threadState)
+	}
+	t, _ := threadOverflow.LoadOrStore(tid, &threadState{tid: tid})
+	return t.(*threadState)
+}
