@@ -9,7 +9,7 @@ import "github.com/blasctl/blasctl/internal/cdl"
 // hold. Called with reg.mu held and the group's count at 0.
 //
 // With gen nil the check is the lock-free lookup of the library's object
-// (openblasGlobal.obj), for the knob's last hold only: the calls are made
+// (seqCount.obj), for the knob's last hold only: the calls are made
 // if that is still the object identified. The trip then runs without the
 // system-call bookkeeping (cdl.Seq.RunNoSyscall), about 20 ns less, because
 // none of its calls waits for a Go thread: the lookup takes no lock

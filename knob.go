@@ -11,9 +11,9 @@ import (
 // its mutable fields are guarded by reg.mu.
 type knob struct {
 	ctl control
-	// seq is ctl when it can run as a sequence of C calls (control.go),
-	// nil otherwise; asked once here, not on every scope.
-	seq   *openblasGlobal
+	// seq is ctl's count when ctl is a seqControl (seqcount.go), nil
+	// otherwise; asked once here, not on every scope.
+	seq   *seqCount
 	scope Scope
 
 	// stacks holds, per OS thread, the active holds in the order they began.
@@ -36,8 +36,11 @@ type hold struct {
 }
 
 func newKnob(c control, s Scope) *knob {
-	seq, _ := c.(*openblasGlobal)
-	return &knob{ctl: c, seq: seq, scope: s, stacks: map[int][]hold{}}
+	k := &knob{ctl: c, scope: s, stacks: map[int][]hold{}}
+	if sc, ok := c.(seqControl); ok {
+		k.seq = sc.sequence()
+	}
+	return k
 }
 
 // hold records f's claim on the knob and saves what it reads now. The
@@ -178,26 +181,6 @@ func (k *knob) setSeq(save bool, v int) (before, after int) {
 	first, last := addSet(&s, c, save, v)
 	s.Run()
 	return setResults(&s, c, first, last)
-}
-
-// addSet adds to q a read of the value before (when save; first is -1
-// otherwise), set(v) and a read-back, and returns the indexes of the reads.
-func addSet(q *cdl.Seq, c *openblasGlobal, save bool, v int) (first, last int) {
-	first = -1
-	if save {
-		first = q.Add(c.getCall(), 0)
-	}
-	q.Add(c.setCall(v))
-	return first, q.Add(c.getCall(), 0)
-}
-
-// setResults reads what the calls addSet added returned, once q ran: the
-// value before (0 without save) and the read-back.
-func setResults(q *cdl.Seq, c *openblasGlobal, first, last int) (before, after int) {
-	if first >= 0 {
-		before = c.got(q.Ret[first])
-	}
-	return before, c.got(q.Ret[last])
 }
 
 // minHold is the smallest count among the threads' newest holds and the
