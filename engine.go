@@ -1,20 +1,41 @@
 package blasctl
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "sync"
 
 // The scope engine: every WithThreads scope and Limit is a frame; enter
 // saves every count the frame touches, then applies it and checks what the
 // calling thread will run with; release puts each count back and reads it
 // back. How the holds of many frames on one count combine is knob.go's.
 
-// reg serialises every change blasctl makes to a library's count, so that
-// scopes on many goroutines can overlap without losing a saved value.
-var reg struct {
-	mu     sync.Mutex
-	nextID atomic.Uint64
+// counts is the lock on the libraries' counts and on the engine's record
+// of who holds them, so that frames on many goroutines can overlap without
+// losing a saved value. counts.mu guards:
+//   - every knob's holds (stacks, retired, holds, orig, groupHold) and the
+//     move of its fast group's member count between 0 and 1 (fastgroup.go);
+//   - every call of a control, save the lock-free reads and C sequences
+//     fastgroup.go and guardedseq.go make on a seqCount (a CustomControl is
+//     promised one call at a time);
+//   - the writes of lib.gone;
+//   - the fields below.
+//
+// Lock order: a Controller's mu (or a Limit's restore lock), then det.mu,
+// then counts.mu; no lock is taken while counts.mu is held. ARCHITECTURE.md
+// lists every mutable package global and what guards it.
+var counts struct {
+	mu sync.Mutex
+	// lastFrameID is the id of the newest frame (frame.id).
+	lastFrameID uint64
+	// limits lists the Limits not restored yet, by the thread they were
+	// taken on (limits.go).
+	limits map[int][]*frame
+	// lastMark numbers the thread lives that took a Limit (markThread).
+	lastMark uintptr
+}
+
+// newFrameID numbers a frame; called with counts.mu held.
+func newFrameID() uint64 {
+	counts.lastFrameID++
+	return counts.lastFrameID
 }
 
 // frame is one active scope (WithThreads) or limit (Limit).
@@ -51,9 +72,9 @@ func (f *frame) knobs(l *lib) (*knob, *knob) {
 // library's count can follow another's (MKL with no count of its own reads
 // the thread's OpenMP count), and a saved value must be the original.
 func enter(f *frame) error {
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
-	f.id = reg.nextID.Add(1)
+	counts.mu.Lock()
+	defer counts.mu.Unlock()
+	f.id = newFrameID()
 	retireEnded(f.tid)
 	convertFast(f.tid, f.ts)
 	if k := f.soleThreadCount(); k != nil {
@@ -126,8 +147,8 @@ func (f *frame) soleThreadCount() *knob {
 // library that does not read back the saved value.
 func release(f *frame) error {
 	refreshGone() // the owner may have unloaded a library since f began
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
+	counts.mu.Lock()
+	defer counts.mu.Unlock()
 	return releaseLocked(f)
 }
 

@@ -2,14 +2,14 @@ package blasctl
 
 // The fast path of the scope engine: scopes that overlap on a process-wide
 // count, each asking for the same n, share one hold on it, and only the
-// first to enter and the last to leave take reg.mu and call the library.
+// first to enter and the last to leave take counts.mu and call the library.
 //
 // A knob's fast group is one hold, knob.groupHold (the group's n), beside
 // the threads' stacks; it counts once in knob.holds, so the original value
 // is saved before the group's first member and put back after its last
 // (unless other holds remain), exactly as for any other hold. The number of
 // members lives in knob.group: n<<32 | count. Its count goes from 0 to 1
-// and from 1 to 0 only under reg.mu, when the group's hold is added or
+// and from 1 to 0 only under counts.mu, when the group's hold is added or
 // removed; a scope joins a group of count >= 1 with the same n, or leaves
 // one of count >= 2, with one compare-and-swap and no lock. While the group
 // exists every value any frame applies is the smallest n of all holds, the
@@ -25,7 +25,7 @@ package blasctl
 // Every member still checks, after joining, what calls from its thread run
 // with (one read of the library, no lock): an unscoped caller may have
 // changed a process-wide count behind the scopes' back. If the library runs
-// more than n, the member applies the group's count again under reg.mu and
+// more than n, the member applies the group's count again under counts.mu and
 // reads it back, as a frame of the slow path does.
 
 // groupState packs a group's n and member count.
@@ -36,7 +36,7 @@ func groupCount(s uint64) int { return int(s & (1<<32 - 1)) }
 
 // fastKnob returns the knob a scope on l holds when l can take the fast
 // path: a process-wide count with nothing held beside it, whose control may
-// be read without reg.mu. nil otherwise.
+// be read without counts.mu. nil otherwise.
 func (l *lib) fastKnob() *knob {
 	if !l.lockFree || l.thread != nil || l.proc == nil || len(l.procAlso) > 0 {
 		return nil
@@ -46,7 +46,7 @@ func (l *lib) fastKnob() *knob {
 
 // fastEligible reports whether a scope of n on libs may join fast groups:
 // every library has a fast knob, and n is within the CPU count (above it the
-// cap of knob.hold would need a read under reg.mu).
+// cap of knob.hold would need a read under counts.mu).
 func fastEligible(libs []*lib, n int) bool {
 	if n > numCPU || len(libs) == 0 {
 		return false
@@ -85,7 +85,7 @@ func enterFast(f *frame, ts *threadState) (bool, error) {
 	}
 	ts.fastN, ts.fastLibs, ts.fastID = f.n, f.libs, fastMember
 	// Judge what calls from this thread run with: the read-back of the
-	// group's creator (its set and read-back ran under reg.mu, in one trip
+	// group's creator (its set and read-back ran under counts.mu, in one trip
 	// into C), or a read now.
 	for i, l := range f.libs {
 		if (i < 64 && verified&(1<<i) != 0) || l.proc.ctl.threads() <= f.n {
@@ -112,14 +112,14 @@ func joinGroup(k *knob, n int) bool {
 	}
 }
 
-// enterGroups joins f to every library's group under reg.mu, creating the
+// enterGroups joins f to every library's group under counts.mu, creating the
 // groups that do not exist yet, and applies them. It fails, changing
 // nothing, if a library has a group for another n or has left. verified
 // has bit i set when library i's count was read back at or below f.n just
-// after it was set, under reg.mu: it needs no second read.
+// after it was set, under counts.mu: it needs no second read.
 func enterGroups(f *frame) (ok bool, verified uint64) {
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
+	counts.mu.Lock()
+	defer counts.mu.Unlock()
 	for _, l := range f.libs {
 		s := l.proc.group.Load()
 		if l.gone.Load() || (groupCount(s) > 0 && groupN(s) != f.n) {
@@ -129,7 +129,7 @@ func enterGroups(f *frame) (ok bool, verified uint64) {
 	for i, l := range f.libs {
 		k := l.proc
 		if groupCount(k.group.Load()) > 0 {
-			k.group.Add(1) // a count >= 1 only drops to 0 under reg.mu
+			k.group.Add(1) // a count >= 1 only drops to 0 under counts.mu
 			continue
 		}
 		after, _ := k.createGroup(f.n, nil)
@@ -140,11 +140,11 @@ func enterGroups(f *frame) (ok bool, verified uint64) {
 	return true, verified
 }
 
-// reapply sets l's count again under reg.mu, as a frame of the slow path
+// reapply sets l's count again under counts.mu, as a frame of the slow path
 // would, and reads it back: something changed it behind the scopes' back.
 func reapply(f *frame, l *lib) error {
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
+	counts.mu.Lock()
+	defer counts.mu.Unlock()
 	if l.gone.Load() {
 		return nil
 	}
@@ -174,19 +174,19 @@ func leaveGroup(l *lib) *mismatch {
 			}
 			continue
 		}
-		reg.mu.Lock()
+		counts.mu.Lock()
 		if !k.group.CompareAndSwap(s, 0) {
-			reg.mu.Unlock()
+			counts.mu.Unlock()
 			continue // a member joined or left meanwhile
 		}
 		if err, done := k.dropGroupSeq(l, nil); done {
-			reg.mu.Unlock()
+			counts.mu.Unlock()
 			return err
 		}
 		if !checked {
 			if d := det.current.Load(); d != nil {
 				if err, done := k.dropGroupSeq(l, &d.gen); done {
-					reg.mu.Unlock()
+					counts.mu.Unlock()
 					return err
 				}
 			}
@@ -194,19 +194,19 @@ func leaveGroup(l *lib) *mismatch {
 			// cached detection (nothing was called): back to count 1, which
 			// no one could see move, and check the slow way.
 			k.group.Store(s)
-			reg.mu.Unlock()
+			counts.mu.Unlock()
 			refreshGone()
 			checked = true
 			continue
 		}
 		err := k.dropGroup(l.gone.Load())
-		reg.mu.Unlock()
+		counts.mu.Unlock()
 		return err
 	}
 }
 
 // dropGroup removes the group's hold (its count already 0); called with
-// reg.mu held.
+// counts.mu held.
 func (k *knob) dropGroup(gone bool) *mismatch {
 	k.groupHold = 0
 	return k.dropHold(gone)
@@ -219,9 +219,9 @@ func releaseFast(f *frame, ts *threadState) error {
 	for i := len(f.libs) - 1; i >= 0; i-- {
 		l := f.libs[i]
 		if err := leaveGroup(l); err != nil && first == nil {
-			reg.mu.Lock()
+			counts.mu.Lock()
 			first = l.countError(opRestore, err.wanted, err.got)
-			reg.mu.Unlock()
+			counts.mu.Unlock()
 		}
 	}
 	return first
@@ -230,7 +230,7 @@ func releaseFast(f *frame, ts *threadState) error {
 // convertFast moves the holds of the thread's fast member, if it has one,
 // from the groups to the thread's own stacks, so that a frame beginning
 // inside it on the same thread replaces it as for any outer frame. Called
-// with reg.mu held.
+// with counts.mu held.
 func convertFast(tid int, ts *threadState) {
 	if ts == nil {
 		return
@@ -238,7 +238,7 @@ func convertFast(tid int, ts *threadState) {
 	if ts.fastID != fastMember {
 		return
 	}
-	id := reg.nextID.Add(1)
+	id := newFrameID()
 	for _, l := range ts.fastLibs {
 		k := l.proc
 		// The member's own hold first, so that holds never reaches 0 and
@@ -268,7 +268,7 @@ func convertFast(tid int, ts *threadState) {
 // back, in one trip into C where the control allows (the slow path's hold,
 // apply and check make three), behind the loader check on *gen when gen is
 // not nil. ok is false, with nothing changed, when the counters moved.
-// after is the read-back. Called with reg.mu held and no group on k.
+// after is the read-back. Called with counts.mu held and no group on k.
 func (k *knob) createGroup(n int, gen *generation) (after int, ok bool) {
 	first := k.holds == 0
 	m := n

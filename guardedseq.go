@@ -6,7 +6,7 @@ import "github.com/blasctl/blasctl/internal/cdl"
 // the set and read-back make one trip into C that starts with a check that
 // l is still loaded, and are made only if it holds. done is false, with
 // nothing changed, when the check cannot run in the sequence or does not
-// hold. Called with reg.mu held and the group's count at 0.
+// hold. Called with counts.mu held and the group's count at 0.
 //
 // With gen nil the check is the lock-free lookup of the library's object
 // (seqCount.obj), for the knob's last hold only: the calls are made
@@ -22,7 +22,7 @@ import "github.com/blasctl/blasctl/internal/cdl"
 //
 // With gen, the check is the loader's: the calls are made only if its
 // counters read *gen, those of the cached detection. Then l is still
-// loaded: a rescan that found l gone marked it gone under reg.mu before it
+// loaded: a rescan that found l gone marked it gone under counts.mu before it
 // published its detection, and l is not gone.
 func (k *knob) dropGroupSeq(l *lib, gen *generation) (err *mismatch, done bool) {
 	c := k.seq
@@ -132,12 +132,12 @@ func enterFastChecked(f *frame, ts *threadState, gen generation) (entered bool, 
 // It fails, changing nothing, if l already has a group, has left, or the
 // counters moved.
 func createGroupChecked(f *frame, l *lib, gen generation) (got int, ok bool) {
-	reg.mu.Lock()
+	counts.mu.Lock()
 	k := l.proc
 	if !l.gone.Load() && groupCount(k.group.Load()) == 0 {
 		got, ok = k.createGroup(f.n, &gen)
 	}
-	reg.mu.Unlock()
+	counts.mu.Unlock()
 	return got, ok
 }
 

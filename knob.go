@@ -8,7 +8,7 @@ import (
 )
 
 // knob is a control plus the bookkeeping that lets scopes share it. All of
-// its mutable fields are guarded by reg.mu.
+// its mutable fields are guarded by counts.mu.
 type knob struct {
 	ctl control
 	// seq is ctl's count when ctl is a seqControl (seqcount.go), nil

@@ -15,40 +15,36 @@ import "github.com/blasctl/blasctl/internal/cdl"
 // aside first: process-wide ones to a key of their own, where they stay in
 // force, per-thread ones nowhere, since their count ended with the thread.
 
-// openLimits lists the Limits not restored yet, by the thread they were taken
-// on; guarded by reg.mu.
-var openLimits = map[int][]*frame{}
-
-// nextMark numbers the thread lives that took a Limit; guarded by reg.mu.
-var nextMark uintptr
-
 // markThread returns the mark of the calling thread's life, giving it one
 // if it has none; 0 where the C library keeps no thread-specific data.
-// Called with reg.mu held.
+// Called with counts.mu held.
 func markThread() uintptr {
 	m, ok := cdl.ThreadMark()
 	if !ok || m != 0 {
 		return m
 	}
-	nextMark++
-	if !cdl.SetThreadMark(nextMark) {
+	counts.lastMark++
+	if !cdl.SetThreadMark(counts.lastMark) {
 		return 0
 	}
-	return nextMark
+	return counts.lastMark
 }
 
 // addLimit records a Limit that entered (outside enter, whose frame must
 // not escape: a warm WithThreads makes no allocation).
 func addLimit(f *frame) {
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
+	counts.mu.Lock()
+	defer counts.mu.Unlock()
 	f.mark = markThread()
-	openLimits[f.tid] = append(openLimits[f.tid], f)
+	if counts.limits == nil {
+		counts.limits = map[int][]*frame{}
+	}
+	counts.limits[f.tid] = append(counts.limits[f.tid], f)
 }
 
-// dropLimit forgets a Limit that is being released; called with reg.mu held.
+// dropLimit forgets a Limit that is being released; called with counts.mu held.
 func dropLimit(f *frame) {
-	fs := openLimits[f.tid]
+	fs := counts.limits[f.tid]
 	for i, g := range fs {
 		if g == f {
 			fs = append(fs[:i], fs[i+1:]...)
@@ -56,17 +52,17 @@ func dropLimit(f *frame) {
 		}
 	}
 	if len(fs) == 0 {
-		delete(openLimits, f.tid)
+		delete(counts.limits, f.tid)
 	} else {
-		openLimits[f.tid] = fs
+		counts.limits[f.tid] = fs
 	}
 }
 
 // retireEnded moves aside the holds of Limits taken on an earlier life of
 // the thread tid, before a frame on tid's present life begins. Called with
-// reg.mu held; costs one C call while tid has a Limit, nothing otherwise.
+// counts.mu held; costs one C call while tid has a Limit, nothing otherwise.
 func retireEnded(tid int) {
-	fs := openLimits[tid]
+	fs := counts.limits[tid]
 	if len(fs) == 0 {
 		return
 	}
@@ -88,9 +84,9 @@ func retireEnded(tid int) {
 		}
 	}
 	if len(kept) == 0 {
-		delete(openLimits, tid)
+		delete(counts.limits, tid)
 	} else {
-		openLimits[tid] = kept
+		counts.limits[tid] = kept
 	}
 }
 

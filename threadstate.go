@@ -31,15 +31,16 @@ type threadState struct {
 	fairDepth atomic.Int32
 }
 
-// threadTable finds the *threadState of an OS thread id: an open-addressed
-// table of atomic pointers, never emptied, probed over a short run from
-// the id's hash; ids that find no free slot there go to the overflow map.
-// An entry stays once made: the table grows with the threads the process
-// has run scopes on, and no scope after the first on a thread allocates.
-var (
-	threadTable    [1 << 10]atomic.Pointer[threadState]
-	threadOverflow sync.Map
-)
+// threads finds the *threadState of an OS thread id: table is an
+// open-addressed table of atomic pointers, never emptied, probed over a
+// short run from the id's hash; ids that find no free slot there go to the
+// overflow map. An entry stays once made: the table grows with the threads
+// the process has run frames on, and no scope after the first on a thread
+// allocates. It needs no lock: its slots are atomic and sync.Map is safe.
+var threads struct {
+	table    [1 << 10]atomic.Pointer[threadState]
+	overflow sync.Map
+}
 
 const threadProbes = 16
 
@@ -52,7 +53,7 @@ func threadStateOf(tid int) *threadState {
 	h := uint64(tid>>6) * 0x9e3779b97f4a7c15 >> 54
 	var fresh *threadState
 	for i := range uint64(threadProbes) {
-		slot := &threadTable[(h+i)&(uint64(len(threadTable))-1)]
+		slot := &threads.table[(h+i)&(uint64(len(threads.table))-1)]
 		t := slot.Load()
 		if t == nil {
 			if fresh == nil {
@@ -67,9 +68,9 @@ func threadStateOf(tid int) *threadState {
 			return t
 		}
 	}
-	if t, ok := threadOverflow.Load(tid); ok {
+	if t, ok := threads.overflow.Load(tid); ok {
 		return t.(*threadState)
 	}
-	t, _ := threadOverflow.LoadOrStore(tid, &threadState{tid: tid})
+	t, _ := threads.overflow.LoadOrStore(tid, &threadState{tid: tid})
 	return t.(*threadState)
 }
