@@ -83,7 +83,7 @@ func enterFast(f *frame, ts *threadState) (bool, error) {
 			return false, nil
 		}
 	}
-	ts.fastN, ts.fastLibs, ts.fastID = f.n, f.libs, fastMember
+	ts.fastN, ts.fastLibs, ts.member = f.n, f.libs, groupMember
 	// Judge what calls from this thread run with: the read-back of the
 	// group's creator (its set and read-back ran under counts.mu, in one trip
 	// into C), or a read now.
@@ -214,7 +214,7 @@ func (k *knob) dropGroup(gone bool) *mismatch {
 
 // releaseFast ends a member f: it leaves every group, in reverse order.
 func releaseFast(f *frame, ts *threadState) error {
-	ts.fastID, ts.fastLibs = 0, nil
+	ts.member, ts.fastLibs = notMember, nil
 	var first error
 	for i := len(f.libs) - 1; i >= 0; i-- {
 		l := f.libs[i]
@@ -235,7 +235,7 @@ func convertFast(tid int, ts *threadState) {
 	if ts == nil {
 		return
 	}
-	if ts.fastID != fastMember {
+	if ts.member != groupMember {
 		return
 	}
 	id := newFrameID()
@@ -260,7 +260,7 @@ func convertFast(tid int, ts *threadState) {
 		}
 	}
 	// The member's frame finds its id here when it ends (Controller.scope).
-	ts.fastID, ts.fastLibs = id, nil
+	ts.member, ts.convertedID, ts.fastLibs = convertedMember, id, nil
 }
 
 // createGroup makes k's fast group of n, with one member: it saves the

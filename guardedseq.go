@@ -104,7 +104,7 @@ func enterFastChecked(f *frame, ts *threadState, gen generation) (entered bool, 
 	got := 0
 	switch {
 	case joinGroup(k, f.n):
-		ts.fastN, ts.fastLibs, ts.fastID = f.n, f.libs, fastMember
+		ts.fastN, ts.fastLibs, ts.member = f.n, f.libs, groupMember
 		var ok bool
 		if got, ok = k.readChecked(gen); !ok {
 			_ = releaseFast(f, ts)
@@ -115,7 +115,7 @@ func enterFastChecked(f *frame, ts *threadState, gen generation) (entered bool, 
 		if got, ok = createGroupChecked(f, l, gen); !ok {
 			return false, nil
 		}
-		ts.fastN, ts.fastLibs, ts.fastID = f.n, f.libs, fastMember
+		ts.fastN, ts.fastLibs, ts.member = f.n, f.libs, groupMember
 	}
 	if got > f.n {
 		if err := reapply(f, l); err != nil {

@@ -18,6 +18,9 @@ type knob struct {
 
 	// stacks holds, per OS thread, the active holds in the order they began.
 	stacks map[int][]hold
+	// retired holds the process-wide holds of Limits whose thread ended
+	// without restoring them (limits.go): they stay in force for good.
+	retired []hold
 	// holds counts the active holds on every thread.
 	holds int
 	// orig is a process-wide knob's value from before its first hold.
@@ -193,13 +196,18 @@ func (k *knob) minHold() int {
 	return m
 }
 
-// minStacks is the smallest count among the threads' newest holds, 0 if
-// there is none.
+// minStacks is the smallest count among the threads' newest holds and the
+// retired holds, 0 if there is none.
 func (k *knob) minStacks() int {
 	m := 0
 	for _, st := range k.stacks {
 		if len(st) > 0 && (m == 0 || st[len(st)-1].n < m) {
 			m = st[len(st)-1].n
+		}
+	}
+	for _, h := range k.retired {
+		if m == 0 || h.n < m {
+			m = h.n
 		}
 	}
 	return m

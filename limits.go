@@ -12,8 +12,9 @@ import "github.com/blasctl/blasctl/internal/cdl"
 // never restored keeps for good). So each Limit marks the life of its
 // thread (cdl.ThreadMark, cleared when the thread ends), and a frame that
 // begins on a thread whose Limits carry another mark moves their holds
-// aside first: process-wide ones to a key of their own, where they stay in
-// force, per-thread ones nowhere, since their count ended with the thread.
+// aside first: process-wide ones to the knob's retired holds, where they
+// stay in force, per-thread ones nowhere, since their count ended with the
+// thread.
 
 // markThread returns the mark of the calling thread's life, giving it one
 // if it has none; 0 where the C library keeps no thread-specific data.
@@ -101,9 +102,9 @@ func (l *lib) knobs() []*knob {
 	return ks
 }
 
-// retire takes f's hold off f's thread: a process-wide one moves to a key
-// no thread has (the negative frame id), where it keeps counting for the
-// smallest n and is never released; a per-thread one is dropped.
+// retire takes f's hold off f's thread: a process-wide one moves to the
+// knob's retired holds, where it keeps counting for the smallest n and is
+// never released; a per-thread one is dropped.
 func (k *knob) retire(f *frame) {
 	st := k.stacks[f.tid]
 	for i, h := range st {
@@ -112,7 +113,7 @@ func (k *knob) retire(f *frame) {
 		}
 		k.stacks[f.tid] = append(st[:i], st[i+1:]...)
 		if k.scope == ScopeProcess {
-			k.stacks[-int(f.id)] = []hold{h}
+			k.retired = append(k.retired, h)
 		}
 		return
 	}

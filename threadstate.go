@@ -5,11 +5,23 @@ import (
 	"sync/atomic"
 )
 
-// fastMember is threadState.fastID while the thread's outermost frame is a
-// fast member. A member takes no frame id: it needs one only if a frame
-// beginning inside it converts it (convertFast), and reg.nextID never
-// reaches this value.
-const fastMember = ^uint64(0)
+// membership is what a thread's outermost frame is to the fast groups
+// (fastgroup.go).
+type membership uint8
+
+const (
+	// notMember: the thread has no fast member; its frames hold their
+	// knobs on the thread's stacks.
+	notMember membership = iota
+	// groupMember: the thread's outermost frame is a member of the fast
+	// groups of fastLibs, for fastN. A member takes no frame id: it needs
+	// one only if a frame beginning inside it converts it.
+	groupMember
+	// convertedMember: a frame that began inside the member converted it
+	// (convertFast): its holds are on the thread's stacks, under the frame
+	// id convertedID, and it ends as a frame of the slow path does.
+	convertedMember
+)
 
 // threadState is what blasctl keeps about one OS thread (by cdl.ThreadID).
 // Only the goroutine locked to the thread changes it; atomics keep a later
@@ -18,15 +30,15 @@ type threadState struct {
 	tid int
 	// depth counts the frames active on the thread: scopes and Limits.
 	depth atomic.Int32
-	// fastID is fastMember while the thread's outermost frame is a member
-	// of fast groups, the frame id convertFast gave it once it converted
-	// it, and 0 otherwise; fastN is its n and fastLibs its libraries. Only
+	// member says what the outermost frame is to the fast groups;
+	// convertedID, fastN and fastLibs go with it (see membership). Only
 	// the goroutine locked to the thread reads or writes them; a later
 	// life of the same pthread_t reads them after depth, an atomic, has
 	// come back to 0.
-	fastID   uint64
-	fastN    int
-	fastLibs []*lib
+	member      membership
+	convertedID uint64
+	fastN       int
+	fastLibs    []*lib
 	// fairDepth counts the WithFairShare calls active on the thread.
 	fairDepth atomic.Int32
 }
