@@ -2,10 +2,18 @@ package blasctl
 
 import "sync"
 
-// The scope engine: every WithThreads scope and Limit is a frame; enter
-// saves every count the frame touches, then applies it and checks what the
-// calling thread will run with; release puts each count back and reads it
-// back. How the holds of many frames on one count combine is knob.go's.
+// The engine: every scope and limit is a frame; enter saves every count the
+// frame touches, then applies it and checks what the calling thread will run
+// with; release puts each count back and reads it back. How the holds of
+// many frames on one count combine is knob.go's; the fast groups, which
+// let overlapping scopes on a process-wide count skip this file's lock,
+// are fastgroup.go's. ARCHITECTURE.md lists every way in and out.
+//
+// Words, as the engine's identifiers and comments use them: a scope is one
+// WithThreads or WithFairShare call, a limit one Limit until its restore, a
+// frame the engine's record of either, a hold a frame's claim on one knob.
+// Scope, the exported type, says whose calls a count applies to; a knob
+// keeps it as perThread.
 
 // counts is the lock on the libraries' counts and on the engine's record
 // of who holds them, so that frames on many goroutines can overlap without
@@ -38,7 +46,7 @@ func newFrameID() uint64 {
 	return counts.lastFrameID
 }
 
-// frame is one active scope (WithThreads) or limit (Limit).
+// frame is one active scope or limit.
 type frame struct {
 	id    uint64
 	tid   int // the OS thread it runs on, locked from enter to release
@@ -107,7 +115,7 @@ func enter(f *frame) error {
 		// count reads after another thread's unscoped call), and else
 		// every count that applies to some of the calls (MKL's domains).
 		k, also := f.knobs(l)
-		if also != nil && also.scope == ScopeThread {
+		if also != nil && also.perThread {
 			k = also
 		}
 		got := k.ctl.threads()
@@ -134,7 +142,7 @@ func (f *frame) soleThreadCount() *knob {
 	}
 	l := f.libs[0]
 	k, also := f.knobs(l)
-	if l.gone.Load() || also != nil || len(l.with(k)) > 0 || k.scope != ScopeThread {
+	if l.gone.Load() || also != nil || len(l.with(k)) > 0 || !k.perThread {
 		return nil
 	}
 	if _, ok := k.ctl.(intCount); !ok {

@@ -1,6 +1,6 @@
 package blasctl
 
-// The fast path of the scope engine: scopes that overlap on a process-wide
+// The fast path of the engine: scopes that overlap on a process-wide
 // count, each asking for the same n, share one hold on it, and only the
 // first to enter and the last to leave take counts.mu and call the library.
 //

@@ -7,14 +7,16 @@ import (
 	"github.com/blasctl/blasctl/internal/cdl"
 )
 
-// knob is a control plus the bookkeeping that lets scopes share it. All of
+// knob is a control plus the bookkeeping that lets frames share it. All of
 // its mutable fields are guarded by counts.mu.
 type knob struct {
 	ctl control
 	// seq is ctl's count when ctl is a seqControl (seqcount.go), nil
 	// otherwise; asked once here, not on every scope.
-	seq   *seqCount
-	scope Scope
+	seq *seqCount
+	// perThread marks a count each OS thread has its own of (ScopeThread);
+	// otherwise one count applies to the whole process (ScopeProcess).
+	perThread bool
 
 	// stacks holds, per OS thread, the active holds in the order they began.
 	stacks map[int][]hold
@@ -31,15 +33,16 @@ type knob struct {
 	groupHold int
 }
 
-// hold is one scope's claim on a knob.
+// hold is one frame's claim on a knob.
 type hold struct {
 	frame uint64
 	n     int
 	saved int // per-thread knobs: the raw value to put back
 }
 
+// newKnob makes the knob of control c, whose count applies as s says.
 func newKnob(c control, s Scope) *knob {
-	k := &knob{ctl: c, scope: s, stacks: map[int][]hold{}}
+	k := &knob{ctl: c, perThread: s == ScopeThread, stacks: map[int][]hold{}}
 	if sc, ok := c.(seqControl); ok {
 		k.seq = sc.sequence()
 	}
@@ -56,7 +59,7 @@ func (k *knob) hold(f *frame) {
 	if h.n > numCPU { // only then can the cap bite: skip the read otherwise
 		h.n = min(h.n, max(numCPU, k.ctl.threads()))
 	}
-	if k.scope == ScopeThread {
+	if k.perThread {
 		h.saved = k.ctl.get()
 	} else {
 		if k.holds == 0 {
@@ -86,12 +89,20 @@ func (k *knob) holdApplyRead(f *frame) int {
 // newest hold of this thread, a process-wide one the smallest newest hold
 // across threads.
 func (k *knob) apply(f *frame) {
-	if k.scope == ScopeThread {
+	if k.perThread {
 		st := k.stacks[f.tid]
 		k.ctl.set(st[len(st)-1].n)
 		return
 	}
 	k.applyMin()
+}
+
+// reach is the Scope a Library reports for the knob's count.
+func (k *knob) reach() Scope {
+	if k.perThread {
+		return ScopeThread
+	}
+	return ScopeProcess
 }
 
 // numCPU is the CPU count counts are capped at.
@@ -116,7 +127,7 @@ func (k *knob) pop(f *frame) *mismatch {
 	st = st[:len(st)-1]
 	k.stacks[f.tid] = st
 
-	if k.scope == ScopeThread {
+	if k.perThread {
 		if i < len(st) {
 			st[i].saved = h.saved
 			return nil
@@ -214,7 +225,7 @@ func (k *knob) minStacks() int {
 }
 
 // applyMin sets a process-wide knob to the smallest count among the
-// threads' newest holds: a nested scope replaces its thread's outer one.
+// threads' newest holds: a nested frame replaces its thread's outer one.
 // It sets the count even when it already asked for the same one: the
 // library may have changed it since (an unscoped call of an OpenMP
 // OpenBLAS writes its global count from its own thread's OpenMP count; a

@@ -90,7 +90,7 @@ func (l *lib) report() Library {
 	defer counts.mu.Unlock()
 	info := l.info
 	info.NumThreads = l.scopeKnob().ctl.threads()
-	info.Scope = l.scopeKnob().scope
+	info.Scope = l.scopeKnob().reach()
 	if l.describe != nil {
 		l.describe(&info)
 	}

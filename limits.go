@@ -112,7 +112,7 @@ func (k *knob) retire(f *frame) {
 			continue
 		}
 		k.stacks[f.tid] = append(st[:i], st[i+1:]...)
-		if k.scope == ScopeProcess {
+		if !k.perThread {
 			k.retired = append(k.retired, h)
 		}
 		return
