@@ -105,7 +105,7 @@ func (c *Controller) scope(n int, fn func(), tid int, ts *threadState) (err erro
 		}
 	}
 	// Field by field: a composite literal is built aside and copied, which
-	// costs the warm scope a stalled load.
+	// costs the warm scope a stalled load (BenchmarkWithThreads).
 	var f frame
 	f.tid, f.n, f.libs, f.ts = tid, n, libs, ts
 	fast := false
