@@ -30,7 +30,7 @@ type knob struct {
 	holds int
 	// orig is a process-wide knob's value from before its first hold.
 	orig int
-	// group is the state of the knob's fast group (fastpath.go), and
+	// group is the state of the knob's fast group (fastgroup.go), and
 	// groupHold its hold's n while it has one (0 otherwise).
 	group     atomic.Uint64
 	groupHold int
