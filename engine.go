@@ -20,15 +20,15 @@ import "sync"
 // losing a saved value. counts.mu guards:
 //   - every knob's holds (stacks, retired, holds, orig, groupHold) and the
 //     move of its fast group's member count between 0 and 1 (fastgroup.go);
-//   - every call of a control, save the lock-free reads and C sequences
-//     fastgroup.go and guardedseq.go make on a seqCount (a CustomControl is
-//     promised one call at a time);
+//   - every call of a detected library's control, save the lock-free
+//     reads and C sequences fastgroup.go and guardedseq.go make on a
+//     seqCount (a CustomControl is promised one call at a time);
 //   - the writes of lib.gone;
 //   - the fields below.
 //
 // Lock order: a Controller's mu (or a Limit's restore lock), then det.mu,
-// then counts.mu; no lock is taken while counts.mu is held. ARCHITECTURE.md
-// lists every mutable package global and what guards it.
+// then counts.mu; no lock of blasctl's is taken while counts.mu is held.
+// ARCHITECTURE.md lists every mutable package global and what guards it.
 var counts struct {
 	mu sync.Mutex
 	// lastFrameID is the id of the newest frame (frame.id).

@@ -127,6 +127,7 @@ type selection struct {
 
 // backendsVersion counts the changes to backends (Register and its
 // unregister): a filter's validity depends on the names they declare.
+// Atomic, and changed only under det.mu, with backends.
 var backendsVersion atomic.Uint64
 
 // Snapshot returns a Controller fixed to the libraries c selects now. Its
