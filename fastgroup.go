@@ -165,14 +165,18 @@ func reapply(f *frame, l *lib) error {
 	return nil
 }
 
-// leaveGroup removes one member from l's group; the last one removes the
-// group's hold and puts the count back as a frame's pop does. Only the
-// last one calls the library, so only it checks that the library is still
-// loaded, in the same trip into C as the calls (dropGroupSeq): where the
-// count goes back to its original value, by the lock-free lookup of the
-// library's object; else while the loader's counters still read those of
-// the cached detection; else first with the check every call makes
-// (refreshGone).
+// leaveGroup removes one member from l's group. A member that is not the
+// last leaves with a compare-and-swap: no lock, no C call. The last takes
+// counts.mu, removes the group's hold and puts the count back as a frame's
+// pop does; it alone calls the library, so it alone checks that the
+// library is still loaded, the first way that applies:
+//  1. the lock-free lookup of the library's object, in the trip that puts
+//     the count back (dropGroupSeq without a generation), when the count
+//     goes back to its original value (the knob's last hold);
+//  2. the loader check in that trip (dropGroupSeq on the cached
+//     detection's generation), while the loader's counters read it;
+//  3. the check every call makes (refreshGone, with counts.mu let go),
+//     then the control's own calls (dropGroup), nothing if the library left.
 func leaveGroup(l *lib) *mismatch {
 	k := l.proc
 	checked := false
@@ -269,7 +273,7 @@ func convertFast(tid int, ts *threadState) {
 			}
 		}
 	}
-	// The member's frame finds its id here when it ends (Controller.scope).
+	// The member's frame finds its id here when it ends (frame.end).
 	ts.member, ts.convertedID, ts.fastLibs = convertedMember, id, nil
 }
 

@@ -58,8 +58,13 @@ var threads struct {
 	overflow sync.Map
 }
 
+// threadProbes is how many slots of threads.table an id probes before it
+// goes to the overflow map.
 const threadProbes = 16
 
+// threadStateOf returns the state of the OS thread tid, made on first use.
+// tid 0, where the platform has no thread ids, gets a fresh state each
+// time: goroutines are never merged.
 func threadStateOf(tid int) *threadState {
 	if tid == 0 {
 		return new(threadState)
