@@ -23,9 +23,6 @@ type knob struct {
 
 	// stacks holds, per OS thread, the active holds in the order they began.
 	stacks map[int][]hold
-	// retired holds the process-wide holds of Limits whose thread ended
-	// without restoring them (limits.go): they stay in force for good.
-	retired []hold
 	// holds counts the active holds on every thread.
 	holds int
 	// orig is a process-wide knob's value from before its first hold.
@@ -34,6 +31,9 @@ type knob struct {
 	// groupHold its hold's n while it has one (0 otherwise).
 	group     atomic.Uint64
 	groupHold int
+	// retired holds the process-wide holds of Limits whose thread ended
+	// without restoring them (limits.go): they stay in force for good.
+	retired []hold
 }
 
 // hold is one frame's claim on a knob.
