@@ -16,10 +16,9 @@ type control interface {
 
 // A control whose get and set are one C call each, taking at most one
 // integer, and whose get is also what applies (threads), can run a get, set
-// and read-back as one cdl.Seq, one trip into C. The pthreads OpenBLAS's
-// count (*openblasGlobal, with getCall, setCall and got) is the one such
-// control the fast path takes; knob.seq holds it as that type, so that
-// building and reading a sequence makes no interface call.
+// and read-back as one cdl.Seq, one trip into C: a seqControl, whose count
+// is a seqCount (seqcount.go). The pthreads OpenBLAS's count is the one such
+// control; knob.seq holds its seqCount.
 
 // intCount is a count read and written through a C getter int(void) and
 // setter void(int), whose stored value is also what applies: an OpenMP

@@ -204,8 +204,8 @@ func markGone(prev, now []*lib) {
 	for _, l := range now {
 		still[l] = true
 	}
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
+	counts.mu.Lock()
+	defer counts.mu.Unlock()
 	for _, l := range prev {
 		if !still[l] {
 			l.gone.Store(true)

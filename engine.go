@@ -1,23 +1,52 @@
 package blasctl
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "sync"
 
-// The scope engine: every WithThreads scope and Limit is a frame; enter
-// saves every count the frame touches, then applies it and checks what the
-// calling thread will run with; release puts each count back and reads it
-// back. How the holds of many frames on one count combine is knob.go's.
+// The engine: every scope and limit is a frame; enter saves every count the
+// frame touches, then applies it and checks what the calling thread will run
+// with; release puts each count back and reads it back. How the holds of
+// many frames on one count combine is knob.go's; the fast groups, which
+// let overlapping scopes on a process-wide count skip this file's lock,
+// are fastgroup.go's. ARCHITECTURE.md lists every way in and out.
+//
+// Words, as the engine's identifiers and comments use them: a scope is one
+// WithThreads or WithFairShare call, a limit one Limit until its restore, a
+// frame the engine's record of either, a hold a frame's claim on one knob.
+// Scope, the exported type, says whose calls a count applies to; a knob
+// keeps it as perThread.
 
-// reg serialises every change blasctl makes to a library's count, so that
-// scopes on many goroutines can overlap without losing a saved value.
-var reg struct {
-	mu     sync.Mutex
-	nextID atomic.Uint64
+// counts is the lock on the libraries' counts and on the engine's record
+// of who holds them, so that frames on many goroutines can overlap without
+// losing a saved value. counts.mu guards:
+//   - every knob's holds (stacks, retired, holds, orig, groupHold) and the
+//     move of its fast group's member count between 0 and 1 (fastgroup.go);
+//   - every call of a detected library's control, save the lock-free
+//     reads and C sequences fastgroup.go and guardedseq.go make on a
+//     seqCount (a CustomControl is promised one call at a time);
+//   - the writes of lib.gone;
+//   - the fields below.
+//
+// Lock order: a Controller's mu (or a Limit's restore lock), then det.mu,
+// then counts.mu; no lock of blasctl's is taken while counts.mu is held.
+// ARCHITECTURE.md lists every mutable package global and what guards it.
+var counts struct {
+	mu sync.Mutex
+	// lastFrameID is the id of the newest frame (frame.id).
+	lastFrameID uint64
+	// limits lists the Limits not restored yet, by the thread they were
+	// taken on (limits.go).
+	limits map[int][]*frame
+	// lastMark numbers the thread lives that took a Limit (markThread).
+	lastMark uintptr
 }
 
-// frame is one active scope (WithThreads) or limit (Limit).
+// newFrameID numbers a frame; called with counts.mu held.
+func newFrameID() uint64 {
+	counts.lastFrameID++
+	return counts.lastFrameID
+}
+
+// frame is one active scope or limit.
 type frame struct {
 	id    uint64
 	tid   int // the OS thread it runs on, locked from enter to release
@@ -51,9 +80,9 @@ func (f *frame) knobs(l *lib) (*knob, *knob) {
 // library's count can follow another's (MKL with no count of its own reads
 // the thread's OpenMP count), and a saved value must be the original.
 func enter(f *frame) error {
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
-	f.id = reg.nextID.Add(1)
+	counts.mu.Lock()
+	defer counts.mu.Unlock()
+	f.id = newFrameID()
 	retireEnded(f.tid)
 	convertFast(f.tid, f.ts)
 	if k := f.soleThreadCount(); k != nil {
@@ -86,7 +115,7 @@ func enter(f *frame) error {
 		// count reads after another thread's unscoped call), and else
 		// every count that applies to some of the calls (MKL's domains).
 		k, also := f.knobs(l)
-		if also != nil && also.scope == ScopeThread {
+		if also != nil && also.perThread {
 			k = also
 		}
 		got := k.ctl.threads()
@@ -106,14 +135,16 @@ func enter(f *frame) error {
 // the passes of enter would touch: f is a scope (not a Limit) of one loaded
 // library whose scope control is a per-thread intCount, with nothing held
 // beside it, and f.n within the CPU count (above it, hold's cap reads the
-// count first). nil otherwise.
+// count first). nil otherwise. The path exists for speed: one trip into C
+// instead of three; libgomp's warm scope went from 306 to 248 ns median
+// (BenchmarkWithThreads/package, BLASCTL_BENCH_BUILD=libgomp; BENCHMARKS.md).
 func (f *frame) soleThreadCount() *knob {
 	if f.limit || len(f.libs) != 1 || f.n > numCPU {
 		return nil
 	}
 	l := f.libs[0]
 	k, also := f.knobs(l)
-	if l.gone.Load() || also != nil || len(l.with(k)) > 0 || k.scope != ScopeThread {
+	if l.gone.Load() || also != nil || len(l.with(k)) > 0 || !k.perThread {
 		return nil
 	}
 	if _, ok := k.ctl.(intCount); !ok {
@@ -126,8 +157,8 @@ func (f *frame) soleThreadCount() *knob {
 // library that does not read back the saved value.
 func release(f *frame) error {
 	refreshGone() // the owner may have unloaded a library since f began
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
+	counts.mu.Lock()
+	defer counts.mu.Unlock()
 	return releaseLocked(f)
 }
 

@@ -14,7 +14,8 @@ import (
 var ErrInvalidBudget = errors.New("blasctl: fair-share budget must be 0 (follow GOMAXPROCS) or between 1 and GOMAXPROCS")
 
 // fair is the state every WithFairShare call shares, whatever its
-// Controller: the CPUs are the process's.
+// Controller: the CPUs are the process's. Its fields are atomics and need
+// no lock.
 var fair struct {
 	// callers counts the goroutines inside WithFairShare (a nested call on
 	// the same goroutine counts once).

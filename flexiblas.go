@@ -122,8 +122,8 @@ func SwitchFlexiBLASBackend(nameOrPath string) error {
 }
 
 func switchOne(l *lib, api *flexiblasAPI, nameOrPath string) error {
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
+	counts.mu.Lock()
+	defer counts.mu.Unlock()
 	if l.gone.Load() {
 		return ErrNoFlexiBLAS
 	}

@@ -7,14 +7,19 @@ import (
 	"github.com/blasctl/blasctl/internal/cdl"
 )
 
-// knob is a control plus the bookkeeping that lets scopes share it. All of
-// its mutable fields are guarded by reg.mu.
+// knob is a control plus the bookkeeping that lets frames share it. All of
+// its mutable fields are guarded by counts.mu.
 type knob struct {
 	ctl control
-	// seq is ctl when it can run as a sequence of C calls (control.go),
-	// nil otherwise; asked once here, not on every scope.
-	seq   *openblasGlobal
-	scope Scope
+	// seq is ctl's count when ctl is a seqControl (seqcount.go), nil
+	// otherwise; asked once here, not on every scope: the concrete type
+	// makes the 8 calls that build and read a warm scope's two sequences
+	// direct, 5-8 ns less than through the interface
+	// (BenchmarkWithThreads, pthreads OpenBLAS; BENCHMARKS.md).
+	seq *seqCount
+	// perThread marks a count each OS thread has its own of (ScopeThread);
+	// otherwise one count applies to the whole process (ScopeProcess).
+	perThread bool
 
 	// stacks holds, per OS thread, the active holds in the order they began.
 	stacks map[int][]hold
@@ -22,22 +27,29 @@ type knob struct {
 	holds int
 	// orig is a process-wide knob's value from before its first hold.
 	orig int
-	// group is the state of the knob's fast group (fastpath.go), and
+	// group is the state of the knob's fast group (fastgroup.go), and
 	// groupHold its hold's n while it has one (0 otherwise).
 	group     atomic.Uint64
 	groupHold int
+	// retired holds the process-wide holds of Limits whose thread ended
+	// without restoring them (limits.go): they stay in force for good.
+	retired []hold
 }
 
-// hold is one scope's claim on a knob.
+// hold is one frame's claim on a knob.
 type hold struct {
 	frame uint64
 	n     int
 	saved int // per-thread knobs: the raw value to put back
 }
 
+// newKnob makes the knob of control c, whose count applies as s says.
 func newKnob(c control, s Scope) *knob {
-	seq, _ := c.(*openblasGlobal)
-	return &knob{ctl: c, seq: seq, scope: s, stacks: map[int][]hold{}}
+	k := &knob{ctl: c, perThread: s == ScopeThread, stacks: map[int][]hold{}}
+	if sc, ok := c.(seqControl); ok {
+		k.seq = sc.sequence()
+	}
+	return k
 }
 
 // hold records f's claim on the knob and saves what it reads now. The
@@ -50,7 +62,7 @@ func (k *knob) hold(f *frame) {
 	if h.n > numCPU { // only then can the cap bite: skip the read otherwise
 		h.n = min(h.n, max(numCPU, k.ctl.threads()))
 	}
-	if k.scope == ScopeThread {
+	if k.perThread {
 		h.saved = k.ctl.get()
 	} else {
 		if k.holds == 0 {
@@ -80,12 +92,20 @@ func (k *knob) holdApplyRead(f *frame) int {
 // newest hold of this thread, a process-wide one the smallest newest hold
 // across threads.
 func (k *knob) apply(f *frame) {
-	if k.scope == ScopeThread {
+	if k.perThread {
 		st := k.stacks[f.tid]
 		k.ctl.set(st[len(st)-1].n)
 		return
 	}
 	k.applyMin()
+}
+
+// reach is the Scope a Library reports for the knob's count.
+func (k *knob) reach() Scope {
+	if k.perThread {
+		return ScopeThread
+	}
+	return ScopeProcess
 }
 
 // numCPU is the CPU count counts are capped at.
@@ -110,7 +130,7 @@ func (k *knob) pop(f *frame) *mismatch {
 	st = st[:len(st)-1]
 	k.stacks[f.tid] = st
 
-	if k.scope == ScopeThread {
+	if k.perThread {
 		if i < len(st) {
 			st[i].saved = h.saved
 			return nil
@@ -144,7 +164,9 @@ func (k *knob) dropHold(gone bool) *mismatch {
 // setRead sets the knob to v and returns what its get reads then: in one
 // trip into C for a control that is two plain C calls (knob.seq, and an
 // intCount such as an OpenMP runtime's count, whose get is one call with
-// nothing to translate), else through the control's set and get.
+// nothing to translate), else through the control's set and get. The one
+// trip is for speed: libgomp's warm scope went from 450 to 361 ns median
+// (BenchmarkWithThreads/package, BLASCTL_BENCH_BUILD=libgomp; BENCHMARKS.md).
 func (k *knob) setRead(v int) int {
 	if k.seq != nil {
 		_, got := k.setSeq(false, v)
@@ -180,26 +202,6 @@ func (k *knob) setSeq(save bool, v int) (before, after int) {
 	return setResults(&s, c, first, last)
 }
 
-// addSet adds to q a read of the value before (when save; first is -1
-// otherwise), set(v) and a read-back, and returns the indexes of the reads.
-func addSet(q *cdl.Seq, c *openblasGlobal, save bool, v int) (first, last int) {
-	first = -1
-	if save {
-		first = q.Add(c.getCall(), 0)
-	}
-	q.Add(c.setCall(v))
-	return first, q.Add(c.getCall(), 0)
-}
-
-// setResults reads what the calls addSet added returned, once q ran: the
-// value before (0 without save) and the read-back.
-func setResults(q *cdl.Seq, c *openblasGlobal, first, last int) (before, after int) {
-	if first >= 0 {
-		before = c.got(q.Ret[first])
-	}
-	return before, c.got(q.Ret[last])
-}
-
 // minHold is the smallest count among the threads' newest holds and the
 // fast group's hold, 0 if there is none.
 func (k *knob) minHold() int {
@@ -210,8 +212,8 @@ func (k *knob) minHold() int {
 	return m
 }
 
-// minStacks is the smallest count among the threads' newest holds, 0 if
-// there is none.
+// minStacks is the smallest count among the threads' newest holds and the
+// retired holds, 0 if there is none.
 func (k *knob) minStacks() int {
 	m := 0
 	for _, st := range k.stacks {
@@ -219,11 +221,16 @@ func (k *knob) minStacks() int {
 			m = st[len(st)-1].n
 		}
 	}
+	for _, h := range k.retired {
+		if m == 0 || h.n < m {
+			m = h.n
+		}
+	}
 	return m
 }
 
 // applyMin sets a process-wide knob to the smallest count among the
-// threads' newest holds: a nested scope replaces its thread's outer one.
+// threads' newest holds: a nested frame replaces its thread's outer one.
 // It sets the count even when it already asked for the same one: the
 // library may have changed it since (an unscoped call of an OpenMP
 // OpenBLAS writes its global count from its own thread's OpenMP count; a

@@ -18,12 +18,12 @@ type lib struct {
 	// it, wherever a frame holds proc: counts the process-wide one does not
 	// override (MKL's count for one domain wins over its count for all).
 	procAlso []*knob
-	// gone is set (under reg.mu) once the library has left the process: its
+	// gone is set (under counts.mu) once the library has left the process: its
 	// functions must not be called again. Atomic, so that the fast path can
-	// read it without reg.mu.
+	// read it without counts.mu.
 	gone atomic.Bool
 	// lockFree marks a library whose process-wide control may be called
-	// without reg.mu, so that scopes on it can take the fast path.
+	// without counts.mu, so that scopes on it can take the fast path.
 	lockFree bool
 	// describe, when set, adds what changes while the library is loaded
 	// (FlexiBLAS's current backend) to a report.
@@ -70,10 +70,10 @@ func (l *lib) with(k *knob) []*knob {
 
 // limitThreads is the most threads calls from the calling thread run with,
 // judged by the controls a Limit holds: its own and those held with it (MKL's
-// domains). It holds reg.mu, as every call of a control does.
+// domains). It holds counts.mu, as every call of a control does.
 func (l *lib) limitThreads() int {
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
+	counts.mu.Lock()
+	defer counts.mu.Unlock()
 	k := l.limitKnob()
 	n := k.ctl.threads()
 	for _, d := range l.with(k) {
@@ -83,14 +83,14 @@ func (l *lib) limitThreads() int {
 }
 
 // report returns the library's description with its current count. It
-// holds reg.mu, as every other call of a control does: a CustomControl is
+// holds counts.mu, as every other call of a control does: a CustomControl is
 // promised one call at a time.
 func (l *lib) report() Library {
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
+	counts.mu.Lock()
+	defer counts.mu.Unlock()
 	info := l.info
 	info.NumThreads = l.scopeKnob().ctl.threads()
-	info.Scope = l.scopeKnob().scope
+	info.Scope = l.scopeKnob().reach()
 	if l.describe != nil {
 		l.describe(&info)
 	}

@@ -12,43 +12,40 @@ import "github.com/blasctl/blasctl/internal/cdl"
 // never restored keeps for good). So each Limit marks the life of its
 // thread (cdl.ThreadMark, cleared when the thread ends), and a frame that
 // begins on a thread whose Limits carry another mark moves their holds
-// aside first: process-wide ones to a key of their own, where they stay in
-// force, per-thread ones nowhere, since their count ended with the thread.
-
-// openLimits lists the Limits not restored yet, by the thread they were taken
-// on; guarded by reg.mu.
-var openLimits = map[int][]*frame{}
-
-// nextMark numbers the thread lives that took a Limit; guarded by reg.mu.
-var nextMark uintptr
+// aside first: process-wide ones to the knob's retired holds, where they
+// stay in force, per-thread ones nowhere, since their count ended with the
+// thread.
 
 // markThread returns the mark of the calling thread's life, giving it one
 // if it has none; 0 where the C library keeps no thread-specific data.
-// Called with reg.mu held.
+// Called with counts.mu held.
 func markThread() uintptr {
 	m, ok := cdl.ThreadMark()
 	if !ok || m != 0 {
 		return m
 	}
-	nextMark++
-	if !cdl.SetThreadMark(nextMark) {
+	counts.lastMark++
+	if !cdl.SetThreadMark(counts.lastMark) {
 		return 0
 	}
-	return nextMark
+	return counts.lastMark
 }
 
 // addLimit records a Limit that entered (outside enter, whose frame must
 // not escape: a warm WithThreads makes no allocation).
 func addLimit(f *frame) {
-	reg.mu.Lock()
-	defer reg.mu.Unlock()
+	counts.mu.Lock()
+	defer counts.mu.Unlock()
 	f.mark = markThread()
-	openLimits[f.tid] = append(openLimits[f.tid], f)
+	if counts.limits == nil {
+		counts.limits = map[int][]*frame{}
+	}
+	counts.limits[f.tid] = append(counts.limits[f.tid], f)
 }
 
-// dropLimit forgets a Limit that is being released; called with reg.mu held.
+// dropLimit forgets a Limit that is being released; called with counts.mu held.
 func dropLimit(f *frame) {
-	fs := openLimits[f.tid]
+	fs := counts.limits[f.tid]
 	for i, g := range fs {
 		if g == f {
 			fs = append(fs[:i], fs[i+1:]...)
@@ -56,17 +53,17 @@ func dropLimit(f *frame) {
 		}
 	}
 	if len(fs) == 0 {
-		delete(openLimits, f.tid)
+		delete(counts.limits, f.tid)
 	} else {
-		openLimits[f.tid] = fs
+		counts.limits[f.tid] = fs
 	}
 }
 
 // retireEnded moves aside the holds of Limits taken on an earlier life of
 // the thread tid, before a frame on tid's present life begins. Called with
-// reg.mu held; costs one C call while tid has a Limit, nothing otherwise.
+// counts.mu held; costs one C call while tid has a Limit, nothing otherwise.
 func retireEnded(tid int) {
-	fs := openLimits[tid]
+	fs := counts.limits[tid]
 	if len(fs) == 0 {
 		return
 	}
@@ -88,9 +85,9 @@ func retireEnded(tid int) {
 		}
 	}
 	if len(kept) == 0 {
-		delete(openLimits, tid)
+		delete(counts.limits, tid)
 	} else {
-		openLimits[tid] = kept
+		counts.limits[tid] = kept
 	}
 }
 
@@ -105,9 +102,9 @@ func (l *lib) knobs() []*knob {
 	return ks
 }
 
-// retire takes f's hold off f's thread: a process-wide one moves to a key
-// no thread has (the negative frame id), where it keeps counting for the
-// smallest n and is never released; a per-thread one is dropped.
+// retire takes f's hold off f's thread: a process-wide one moves to the
+// knob's retired holds, where it keeps counting for the smallest n and is
+// never released; a per-thread one is dropped.
 func (k *knob) retire(f *frame) {
 	st := k.stacks[f.tid]
 	for i, h := range st {
@@ -115,8 +112,8 @@ func (k *knob) retire(f *frame) {
 			continue
 		}
 		k.stacks[f.tid] = append(st[:i], st[i+1:]...)
-		if k.scope == ScopeProcess {
-			k.stacks[-int(f.id)] = []hold{h}
+		if !k.perThread {
+			k.retired = append(k.retired, h)
 		}
 		return
 	}

@@ -1,9 +1,7 @@
 package blasctl
 
 import (
-	"runtime"
 	"strings"
-	"sync/atomic"
 
 	"github.com/blasctl/blasctl/internal/cdl"
 )
@@ -68,7 +66,7 @@ func newOpenBLAS(b *binder, sym func(string) uintptr, get, set uintptr) *lib {
 			return l
 		}
 	}
-	global := &openblasGlobal{getFn: get, setFn: set, peak: new(atomic.Int64), obj: identify(set)}
+	global := &openblasGlobal{seqCount{getFn: get, setFn: set, obj: identify(set)}}
 	if identify(get) != global.obj {
 		global.obj = objectID{} // two objects: the lookup of one would not vouch for the other
 	}
@@ -88,45 +86,14 @@ func openblasVersion(config string) string {
 	return f[1]
 }
 
-// openblasGlobal is the process-wide count of a pthreads (or serial) build.
-// A serial build always reads 1 and ignores set.
-//
-// A pthreads build starts the threads a larger count needs as soon as it is
-// set, and keeps them for the life of the process. So that a scope never
-// leaves threads behind, set caps a count at the larger of the CPU count and
-// peak, the largest count the library was seen at: its pool already has
-// that many threads, and every value get returned can be put back.
-type openblasGlobal struct {
-	getFn, setFn uintptr
-	peak         *atomic.Int64
-	// obj is the loaded object holding getFn and setFn, as identified when
-	// the library was detected (zero where it cannot be, or when they lie in
-	// two objects): the last release of a fast group checks that it is
-	// still there without the loader's lock (knob.dropGroupSeq).
-	obj objectID
-}
+// openblasGlobal is the process-wide count of a pthreads (or serial) build,
+// a seqCount: its getter and setter are plain C calls. A serial build always
+// reads 1 and ignores set. A pthreads build starts the threads a larger
+// count needs as soon as it is set, and keeps them for the life of the
+// process: seqCount's cap at its peak keeps a scope from leaving threads
+// behind.
+type openblasGlobal struct{ seqCount }
 
-func (c *openblasGlobal) get() int {
-	v := c.threads()
-	for p := c.peak.Load(); int64(v) > p && !c.peak.CompareAndSwap(p, int64(v)); p = c.peak.Load() {
-	}
-	return v
-}
-
-func (c *openblasGlobal) set(v int) {
-	cdl.Call1(c.setFn, uintptr(min(v, max(runtime.NumCPU(), int(c.peak.Load())))))
-}
-
+func (c *openblasGlobal) get() int     { return c.got(cdl.Call0(c.getFn)) }
+func (c *openblasGlobal) set(v int)    { cdl.Call1(c.setCall(v)) }
 func (c *openblasGlobal) threads() int { return int(int32(cdl.Call0(c.getFn))) }
-
-// The C calls of get and set, for one cdl.Seq (knob.setSeq).
-func (c *openblasGlobal) getCall() uintptr { return c.getFn }
-func (c *openblasGlobal) setCall(v int) (uintptr, uintptr) {
-	return c.setFn, uintptr(min(v, max(runtime.NumCPU(), int(c.peak.Load()))))
-}
-func (c *openblasGlobal) got(v uintptr) int {
-	n := int(int32(v))
-	for p := c.peak.Load(); int64(n) > p && !c.peak.CompareAndSwap(p, int64(n)); p = c.peak.Load() {
-	}
-	return n
-}

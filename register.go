@@ -71,7 +71,7 @@ type customCount struct {
 }
 
 // customFaults counts the controls that panicked: loaded() looks for them
-// only when there is one.
+// only when there is one. Atomic; no lock.
 var customFaults atomic.Int64
 
 // call runs fn, and reports false if the control is dead or fn panicked.

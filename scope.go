@@ -105,7 +105,7 @@ func (c *Controller) scope(n int, fn func(), tid int, ts *threadState) (err erro
 		}
 	}
 	// Field by field: a composite literal is built aside and copied, which
-	// costs the warm scope a stalled load.
+	// costs the warm scope a stalled load (BenchmarkWithThreads).
 	var f frame
 	f.tid, f.n, f.libs, f.ts = tid, n, libs, ts
 	fast := false
@@ -142,10 +142,10 @@ func (f *frame) end(fast bool, err *error) {
 	switch {
 	case !fast:
 		rerr = release(f)
-	case f.ts.fastID == fastMember:
+	case f.ts.member == groupMember:
 		rerr = releaseFast(f, f.ts)
-	default: // converted by a frame that began inside it
-		f.id, f.ts.fastID = f.ts.fastID, 0
+	default: // convertedMember: a frame that began inside it converted it
+		f.id, f.ts.member = f.ts.convertedID, notMember
 		rerr = release(f)
 	}
 	f.ts.depth.Add(-1)

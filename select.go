@@ -107,9 +107,10 @@ type Controller struct {
 
 	mu  sync.Mutex
 	err error // a filter that can match nothing (ErrInvalidFilter)
-	// checked is 1 + the backendsVersion the filters were last checked
-	// against (0: never checked).
-	checked uint64
+	// checked reports whether the filters were checked, and checkedAt the
+	// backendsVersion they were last checked against.
+	checked   bool
+	checkedAt uint64
 
 	// last is the last selection a call made, always with every filter
 	// valid; calls reuse it, and scopes read it without c.mu (cachedLibs).
@@ -126,6 +127,7 @@ type selection struct {
 
 // backendsVersion counts the changes to backends (Register and its
 // unregister): a filter's validity depends on the names they declare.
+// Atomic, and changed only under det.mu, with backends.
 var backendsVersion atomic.Uint64
 
 // Snapshot returns a Controller fixed to the libraries c selects now. Its
@@ -199,7 +201,7 @@ func (c *Controller) libs() ([]*lib, error) {
 	// Filters are checked on the first call and again after a Register or
 	// an unregister, which can make a name known or unknown; with no library
 	// loaded at all, detection alone would never tell.
-	if v := backendsVersion.Load() + 1; c.checked != v {
+	if v := backendsVersion.Load(); !c.checked || c.checkedAt != v {
 		c.err = nil
 		for _, f := range c.filters {
 			if err := f.check(); err != nil {
@@ -207,20 +209,20 @@ func (c *Controller) libs() ([]*lib, error) {
 				break
 			}
 		}
-		c.checked = v
+		c.checked, c.checkedAt = true, v
 	}
 	if c.err != nil {
 		return nil, c.err
 	}
 	s := c.last.Load()
-	if s == nil || !sameSlice(s.from, found) || s.version != c.checked-1 {
+	if s == nil || !sameSlice(s.from, found) || s.version != c.checkedAt {
 		sel := make([]*lib, 0, len(found))
 		for _, l := range found {
 			if c.matches(l.info) {
 				sel = append(sel, l)
 			}
 		}
-		s = &selection{from: found, sel: sel, version: c.checked - 1}
+		s = &selection{from: found, sel: sel, version: c.checkedAt}
 		c.last.Store(s)
 	}
 	return s.sel, nil
