@@ -15,7 +15,10 @@ submodules() {
 # required_version DIR: the library version DIR's go.mod requires.
 required_version() {
   local v
-  v=$(go mod edit -json "$1/go.mod" | jq -r --arg p "$LIBRARY" '.Require[]? | select(.Path == $p) | .Version')
+  v=$(go mod edit -print "$1/go.mod" | awk -v p="$LIBRARY" '
+    /=>/ { next }
+    $1 == "require" && $2 == p { print $3 }
+    $1 == p { print $2 }')
   if [ -z "$v" ]; then
     echo "$1/go.mod does not require $LIBRARY" >&2
     return 1
