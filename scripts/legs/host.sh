@@ -60,6 +60,12 @@ oldest_go_build() {
   GOTOOLCHAIN=$oldest_go go vet ./...
 }
 
+# The release tools' module (modproxy, apidiff), built by the checks below.
+release_tools() {
+  go -C internal/tools vet ./... || return 1
+  go -C internal/tools test -count=1 ./...
+}
+
 examples_run() {
   local ex
   for ex in netlibpool purego container; do
@@ -89,7 +95,7 @@ fi
 check "examples" examples_run
 check "go build and go vet with the go directive's $oldest_go (.)" oldest_go_build
 gotest "go test with the go directive's $oldest_go (.)" env GOTOOLCHAIN="$oldest_go" go test -count=1 -v ./...
-check "go vet (internal/tools)" go -C internal/tools vet ./...
+check "go vet and go test (internal/tools)" release_tools
 check "sub-modules as a user builds them (scripts/check-submodules.sh)" bash scripts/check-submodules.sh
 check "API compatible with the required version (scripts/check-api.sh)" bash scripts/check-api.sh
 

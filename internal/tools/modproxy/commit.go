@@ -26,9 +26,9 @@ type commit struct {
 
 // resolve reads rev (a commit, branch or tag) in the repository at root.
 // A rev that is a semantic-version tag keeps its name as the version;
-// any other is named by its pseudo-version, v0.0.0-<UTC commit time>-<12
-// hex digits>, the form the go command gives an untagged commit of a
-// module with no tags.
+// any other is named by its pseudo-version, as the go command names it:
+// v0.0.0-<UTC commit time>-<12 hex digits> before the first tag, built on
+// the last tag the commit contains after it.
 func resolve(root, rev string) (commit, error) {
 	line, err := gitOutput(root, "show", "-s", "--format=%H %ct", rev+"^{commit}")
 	if err != nil {
@@ -48,11 +48,34 @@ func resolve(root, rev string) (commit, error) {
 		return commit{}, fmt.Errorf("%s: go.mod names no module", rev)
 	}
 	c := commit{hash: hash, time: time.Unix(sec, 0).UTC(), path: path, gomod: gomod}
-	c.version = module.PseudoVersion("", "", c.time, hash[:12])
 	if isTag(root, rev) {
 		c.version = rev
+		return c, nil
 	}
+	older, err := lastTag(root, hash)
+	if err != nil {
+		return commit{}, err
+	}
+	c.version = module.PseudoVersion("", older, c.time, hash[:12])
 	return c, nil
+}
+
+// lastTag returns the highest semantic-version tag of the root module
+// (v0.N.M, not a sub-module's cmd/blasctl/v0.N.M) that the commit hash
+// contains, or "" where there is none: the base of its pseudo-version
+// (v0.0.0-... without a tag, v0.N.M+1-0.... after v0.N.M).
+func lastTag(root, hash string) (string, error) {
+	out, err := gitOutput(root, "tag", "--merged", hash, "--list", "v[0-9]*")
+	if err != nil {
+		return "", err
+	}
+	last := ""
+	for _, tag := range strings.Fields(out) {
+		if semver.IsValid(tag) && semver.Canonical(tag) == tag && semver.Compare(tag, last) > 0 {
+			last = tag
+		}
+	}
+	return last, nil
 }
 
 // isTag reports whether rev is a semantic-version tag of the repository,
