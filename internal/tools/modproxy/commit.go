@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,23 +15,25 @@ import (
 	"golang.org/x/mod/semver"
 )
 
-// commit is one revision of the repository's root module, as a module
-// proxy names it.
+// commit is one revision of a module of the repository, as a module proxy
+// names it.
 type commit struct {
+	dir     string    // the module's directory in the repository, "" for the root
 	hash    string    // the full commit hash
 	time    time.Time // the committer time, UTC
-	path    string    // the module path in the root go.mod at the commit
-	gomod   []byte    // the root go.mod at the commit
+	path    string    // the module path in the module's go.mod at the commit
+	gomod   []byte    // the module's go.mod at the commit
 	version string    // the tag where rev is one, else the pseudo-version
 }
 
-// resolve reads rev (a commit, branch or tag) in the repository at root.
-// A rev that is a semantic-version tag keeps its name as the version;
-// any other is named by its pseudo-version, as the go command names it:
-// v0.0.0-<UTC commit time>-<12 hex digits> before the first tag, built on
-// the last tag the commit contains after it.
-func resolve(root, rev string) (commit, error) {
-	line, err := gitOutput(root, "show", "-s", "--format=%H %ct", rev+"^{commit}")
+// resolve reads rev (a commit, branch or tag, read in the work tree repo)
+// of the module in directory dir ("" for the root) of the repository. A
+// rev that is a tag of the module (v0.N.M at the root, dir/v0.N.M for a
+// sub-module) is named by its version; any other by its pseudo-version, as
+// the go command names it: v0.0.0-<UTC commit time>-<12 hex digits> before
+// the module's first tag, built on the last tag the commit contains after.
+func resolve(repo, dir, rev string) (commit, error) {
+	line, err := gitOutput(repo, "show", "-s", "--format=%H %ct", rev+"^{commit}")
 	if err != nil {
 		return commit{}, err
 	}
@@ -39,20 +42,20 @@ func resolve(root, rev string) (commit, error) {
 	if !ok || perr != nil || len(hash) < 12 {
 		return commit{}, fmt.Errorf("git show %s: unexpected %q", rev, line)
 	}
-	gomod, err := gitBytes(root, "show", hash+":go.mod")
+	gomod, err := gitBytes(repo, "show", hash+":"+path.Join(dir, "go.mod"))
 	if err != nil {
 		return commit{}, err
 	}
-	path := modfile.ModulePath(gomod)
-	if path == "" {
-		return commit{}, fmt.Errorf("%s: go.mod names no module", rev)
+	modPath := modfile.ModulePath(gomod)
+	if modPath == "" {
+		return commit{}, fmt.Errorf("%s: %s names no module", rev, path.Join(dir, "go.mod"))
 	}
-	c := commit{hash: hash, time: time.Unix(sec, 0).UTC(), path: path, gomod: gomod}
-	if isTag(root, rev) {
-		c.version = rev
+	c := commit{dir: dir, hash: hash, time: time.Unix(sec, 0).UTC(), path: modPath, gomod: gomod}
+	if v, ok := tagVersion(repo, dir, rev); ok {
+		c.version = v
 		return c, nil
 	}
-	older, err := lastTag(root, hash)
+	older, err := lastTag(repo, dir, hash)
 	if err != nil {
 		return commit{}, err
 	}
@@ -60,32 +63,43 @@ func resolve(root, rev string) (commit, error) {
 	return c, nil
 }
 
-// lastTag returns the highest semantic-version tag of the root module
-// (v0.N.M, not a sub-module's cmd/blasctl/v0.N.M) that the commit hash
-// contains, or "" where there is none: the base of its pseudo-version
-// (v0.0.0-... without a tag, v0.N.M+1-0.... after v0.N.M).
-func lastTag(root, hash string) (string, error) {
-	out, err := gitOutput(root, "tag", "--merged", hash, "--list", "v[0-9]*")
+// lastTag returns the highest version among the tags of the module in dir
+// (v0.N.M at the root, not a sub-module's cmd/blasctl/v0.N.M) that the
+// commit hash contains, or "" where there is none: the base of its
+// pseudo-version (v0.0.0-... without a tag, v0.N.M+1-0.... after v0.N.M).
+func lastTag(repo, dir, hash string) (string, error) {
+	out, err := gitOutput(repo, "tag", "--merged", hash, "--list", tagPrefix(dir)+"v[0-9]*")
 	if err != nil {
 		return "", err
 	}
 	last := ""
 	for _, tag := range strings.Fields(out) {
-		if semver.IsValid(tag) && semver.Canonical(tag) == tag && semver.Compare(tag, last) > 0 {
-			last = tag
+		v := strings.TrimPrefix(tag, tagPrefix(dir))
+		if semver.IsValid(v) && semver.Canonical(v) == v && semver.Compare(v, last) > 0 {
+			last = v
 		}
 	}
 	return last, nil
 }
 
-// isTag reports whether rev is a semantic-version tag of the repository,
-// the name a release of the root module has.
-func isTag(root, rev string) bool {
-	if !semver.IsValid(rev) || semver.Canonical(rev) != rev {
-		return false
+// tagPrefix returns the prefix of the tags of the module in dir: "" at
+// the root, "dir/" for a sub-module (cmd/blasctl/v0.N.M).
+func tagPrefix(dir string) string {
+	if dir == "" {
+		return ""
 	}
-	_, err := gitOutput(root, "rev-parse", "--verify", "--quiet", "refs/tags/"+rev)
-	return err == nil
+	return dir + "/"
+}
+
+// tagVersion returns the version that rev names where rev is a tag of the
+// module in dir: a release of it.
+func tagVersion(repo, dir, rev string) (string, bool) {
+	v, ok := strings.CutPrefix(rev, tagPrefix(dir))
+	if !ok || !semver.IsValid(v) || semver.Canonical(v) != v {
+		return "", false
+	}
+	_, err := gitOutput(repo, "rev-parse", "--verify", "--quiet", "refs/tags/"+rev)
+	return v, err == nil
 }
 
 // repoRoot returns the directory whose .git holds the objects of the

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -63,7 +64,7 @@ func TestResolve(t *testing.T) {
 		{first, "v0.1.1-0.20261204040032-" + first[:12]},
 		{second, "v0.1.1-0.20261205010203-" + second[:12]},
 	} {
-		c, err := resolve(dir, tc.rev)
+		c, err := resolve(dir, "", tc.rev)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +79,7 @@ func TestResolveUntagged(t *testing.T) {
 	if out, err := exec.Command("git", "-C", dir, "tag", "-d", "v0.1.0").CombinedOutput(); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	c, err := resolve(dir, first)
+	c, err := resolve(dir, "", first)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func TestResolveUntagged(t *testing.T) {
 
 func TestServe(t *testing.T) {
 	dir, _, second := gitRepo(t)
-	c, err := resolve(dir, second)
+	c, err := resolve(dir, "", second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,5 +124,45 @@ func TestServe(t *testing.T) {
 	list, err := os.ReadFile(filepath.Join(out, "example.com", "m", "@v", "list"))
 	if err != nil || string(list) != c.version+"\n" {
 		t.Errorf("list: %q, %v", list, err)
+	}
+}
+
+func TestSubModule(t *testing.T) {
+	dir, first, second := gitRepo(t)
+	c, err := resolve(dir, "sub", "sub/v0.1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.path != "example.com/m/sub" || c.version != "v0.1.0" || c.hash != first {
+		t.Errorf("resolve(sub/v0.1.0) = %s %s at %s, want example.com/m/sub v0.1.0 at %s", c.path, c.version, c.hash, first)
+	}
+	c, err = resolve(dir, "sub", second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "v0.1.1-0.20261205010203-" + second[:12]; c.version != want {
+		t.Errorf("version %s, want %s", c.version, want)
+	}
+	out := t.TempDir()
+	if err := serve(out, dir, c); err != nil {
+		t.Fatal(err)
+	}
+	z, err := zip.OpenReader(filepath.Join(out, "example.com", "m", "sub", "@v", c.version+".zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	var names []string
+	for _, f := range z.File {
+		names = append(names, f.Name)
+	}
+	slices.Sort(names)
+	prefix := "example.com/m/sub@" + c.version + "/"
+	if want := []string{prefix + "go.mod", prefix + "s.go"}; !slices.Equal(names, want) {
+		t.Errorf("zip holds %q, want %q", names, want)
+	}
+	latest, err := os.ReadFile(filepath.Join(out, "example.com", "m", "sub", "@latest"))
+	if err != nil || !strings.Contains(string(latest), c.version) {
+		t.Errorf("@latest: %q, %v; want the .info of %s", latest, err, c.version)
 	}
 }

@@ -13,7 +13,9 @@ import (
 )
 
 // serve writes c into the proxy directory out, in the layout of the
-// module proxy protocol: $out/<escaped path>/@v/{list,<v>.info,<v>.mod,<v>.zip}.
+// module proxy protocol: $out/<escaped path>/@v/{list,<v>.info,<v>.mod,<v>.zip},
+// and $out/<escaped path>/@latest, the .info of the highest version served,
+// which the go command asks for when the list holds no release.
 func serve(out, root string, c commit) error {
 	escPath, err := module.EscapePath(c.path)
 	if err != nil {
@@ -44,7 +46,19 @@ func serve(out, root string, c commit) error {
 	if err := writeZip(base+".zip", root, c); err != nil {
 		return err
 	}
-	return addToList(filepath.Join(dir, "list"), c.version)
+	latest, err := addToList(filepath.Join(dir, "list"), c.version)
+	if err != nil {
+		return err
+	}
+	escLatest, err := module.EscapeVersion(latest)
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, escLatest+".info"))
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(filepath.Dir(dir), "@latest"), b, 0o644)
 }
 
 // writeZip writes the module zip of c to name, through a temporary file so
@@ -55,7 +69,7 @@ func writeZip(name, root string, c commit) error {
 		return err
 	}
 	defer os.Remove(f.Name())
-	err = modzip.CreateFromVCS(f, module.Version{Path: c.path, Version: c.version}, root, c.hash, "")
+	err = modzip.CreateFromVCS(f, module.Version{Path: c.path, Version: c.version}, root, c.hash, c.dir)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -69,16 +83,18 @@ func writeZip(name, root string, c commit) error {
 }
 
 // addToList adds version to the proxy's list file of the module, which
-// holds one version a line, in semantic-version order.
-func addToList(list, version string) error {
+// holds one version a line, in semantic-version order, and returns the
+// highest version listed.
+func addToList(list, version string) (latest string, err error) {
 	b, err := os.ReadFile(list)
 	if err != nil && !os.IsNotExist(err) {
-		return err
+		return "", err
 	}
 	versions := strings.Fields(string(b))
 	if !slices.Contains(versions, version) {
 		versions = append(versions, version)
 	}
 	semver.Sort(versions)
-	return os.WriteFile(list, []byte(strings.Join(versions, "\n")+"\n"), 0o644)
+	latest = versions[len(versions)-1]
+	return latest, os.WriteFile(list, []byte(strings.Join(versions, "\n")+"\n"), 0o644)
 }
