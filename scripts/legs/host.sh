@@ -5,8 +5,8 @@
 # cross-builds, the extra checks (fuzzing, the full-size stress, the freebsd
 # build of the unsupported-platform test), the examples, and the release
 # checks (RELEASING.md): the library with the oldest Go its go.mod allows,
-# the sub-modules as a user builds them, and the API against the version
-# they require.
+# the sub-modules as a user builds them, the API against the version they
+# require, and the README's install commands in a fresh module.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/legs/lib.sh
@@ -98,5 +98,6 @@ gotest "go test with the go directive's $oldest_go (.)" env GOTOOLCHAIN="$oldest
 check "go vet and go test (internal/tools)" release_tools
 check "sub-modules as a user builds them (scripts/check-submodules.sh)" bash scripts/check-submodules.sh
 check "API compatible with the required version (scripts/check-api.sh)" bash scripts/check-api.sh
+check "a user's fresh module gets blasgonum and cmd/blasctl (scripts/check-user-install.sh)" bash scripts/check-user-install.sh
 
 leg_end
