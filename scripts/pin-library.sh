@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Points every sub-module (cmd/blasctl, blasgonum, bench, examples) at the
 # library at REV, a commit on main or a library tag (v0.N.M): the
-# requirement in its go.mod, the replace in its go.work, and its go.sum,
-# which the go command fills in from the module zip that a module proxy
-# would serve for that version (internal/tools/modproxy).
+# requirement in its go.mod, the replace and the go line of its go.work,
+# and its go.sum, which the go command fills in from the module zip that a
+# module proxy would serve for that version (internal/tools/modproxy).
 #
 #   bash scripts/pin-library.sh REV
 set -euo pipefail
@@ -25,5 +25,8 @@ for m in $(submodules); do
     sed -i "s|$LIBRARY $old =>|$LIBRARY $new =>|" "$m/go.work"
   fi
   as_user "$m" go mod tidy
+  if [ -f "$m/go.work" ]; then
+    go -C "$m" work use # the go.work's go line at least the go.mod's
+  fi
   echo "$m: $old -> $new"
 done
