@@ -1,8 +1,8 @@
 module github.com/blasctl/blasctl
 
-go 1.26.8
+go 1.25.0
 
 require (
 	github.com/ebitengine/purego v0.11.3
-	golang.org/x/sys v0.50.0
+	golang.org/x/sys v0.47.0
 )

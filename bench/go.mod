@@ -1,11 +1,10 @@
 module github.com/blasctl/blasctl/bench
 
-go 1.26.8
+go 1.25.0
 
 require (
-	github.com/blasctl/blasctl v0.0.0-20261204040032-a3ff7585c948
+	github.com/blasctl/blasctl v0.0.0-20261206064520-26ae458e565a
 	github.com/ebitengine/purego v0.11.3
 )
 
-require golang.org/x/sys v0.50.0 // indirect
-
+require golang.org/x/sys v0.47.0 // indirect

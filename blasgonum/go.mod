@@ -1,14 +1,15 @@
 module github.com/blasctl/blasctl/blasgonum
 
-go 1.26.8
+go 1.26.0
 
 require (
-	github.com/blasctl/blasctl v0.0.0-20261204040032-a3ff7585c948
+	github.com/blasctl/blasctl v0.0.0-20261206064520-26ae458e565a
 	gonum.org/v1/gonum v0.17.0
 	gonum.org/v1/netlib v0.0.0-20190313105609-8cb42192e0e0
 )
 
 require (
 	github.com/ebitengine/purego v0.11.3 // indirect
-	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/exp v0.0.0-20261120182113-8801fbdfac81 // indirect
+	golang.org/x/sys v0.47.0 // indirect
 )

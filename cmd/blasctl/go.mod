@@ -1,9 +1,9 @@
 module github.com/blasctl/blasctl/cmd/blasctl
 
-go 1.26.8
+go 1.25.0
 
 require (
-	github.com/blasctl/blasctl v0.0.0-20261204040032-a3ff7585c948
+	github.com/blasctl/blasctl v0.0.0-20261206064520-26ae458e565a
 	github.com/ebitengine/purego v0.11.3
 	gonum.org/v1/plot v0.17.0
 )
@@ -16,7 +16,6 @@ require (
 	github.com/ajstarks/svgo v0.0.0-20211024235047-1546f124cd8b // indirect
 	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
 	golang.org/x/image v0.30.0 // indirect
-	golang.org/x/sys v0.50.0
+	golang.org/x/sys v0.47.0
 	golang.org/x/text v0.28.0 // indirect
 )
-

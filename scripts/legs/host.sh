@@ -3,7 +3,10 @@
 # scripts/install-deps.sh installs. Formatting, vet, staticcheck, the tests of
 # every module with the race detector and without cgo, the darwin
 # cross-builds, the extra checks (fuzzing, the full-size stress, the freebsd
-# build of the unsupported-platform test) and the examples.
+# build of the unsupported-platform test), the examples, and the release
+# checks (RELEASING.md): the library with the oldest Go its go.mod allows,
+# the sub-modules as a user builds them, the API against the version they
+# require, and the README's install commands in a fresh module.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/legs/lib.sh
@@ -44,6 +47,25 @@ darwin_builds() {
   done
 }
 
+# The Go release the library's go directive names, which the go command
+# takes from the module proxy (go1.25.0 for "go 1.25.0" or "go 1.25").
+oldest_go=go$(go mod edit -print | awk '$1 == "go" { print $2 }')
+if [[ $oldest_go =~ ^go1\.[0-9]+$ ]]; then
+  oldest_go+=.0
+fi
+
+oldest_go_build() {
+  GOTOOLCHAIN=$oldest_go go version | grep -F " $oldest_go " || return 1
+  GOTOOLCHAIN=$oldest_go go build ./... || return 1
+  GOTOOLCHAIN=$oldest_go go vet ./...
+}
+
+# The release tools' module (modproxy, apidiff), built by the checks below.
+release_tools() {
+  go -C internal/tools vet ./... || return 1
+  go -C internal/tools test -count=1 ./...
+}
+
 examples_run() {
   local ex
   for ex in netlibpool purego container; do
@@ -71,5 +93,11 @@ if [ -f scripts/test-extra.sh ]; then
   check "extra checks (scripts/test-extra.sh)" bash scripts/test-extra.sh
 fi
 check "examples" examples_run
+check "go build and go vet with the go directive's $oldest_go (.)" oldest_go_build
+gotest "go test with the go directive's $oldest_go (.)" env GOTOOLCHAIN="$oldest_go" go test -count=1 -v ./...
+check "go vet and go test (internal/tools)" release_tools
+check "sub-modules as a user builds them (scripts/check-submodules.sh)" bash scripts/check-submodules.sh
+check "API compatible with the required version (scripts/check-api.sh)" bash scripts/check-api.sh
+check "a user's fresh module gets blasgonum and cmd/blasctl (scripts/check-user-install.sh)" bash scripts/check-user-install.sh
 
 leg_end
