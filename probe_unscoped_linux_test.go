@@ -61,47 +61,27 @@ func unscopedCallersChild(t *testing.T, load []string, gemmName string) {
 	for i := range a {
 		a[i], b[i] = float64(i%7), float64(i%5)
 	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
 	var scoped, failed, unscoped atomic.Int64
 	var firstErr atomic.Value
+	l := newLoops()
 	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out := make([]float64, n*n)
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				err := blasctl.WithThreads(1, func() { fblas.Dgemm(gemm, n, a, b, out) })
-				scoped.Add(1)
-				if err != nil {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, err.Error())
-				}
-			}
-		}()
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
 		out := make([]float64, n*n)
-		for {
-			select {
-			case <-stop:
-				return
-			default:
+		l.run(func() {
+			err := blasctl.WithThreads(1, func() { fblas.Dgemm(gemm, n, a, b, out) })
+			scoped.Add(1)
+			if err != nil {
+				failed.Add(1)
+				firstErr.CompareAndSwap(nil, err.Error())
 			}
-			fblas.Dgemm(gemm, n, a, b, out)
-			unscoped.Add(1)
-		}
-	}()
+		})
+	}
+	out := make([]float64, n*n)
+	l.run(func() {
+		fblas.Dgemm(gemm, n, a, b, out)
+		unscoped.Add(1)
+	})
 	time.Sleep(1500 * time.Millisecond)
-	close(stop)
-	wg.Wait()
+	l.end()
 	t.Logf("figures: %d scopes, %d failed, beside %d unscoped calls", scoped.Load(), failed.Load(), unscoped.Load())
 	if failed.Load() != 0 {
 		t.Errorf("%d of %d scopes failed beside an unscoped caller; first: %v", failed.Load(), scoped.Load(), firstErr.Load())
@@ -165,27 +145,17 @@ func unscopedChild(t *testing.T, b libtest.Build) {
 		a[i], bm[i] = float64(i%7)-3, float64(i%5)-2
 	}
 	want := fblas.Naive(n, a, bm)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
 	var scoped, failed, wide, wrong, unscoped atomic.Int64
 	var firstErr atomic.Value
+	l := newLoops()
 	run := func(fn func(c []float64)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := make([]float64, n*n)
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				fn(c)
-				if !slices.Equal(c, want) {
-					wrong.Add(1)
-				}
+		c := make([]float64, n*n)
+		l.run(func() {
+			fn(c)
+			if !slices.Equal(c, want) {
+				wrong.Add(1)
 			}
-		}()
+		})
 	}
 	for range 4 {
 		run(func(c []float64) {
@@ -207,8 +177,7 @@ func unscopedChild(t *testing.T, b libtest.Build) {
 		unscoped.Add(1)
 	})
 	time.Sleep(500 * time.Millisecond)
-	close(stop)
-	wg.Wait()
+	l.end()
 	t.Logf("figures: %s: %d scopes (%d failed, %d read more than 1 inside) beside %d unscoped calls, %d wrong products",
 		b.Name, scoped.Load(), failed.Load(), wide.Load(), unscoped.Load(), wrong.Load())
 	if failed.Load() != 0 {
