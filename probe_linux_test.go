@@ -65,14 +65,15 @@ func bind(t *testing.T, h uintptr, name string) func() int {
 	return func() int { return libtest.Get(p) }
 }
 
-// limitElsewhere takes Limit(n) on a goroutine of its own, which stays until
-// the returned func asks it to restore the limit and returns restore's error.
-func limitElsewhere(t *testing.T, n int) (restore func() error) {
+// limitElsewhere takes c.Limit(n) on a goroutine of its own, which stays
+// until the returned func asks it to restore the limit and returns
+// restore's error.
+func limitElsewhere(t *testing.T, c *blasctl.Controller, n int) (restore func() error) {
 	held := make(chan func() error)
 	release := make(chan struct{})
 	done := make(chan error)
 	go func() {
-		restore, err := blasctl.Limit(n)
+		restore, err := c.Limit(n)
 		if err != nil {
 			t.Error(err)
 		}

@@ -26,7 +26,7 @@ func TestProbeReloadUnderScope(t *testing.T) {
 	start := get()
 	first := libtest.Func(t, h, "openblas_get_num_threads")
 
-	restoreLimit := limitElsewhere(t, 1)
+	restoreLimit := limitElsewhere(t, blasctl.Select(), 1)
 
 	if err := purego.Dlclose(h); err != nil {
 		t.Fatal(err)
@@ -86,7 +86,7 @@ func reloadOddChild(t *testing.T, observed bool) {
 	}
 	h := libtest.Open(t, openblasPthread)
 	libtest.Set(libtest.Func(t, h, "openblas_set_num_threads"), 1)
-	restoreLimit := limitElsewhere(t, 1)
+	restoreLimit := limitElsewhere(t, blasctl.Select(), 1)
 	if err := purego.Dlclose(h); err != nil {
 		t.Fatal(err)
 	}

@@ -143,17 +143,7 @@ func TestProbeUnloadBesideBadCustom(t *testing.T) {
 	libtest.Open(t, "libm.so.6")
 	h := libtest.Open(t, openblasPthread)
 	ob := blasctl.Select(blasctl.Prefix("libopenblas"))
-	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
-	go func() {
-		restore, err := ob.Limit(1)
-		if err != nil {
-			t.Error(err)
-		}
-		close(held)
-		<-release
-		done <- restore()
-	}()
-	<-held
+	restoreLimit := limitElsewhere(t, ob, 1)
 	// From here on every scan fails, in a Custom that claims libm.
 	unregister, err := blasctl.Register(blasctl.Custom{InternalAPI: "panics", Prefixes: []string{"libm.so"},
 		Open: func(func(string) uintptr) *blasctl.CustomControl { panic("boom") }})
@@ -167,8 +157,7 @@ func TestProbeUnloadBesideBadCustom(t *testing.T) {
 	if maps, err := os.ReadFile("/proc/self/maps"); err != nil || strings.Contains(string(maps), "openblas-pthread/libopenblas") {
 		t.Fatal("OpenBLAS is still mapped after its dlclose: the probe proves nothing")
 	}
-	close(release)
-	if err := <-done; err != nil {
+	if err := restoreLimit(); err != nil {
 		t.Errorf("restore of a limit on a library that left: %v", err)
 	}
 }
@@ -254,17 +243,7 @@ func stormRound(t *testing.T, ob *blasctl.Controller, round int) (reloaded bool)
 	}
 	// A limit on another goroutine, held across the unload (and, every
 	// other round, across a load of a new copy), restored after it.
-	held, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
-	go func() {
-		restore, err := ob.Limit(1)
-		if err != nil {
-			t.Error(err)
-		}
-		close(held)
-		<-release
-		done <- restore()
-	}()
-	<-held
+	restoreLimit := limitElsewhere(t, ob, 1)
 	if err := purego.Dlclose(h); err != nil {
 		t.Fatal(err)
 	}
@@ -273,8 +252,7 @@ func stormRound(t *testing.T, ob *blasctl.Controller, round int) (reloaded bool)
 		h = libtest.Open(t, openblasPthread)
 		get = bind(t, h, "openblas_get_num_threads")
 	}
-	close(release)
-	if err := <-done; err != nil {
+	if err := restoreLimit(); err != nil {
 		t.Errorf("round %d: restore after the unload: %v", round, err)
 	}
 	if reloaded {
