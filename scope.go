@@ -139,7 +139,9 @@ func (c *Controller) scope(n int, fn func(), tid int, ts *threadState) (err erro
 // sets *err to the release's error unless *err holds one already.
 func (f *frame) end(fast bool, err *error) {
 	var rerr error
-	switch {
+	switch now := cdl.ThreadID(); {
+	case now != f.tid:
+		rerr = threadChanged(f.tid, now, releaseMoved(f, fast))
 	case !fast:
 		rerr = release(f)
 	case f.ts.member == groupMember:
@@ -219,6 +221,9 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 		done = true
 		defer runtime.UnlockOSThread()
 		defer f.ts.depth.Add(-1)
+		if now := cdl.ThreadID(); now != f.tid {
+			return threadChanged(f.tid, now, releaseMoved(f, false))
+		}
 		return release(f)
 	}, nil
 }
