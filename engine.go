@@ -38,6 +38,8 @@ var counts struct {
 	limits map[int][]*frame
 	// lastMark numbers the thread lives that took a Limit (markThread).
 	lastMark uintptr
+	// stranded counts the knobs' stranded values (knob.stranded).
+	stranded int
 }
 
 // newFrameID numbers a frame; called with counts.mu held.
@@ -55,6 +57,9 @@ type frame struct {
 	limit bool    // Limit uses process-wide controls where they exist
 	mark  uintptr // a Limit's: the life of its thread (limits.go)
 	ts    *threadState
+	// moved: the frame is being released from a thread other than tid
+	// (releaseMoved), so nothing per-thread may be called.
+	moved bool
 }
 
 // knobs are the controls f holds on l, in the order they are applied and
@@ -85,6 +90,9 @@ func enter(f *frame) error {
 	f.id = newFrameID()
 	retireEnded(f.tid)
 	convertFast(f.tid, f.ts)
+	if counts.stranded > 0 {
+		putBackStranded(f)
+	}
 	if k := f.soleThreadCount(); k != nil {
 		// One library, one per-thread count: hold, apply and judge in one
 		// trip into C, in the order the passes below make them.
@@ -160,6 +168,56 @@ func release(f *frame) error {
 	counts.mu.Lock()
 	defer counts.mu.Unlock()
 	return releaseLocked(f)
+}
+
+// releaseMoved ends f, fast if it entered as a fast member, from an OS
+// thread other than f.tid, the one it began on: its goroutine was unlocked
+// inside it and moved. It calls nothing per-thread, since this thread's
+// counts are not the ones f saved: process-wide holds are released as
+// release does, and per-thread ones leave the thread tid's stacks, their
+// saved value going to the next hold there or, for the newest, to the
+// knob's stranded values, which the next frame on tid puts back. Another
+// goroutine may be locked to tid by now, so f.ts's member fields are
+// changed under counts.mu, as convertFast reads them.
+func releaseMoved(f *frame, fast bool) error {
+	refreshGone()
+	counts.mu.Lock()
+	if fast {
+		if f.ts.member == groupMember {
+			f.ts.member, f.ts.fastLibs = notMember, nil
+			counts.mu.Unlock()
+			return leaveGroups(f)
+		}
+		// convertedMember: a frame that began on tid converted it.
+		f.id, f.ts.member = f.ts.convertedID, notMember
+	}
+	defer counts.mu.Unlock()
+	f.moved = true
+	return releaseLocked(f)
+}
+
+// putBackStranded sets the per-thread knobs of f's libraries that have a
+// stranded value on f.tid (releaseMoved) to it, or to the newest hold left
+// on the thread where there is one, before f saves any value. Called with
+// counts.mu held, on the thread f.tid.
+func putBackStranded(f *frame) {
+	for _, l := range f.libs {
+		if l.gone.Load() {
+			continue
+		}
+		for _, k := range l.knobs() {
+			v, ok := k.stranded[f.tid]
+			if !ok {
+				continue
+			}
+			delete(k.stranded, f.tid)
+			counts.stranded--
+			if st := k.stacks[f.tid]; len(st) > 0 {
+				v = st[len(st)-1].n
+			}
+			k.ctl.set(v)
+		}
+	}
 }
 
 // releaseLocked releases the libraries in reverse order, and each

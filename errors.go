@@ -24,6 +24,15 @@ var (
 	// restored on their own OS thread. Nothing changes; call it again from the
 	// right goroutine.
 	ErrWrongGoroutine = errors.New("blasctl: restore must run on the goroutine that called Limit")
+	// ErrThreadChanged is returned by WithThreads, WithFairShare and a
+	// Limit's restore when the scope or limit ends on an OS thread other than
+	// the one it began on: fn (or the code between Limit and restore) called
+	// runtime.UnlockOSThread more often than it locked, and the goroutine
+	// moved. Nothing is changed on the thread it ended on. Process-wide
+	// counts are put back as usual. Per-thread counts of the thread it began
+	// on keep the scope's value until blasctl next begins a scope or Limit
+	// on that thread, which first puts back the value they would have had.
+	ErrThreadChanged = errors.New("blasctl: scope ended on another OS thread")
 	// ErrBadCustom matches the error of any call that meets a library a
 	// registered Custom cannot describe: its Open panicked, or returned a
 	// control with a nil Get or Set, an unknown Scope, or without having
@@ -74,6 +83,16 @@ const (
 	opApply   = "apply"
 	opRestore = "restore"
 )
+
+// threadChanged is ErrThreadChanged for a frame that began on thread from
+// and ends on to, with the error of its release, if any.
+func threadChanged(from, to int, release error) error {
+	err := fmt.Errorf("%w: began on thread %#x, ended on %#x", ErrThreadChanged, from, to)
+	if release != nil {
+		return errors.Join(err, release)
+	}
+	return err
+}
 
 func invalidCount(n int) error {
 	return fmt.Errorf("%w, got %d", ErrInvalidCount, n)

@@ -59,7 +59,10 @@ func WithFairShare(fn func()) error { return all.WithFairShare(fn) }
 //   - WithThreads(n) or Limit(n) inside fn replace the share until they end.
 //
 // Goroutines that fn starts are not counted and run under the process-wide
-// counts only, as in WithThreads.
+// counts only, as in WithThreads. As in WithThreads, fn must leave its
+// goroutine locked (a scope that ends on another OS thread returns an error
+// matching ErrThreadChanged), and each goroutine inside holds an OS thread,
+// which runtime/debug.SetMaxThreads counts.
 func (c *Controller) WithFairShare(fn func()) error {
 	if fn == nil {
 		return ErrNilFunc

@@ -229,6 +229,13 @@ func (k *knob) dropGroup(gone bool) *mismatch {
 // releaseFast ends a member f: it leaves every group, in reverse order.
 func releaseFast(f *frame, ts *threadState) error {
 	ts.member, ts.fastLibs = notMember, nil
+	return leaveGroups(f)
+}
+
+// leaveGroups takes a fast member f out of the group of each of its
+// libraries, in reverse order, and returns the first count that did not
+// read back.
+func leaveGroups(f *frame) error {
 	var first error
 	for i := len(f.libs) - 1; i >= 0; i-- {
 		l := f.libs[i]

@@ -34,6 +34,11 @@ type knob struct {
 	// retired holds the process-wide holds of Limits whose thread ended
 	// without restoring them (limits.go): they stay in force for good.
 	retired []hold
+	// stranded holds, per OS thread, the value a per-thread count is to be
+	// put back to: the saved value of the newest hold of a frame released
+	// from another thread (releaseMoved). The next frame on the thread puts
+	// it back (putBackStranded).
+	stranded map[int]int
 }
 
 // hold is one frame's claim on a knob.
@@ -133,6 +138,18 @@ func (k *knob) pop(f *frame) *mismatch {
 	if k.perThread {
 		if i < len(st) {
 			st[i].saved = h.saved
+			return nil
+		}
+		if f.moved {
+			// Not this thread's count: the thread f began on keeps f's
+			// until a frame there puts h.saved back.
+			if k.stranded == nil {
+				k.stranded = map[int]int{}
+			}
+			if _, ok := k.stranded[f.tid]; !ok {
+				counts.stranded++
+			}
+			k.stranded[f.tid] = h.saved
 			return nil
 		}
 		if got := k.setRead(h.saved); got != h.saved {

@@ -52,6 +52,22 @@ func Limit(n int) (restore func() error, err error) { return all.Limit(n) }
 // saved and read back; a mismatch returns an error matching ErrNotRestored,
 // and a panic is re-raised once everything is restored.
 //
+// fn must leave its goroutine locked: if it calls runtime.UnlockOSThread
+// more often than it locked and the goroutine moves to another OS thread,
+// the scope ends there with an error matching ErrThreadChanged. It then
+// changes nothing on that thread, puts process-wide counts back as usual,
+// and leaves the per-thread counts of the thread it began on at the scope's
+// n until blasctl next begins a scope or Limit on that thread, which puts
+// back the saved values first.
+//
+// Each goroutine inside a scope holds an OS thread for as long as it is
+// inside, running or blocked: the Go runtime neither shares a locked
+// thread nor retires idle ones. runtime/debug.SetMaxThreads counts them:
+// 60 goroutines blocked inside scopes run on 64 OS threads, so a
+// SetMaxThreads(40) ends such a program ("thread exhaustion"), where the
+// same 60 goroutines blocked without blasctl run on 5. Keep blocking work
+// (I/O, channel waits, locks) out of fn.
+//
 // Scopes nest (the inner n holds inside, the outer n again after) and may
 // run on any number of goroutines at once: a process-wide count is then the
 // smallest n among the goroutines' innermost scopes, and it returns to its
@@ -139,7 +155,9 @@ func (c *Controller) scope(n int, fn func(), tid int, ts *threadState) (err erro
 // sets *err to the release's error unless *err holds one already.
 func (f *frame) end(fast bool, err *error) {
 	var rerr error
-	switch {
+	switch now := cdl.ThreadID(); {
+	case now != f.tid:
+		rerr = threadChanged(f.tid, now, releaseMoved(f, fast))
 	case !fast:
 		rerr = release(f)
 	case f.ts.member == groupMember:
@@ -171,6 +189,10 @@ func (f *frame) end(fast bool, err *error) {
 // ErrWrongGoroutine and changes nothing). restore puts every count back to
 // the value saved and reads it back, like the end of a WithThreads scope.
 // restore is never nil; calling it again returns nil and does nothing.
+// If the goroutine was unlocked in between (runtime.UnlockOSThread called
+// once more than it locked) and restore runs on another OS thread, restore
+// returns an error matching ErrThreadChanged and treats the threads as
+// WithThreads does.
 // Limits and scopes combine as scopes do. Errors are those of WithThreads.
 //
 // A limit that is never restored stays in place for good: a later
@@ -219,6 +241,9 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 		done = true
 		defer runtime.UnlockOSThread()
 		defer f.ts.depth.Add(-1)
+		if now := cdl.ThreadID(); now != f.tid {
+			return threadChanged(f.tid, now, releaseMoved(f, false))
+		}
 		return release(f)
 	}, nil
 }

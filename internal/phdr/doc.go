@@ -27,12 +27,15 @@
 // Elsewhere (guard_generic.go) the zero Identity starts nothing, and no
 // sequence begins with a check.
 //
-// The listing and the check run through leaf assembly callbacks that copy
-// what is needed into Go memory while the loader lock is held, and never
-// call back into Go: on linux/amd64 one callback does both
-// (list_linux_amd64.*); on linux/arm64 one does the generation check
-// (gen_linux_arm64.*) and the listing goes through one purego callback
-// (walk_linux.go), as both do on other architectures. The assembly reads
-// every struct offset from go_asm.h. The tests check the callbacks against
-// each other and against /proc/self/maps.
+// The listing and the check run through one leaf assembly callback on
+// linux/amd64 and linux/arm64 (list_linux_asm.go, list_linux_amd64.s,
+// list_linux_arm64.s): while dl_iterate_phdr holds the loader lock it
+// copies what is needed into Go memory, on the C stack of the calling
+// thread, and never calls back into Go, so no Go code runs under that lock
+// and no goroutine holding it can wait for the scheduler. Go decodes the
+// copy after the lock is released. The assembly reads every struct offset
+// from go_asm.h. On other architectures one purego callback does both
+// (walk_linux.go): it is Go code run under the loader lock, kept trivial.
+// The tests check the callbacks against each other and against
+// /proc/self/maps.
 package phdr

@@ -9,8 +9,9 @@ import (
 
 // Without linux/amd64's trampoline a sequence has no scratch words, so
 // neither the generation check nor _dl_find_object can begin one: a scope
-// checks the loader before its calls. The listing, and on arm64 the
-// generation check, still run (walk_linux.go, gen_linux_arm64.go).
+// checks the loader before its calls. The listing and the generation check
+// still run: through the leaf assembly callback on arm64
+// (list_linux_asm.go), through purego's elsewhere (walk_linux.go).
 
 // Identity names no object here (see find_linux_amd64.go).
 type Identity = loader.NoIdentity

@@ -10,8 +10,8 @@ type Loader struct{}
 var _ loader.Seam[Identity] = Loader{}
 
 // The architecture's assembly callbacks, where it has them: set by
-// list_linux_amd64.go and gen_linux_arm64.go. Where one is nil, the
-// purego callback (walk_linux.go) does its work.
+// list_linux_asm.go on amd64 and arm64. Where one is nil, the purego
+// callback (walk_linux.go) does its work.
 var asm struct {
 	check func() (loader.Generation, loader.Status)
 	list  func() ([]loader.Object, loader.Generation, loader.Status)

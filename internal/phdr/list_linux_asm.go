@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package phdr
 
 import (
@@ -8,7 +10,8 @@ import (
 	"github.com/blasctl/blasctl/internal/loader"
 )
 
-// Listing through the assembly callback (list_linux_amd64.s). purego's
+// Listing through the assembly callback (list_linux_amd64.s,
+// list_linux_arm64.s: the same steps in each). purego's
 // callback goes back into Go through reflect for every object, about 4 us
 // each on the benchmark VM; the assembly callback copies what detection
 // needs into a Go buffer while the loader lock is held, and Go decodes the
@@ -43,11 +46,11 @@ const (
 // phdrMaxName bounds the bytes copied from one name, as cString does on the
 // purego path.
 //
-//lint:ignore U1000 used by list_linux_amd64.s through go_asm.h
+//lint:ignore U1000 used by list_linux_*.s through go_asm.h
 const phdrMaxName = 4096
 
 // phdrList heads the buffer the callback fills; its layout is read by
-// list_linux_amd64.s through go_asm.h. Addresses are kept as uintptr: they
+// list_linux_*.s through go_asm.h. Addresses are kept as uintptr: they
 // point into the same pointer-free buffer, which the caller keeps alive.
 type phdrList struct {
 	objs     uintptr // first phdrRecord

@@ -1,3 +1,5 @@
+//go:build linux && (amd64 || arm64)
+
 package phdr
 
 import (
@@ -190,5 +192,33 @@ func TestAsmListingOverflow(t *testing.T) {
 	walker.mu.Unlock()
 	if retries < 3 {
 		t.Errorf("%d retries from a one-object, one-range, one-byte buffer to %+v", retries, sizes)
+	}
+}
+
+// TestNoGoUnderLoaderLock checks that both the listing and the generation
+// check go through the leaf assembly callback, and that Loader's List and
+// Check never reach the purego callback, which is Go code run while
+// dl_iterate_phdr holds the loader lock: a goroutine there can wait for
+// the scheduler while every dlopen and dlclose of the process waits for
+// it.
+func TestNoGoUnderLoaderLock(t *testing.T) {
+	if asm.list == nil || asm.check == nil {
+		t.Fatalf("assembly listing %v, check %v: the purego callback runs under the loader lock", asm.list != nil, asm.check != nil)
+	}
+	walker.once.Do(walkerInit)
+	if walker.err {
+		t.Fatal("no dl_iterate_phdr")
+	}
+	walker.mu.Lock()
+	walker.objs = []loader.Object{{Path: "sentinel"}}
+	walker.mu.Unlock()
+	if objs, _, _ := (Loader{}).List(nil); len(objs) == 0 {
+		t.Fatal("List found no object")
+	}
+	(Loader{}).Check()
+	walker.mu.Lock()
+	defer walker.mu.Unlock()
+	if len(walker.objs) != 1 || walker.objs[0].Path != "sentinel" {
+		t.Fatal("List or Check ran the purego callback")
 	}
 }
