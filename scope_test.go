@@ -267,19 +267,19 @@ func (tg *target) testDgemmInsideScope(t *testing.T) {
 	c := make([]float64, n*n)
 	run := func() { fblas.Dgemm(dgemm, n, a, a, c) }
 	if err := blasctl.WithThreads(1, func() {
-		before := libtest.Threads(t)
+		before := libtest.LibraryThreads(t)
 		run()
 		run()
-		if after := libtest.Threads(t); after != before {
+		if after := libtest.LibraryThreads(t); after != before {
 			t.Errorf("dgemm inside WithThreads(1) started %d threads", after-before)
 		}
 	}); err != nil {
 		t.Fatal(err)
 	}
 	if runtime.NumCPU() >= 2 {
-		before := libtest.Threads(t)
+		before := libtest.LibraryThreads(t)
 		run()
-		if after := libtest.Threads(t); after <= before {
+		if after := libtest.LibraryThreads(t); after <= before {
 			t.Errorf("control: a dgemm outside any scope started no thread (%d -> %d)", before, after)
 		}
 	}

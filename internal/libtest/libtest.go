@@ -3,6 +3,7 @@ package libtest
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"testing"
 
@@ -176,4 +177,14 @@ func Named(tb testing.TB, names ...string) []Build {
 		}
 	}
 	return out
+}
+
+// LibraryThreads is the process's OS thread count (Threads) less the
+// threads the Go runtime has started (its threadcreate profile): it moves
+// only when C code starts or ends threads, so a test can judge a library's
+// threads before and after a call without counting an M that Go started
+// meanwhile (under qemu-user, when a slow call into C hands its P off).
+func LibraryThreads(tb testing.TB) int {
+	tb.Helper()
+	return Threads(tb) - pprof.Lookup("threadcreate").Count()
 }
