@@ -2,7 +2,8 @@
 // the package's name, to each gonum package it tests: init installs the
 // drop-in (or plain netlib when GONUM_SUITES_MODE=plain) for every test of
 // the package, and TestMain checks after the package's tests that
-// OpenBLAS's own count reads as it did before them, on this OS thread and
+// OpenBLAS's own counts (its global one and, in an OpenMP build, the OpenMP
+// count of the thread) read as they did before them, on this OS thread and
 // on every idle thread of the Go runtime, and that the linked OpenBLAS is
 // the build GONUM_SUITES_LAYER names.
 
@@ -91,19 +92,19 @@ func suiteMain(m *suitetesting.M) int {
 		suitefmt.Println("gonum-suites: FAIL:", err)
 		return 1
 	}
-	before := suiteopenblas.Threads()
+	before := suiteReadCounts()
 	code := m.Run()
-	after := suiteopenblas.Threads()
+	after := suiteReadCounts()
 	others := suiteOtherThreads()
-	suitefmt.Printf("gonum-suites: %s, OpenBLAS %s: %d threads before, %d after (idle threads read %v); %d dgemm, dgemv, ddot and daxpy calls\n",
+	suitefmt.Printf("gonum-suites: %s, OpenBLAS %s: %v before, %v after (idle threads read %v); %d dgemm, dgemv, ddot and daxpy calls\n",
 		mode, layer, before, after, others, suiteCalls.Load())
 	if after != before {
-		suitefmt.Printf("gonum-suites: FAIL: OpenBLAS reads %d threads after the tests, %d before\n", after, before)
+		suitefmt.Printf("gonum-suites: FAIL: OpenBLAS reads %v after the tests, %v before\n", after, before)
 		code = 1
 	}
 	for _, n := range others {
 		if n != before {
-			suitefmt.Printf("gonum-suites: FAIL: an idle thread reads %d threads after the tests, %d before\n", n, before)
+			suitefmt.Printf("gonum-suites: FAIL: an idle thread reads %v after the tests, %v before\n", n, before)
 			code = 1
 			break
 		}
@@ -117,6 +118,21 @@ func suiteMain(m *suitetesting.M) int {
 		code = 1
 	}
 	return code
+}
+
+// suiteCounts is what OpenBLAS reads on one OS thread: its global count
+// and the thread's OpenMP count (-1 without OpenMP).
+type suiteCounts struct{ global, omp int }
+
+func (c suiteCounts) String() string {
+	if c.omp < 0 {
+		return suitefmt.Sprintf("%d threads", c.global)
+	}
+	return suitefmt.Sprintf("%d threads (OpenMP %d)", c.global, c.omp)
+}
+
+func suiteReadCounts() suiteCounts {
+	return suiteCounts{suiteopenblas.Threads(), suiteopenblas.OMPThreads()}
 }
 
 // suiteLayer checks that the one OpenBLAS blasctl sees is the build
@@ -139,11 +155,11 @@ func suiteLayer() (string, error) {
 	return found[0], nil
 }
 
-// suiteOtherThreads reads OpenBLAS's count on as many OS threads as the
+// suiteOtherThreads reads OpenBLAS's counts on as many OS threads as the
 // process has, each locked by its own goroutine at the same time, so that
 // every idle thread of the Go runtime answers once (an OpenMP build keeps a
 // count per thread).
-func suiteOtherThreads() []int {
+func suiteOtherThreads() []suiteCounts {
 	n := 2 * suiteruntime.GOMAXPROCS(0)
 	if b, err := suiteos.ReadFile("/proc/self/status"); err == nil {
 		for _, line := range suitestrings.Split(string(b), "\n") {
@@ -153,7 +169,7 @@ func suiteOtherThreads() []int {
 			}
 		}
 	}
-	counts := make([]int, n)
+	counts := make([]suiteCounts, n)
 	var all, read suitesync.WaitGroup
 	all.Add(n)
 	read.Add(n)
@@ -161,15 +177,15 @@ func suiteOtherThreads() []int {
 		go func() {
 			suiteruntime.LockOSThread()
 			defer suiteruntime.UnlockOSThread()
-			counts[i] = suiteopenblas.Threads()
+			counts[i] = suiteReadCounts()
 			all.Done()
 			all.Wait() // hold this thread until every goroutine has one
 			read.Done()
 		}()
 	}
 	read.Wait()
-	seen := map[int]bool{}
-	var distinct []int
+	seen := map[suiteCounts]bool{}
+	var distinct []suiteCounts
 	for _, c := range counts {
 		if !seen[c] {
 			seen[c] = true
