@@ -46,8 +46,9 @@ build() {
   local dir=$1 ver req src p name tm
   shift
   mkdir -p "$dir"
+  dir=$(cd "$dir" && pwd)
   ver=$(go -C "$repo/blasgonum" list -m -f '{{.Version}}' gonum.org/v1/gonum)
-  src=$(cd "$dir" && GOFLAGS=-mod=mod go mod download -json "gonum.org/v1/gonum@$ver" |
+  src=$(cd "$dir" && GOWORK=off go mod download -json "gonum.org/v1/gonum@$ver" |
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
   [ -d "$src" ] || { echo "gonum-suites: no module directory for gonum $ver" >&2; return 1; }
   rm -rf "$dir/gonum" "$dir/suites" "$dir/bin"
@@ -94,6 +95,7 @@ run() {
   *) echo "gonum-suites: unknown build $build (pthread or openmp)" >&2; return 2 ;;
   esac
   skip=$(excluded "$p")
+  dir=$(cd "$dir" && pwd)
   cd "$dir/gonum/$p"
   LD_LIBRARY_PATH="$libdir/openblas-$build" GONUM_SUITES_LAYER=$layer GONUM_SUITES_MODE=$mode \
     "$dir/bin/$(bin "$p")" -test.count=1 -test.v -test.timeout=10m ${skip:+"-test.skip=$skip"}
@@ -117,9 +119,9 @@ all() {
       else
         rc=1
         echo "FAIL  gonum $p, $mode, openblas-$b ($((SECONDS - start))s): log $out"
-        grep -E '^\s*--- FAIL|^gonum-suites: FAIL|^panic:' "$out" | head -n 20 || true
+        grep -E '^\s*--- FAIL|^FAIL gonum-suites|^panic:' "$out" | head -n 20 || true
       fi
-      grep -h '^gonum-suites:' "$out" | grep -v FAIL || true
+      grep -h '^gonum-suites:' "$out" || true
     done
   done
   [ $rc = 0 ] && rm -rf "$dir"

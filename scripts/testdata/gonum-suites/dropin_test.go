@@ -89,7 +89,7 @@ func suiteMain(m *suitetesting.M) int {
 	}
 	layer, err := suiteLayer()
 	if err != nil {
-		suitefmt.Println("gonum-suites: FAIL:", err)
+		suitefmt.Println("FAIL gonum-suites:", err)
 		return 1
 	}
 	before := suiteReadCounts()
@@ -99,22 +99,22 @@ func suiteMain(m *suitetesting.M) int {
 	suitefmt.Printf("gonum-suites: %s, OpenBLAS %s: %v before, %v after (idle threads read %v); %d dgemm, dgemv, ddot and daxpy calls\n",
 		mode, layer, before, after, others, suiteCalls.Load())
 	if after != before {
-		suitefmt.Printf("gonum-suites: FAIL: OpenBLAS reads %v after the tests, %v before\n", after, before)
+		suitefmt.Printf("FAIL gonum-suites: OpenBLAS reads %v after the tests, %v before\n", after, before)
 		code = 1
 	}
 	for _, n := range others {
 		if n != before {
-			suitefmt.Printf("gonum-suites: FAIL: an idle thread reads %v after the tests, %v before\n", n, before)
+			suitefmt.Printf("FAIL gonum-suites: an idle thread reads %v after the tests, %v before\n", n, before)
 			code = 1
 			break
 		}
 	}
 	if suiteCalls.Load() == 0 {
-		suitefmt.Println("gonum-suites: FAIL: no counted BLAS call reached OpenBLAS")
+		suitefmt.Println("FAIL gonum-suites: no counted BLAS call reached OpenBLAS")
 		code = 1
 	}
 	if _, ok := suiteblas64.Implementation().(suiteblasgonum.Implementation); ok == (suiteMode == "plain") {
-		suitefmt.Printf("gonum-suites: FAIL: blas64 runs %T at the end, not the %s\n", suiteblas64.Implementation(), mode)
+		suitefmt.Printf("FAIL gonum-suites: blas64 runs %T at the end, not the %s\n", suiteblas64.Implementation(), mode)
 		code = 1
 	}
 	return code
