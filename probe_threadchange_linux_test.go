@@ -38,12 +38,24 @@ func (k *keeper) stop() { close(k.do) }
 // caller parks, locks itself to it. The caller then runs on another
 // thread, since a locked thread runs only its own goroutine. It returns the
 // keeper of the thread left.
+//
+// A keeper that lands on another thread (another thread stole it, and the
+// caller then resumes there) stays locked to that thread until the end, so
+// that the caller cannot settle on it: the scheduler has to run the caller,
+// and the next keeper, on a thread no keeper holds, which sooner or later is
+// the one left.
 func leaveThread(t *testing.T, unlocks int) *keeper {
 	from := unix.Gettid()
 	for range unlocks {
 		runtime.UnlockOSThread()
 	}
-	for range 10000 {
+	var missed []*keeper
+	defer func() {
+		for _, k := range missed {
+			k.stop()
+		}
+	}()
+	for range 64 {
 		k := &keeper{do: make(chan func())}
 		on := make(chan int)
 		go func() {
@@ -60,8 +72,7 @@ func leaveThread(t *testing.T, unlocks int) *keeper {
 			}
 			return k
 		}
-		k.stop()
-		runtime.Gosched()
+		missed = append(missed, k)
 	}
 	t.Fatal("no keeper got the thread left")
 	return nil
