@@ -90,7 +90,11 @@ func (c *Controller) WithThreads(n int, fn func()) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	tid := cdl.ThreadID()
-	return c.scope(min(n, maxCount), fn, tid, threadStateOf(tid))
+	t := threadStateOf(tid)
+	n = min(n, maxCount)
+	t.pushScope(n) // caps the WithFairShare calls inside fn
+	defer t.popScope()
+	return c.scope(n, fn, tid, t)
 }
 
 // scope is WithThreads after its checks of n and fn, on the OS thread tid
@@ -199,6 +203,7 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 	}
 	f.ts.depth.Add(1)
 	addLimit(f)
+	f.ts.pushLimit(n, f.id) // caps the WithFairShare calls until restore
 	// The restore belongs to this goroutine. Its OS thread is no proof: a
 	// goroutine that exits locked ends its thread, and the C library hands
 	// that thread's pthread_t to a new one. Goroutine ids are never reused.
@@ -219,6 +224,7 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 		done = true
 		defer runtime.UnlockOSThread()
 		defer f.ts.depth.Add(-1)
+		f.ts.dropLimit(f.id)
 		return release(f)
 	}, nil
 }
