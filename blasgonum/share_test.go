@@ -36,7 +36,8 @@ func openBLASScope(t *testing.T) blasctl.Scope {
 // TestScopedCalls calls every method of the wrapper around a double that
 // reads OpenBLAS's own count, with GOMAXPROCS 1 and OpenBLAS at 2:
 // a call that runs in a fair-share scope reads 1, one that goes straight
-// through reads 2. Level 1 calls never run in a scope, Level 3 calls always,
+// through reads 2. Level 3 calls always run in a scope, Level 1 reductions
+// (default mode) from minWork1, Level 1 others never,
 // Level 2 calls exactly when their work reaches the threshold.
 func TestScopedCalls(t *testing.T) {
 	openBLASScope(t)
@@ -87,7 +88,15 @@ func TestScopedCalls(t *testing.T) {
 		{"Zgemv 128x128 (4 real multiply-adds each)", func() {
 			w.Zgemv(blas.NoTrans, 128, 128, 1, nil, 1, nil, 1, 0, nil, 1)
 		}, 1},
-		{"Dgbmv 10000 rows, band 3", func() { w.Dgbmv(blas.NoTrans, 10000, 10000, 1, 1, 1, a, 1, a, 1, 0, a, 1) }, 2},
+		{"Dgbmv 10000 rows, band 3, adaptive", func() { w.Adaptive().Dgbmv(blas.NoTrans, 10000, 10000, 1, 1, 1, a, 1, a, 1, 0, a, 1) }, 2},
+		{"Dgbmv 10000 rows, band 3 (count-dependent: fixed count)", func() { w.Dgbmv(blas.NoTrans, 10000, 10000, 1, 1, 1, a, 1, a, 1, 0, a, 1) }, 1},
+		{"Dsymv 63x63", func() { w.Dsymv(blas.Upper, 63, 1, a, 1, a, 1, 0, a, 1) }, 2},
+		{"Dsymv 64x64", func() { w.Dsymv(blas.Upper, 64, 1, a, 1, a, 1, 0, a, 1) }, 1},
+		{"Dsymv 128x128, adaptive", func() { w.Adaptive().Dsymv(blas.Upper, 128, 1, a, 1, a, 1, 0, a, 1) }, 2},
+		{"Ddot 4095", func() { w.Ddot(4095, a, 1, a, 1) }, 2},
+		{"Ddot 4096", func() { w.Ddot(4096, a, 1, a, 1) }, 1},
+		{"Ddot 4096, adaptive", func() { w.Adaptive().Ddot(4096, a, 1, a, 1) }, 2},
+		{"Daxpy 1<<20 (count-free)", func() { w.Daxpy(1<<20, 1, a, 1, a, 1) }, 2},
 	} {
 		c.call()
 		_, readings := rec.take()
