@@ -784,14 +784,15 @@ func (w Implementation) Sgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 	w.fixed(func() { w.impl.Sgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
-// Sgemm calls the wrapped Sgemm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Sgemm calls the wrapped Sgemm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if work3(m, n, k) < minWork3 {
+	if work3(m, n, k) < w.minFixed3() {
 		w.impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
 // Sgemv calls the wrapped Sgemv, inside blasctl.WithFairShare when its
