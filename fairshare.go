@@ -82,7 +82,7 @@ func (c *Controller) WithFairShare(fn func()) error {
 	}
 	defer t.fairDepth.Add(-1)
 	n := min(fairShare(fair.callers.Load()), maxCount)
-	if len(t.explicit) > 0 {
+	if t.nExplicit.Load() > 0 {
 		n = min(n, t.explicitCap(tid))
 	}
 	return c.scope(n, fn, tid, t)
@@ -98,7 +98,7 @@ func (t *threadState) explicitCap(tid int) int {
 		counts.mu.Lock()
 		retireEnded(tid)
 		counts.mu.Unlock()
-		if len(t.explicit) == 0 {
+		if t.nExplicit.Load() == 0 {
 			return maxCount
 		}
 	}
