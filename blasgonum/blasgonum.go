@@ -17,10 +17,10 @@
 // GOMAXPROCS/k each. Every other Level 3 call (Sgemm, whose bits differ at
 // 4 threads in OpenBLAS; symm, hemm, syrk, herk, syr2k, her2k, trmm, trsm:
 // MKL's or OpenBLAS's bits depend on the count), every other Level 2 call
-// (symv, hemv and trmv depend on it in OpenBLAS) and the Level 1
-// reductions (dot, asum, nrm2) run inside blasctl.WithThreads(1): one fixed
-// count, the only one no other goroutine's scope can lower, on a
-// process-wide count too. The routines measured are listed in
+// (symv, hemv and trmv depend on it in OpenBLAS, at every size) and the
+// Level 1 reductions (dot, asum, nrm2) from n = 8192 run inside
+// blasctl.WithThreads(1): one fixed count, the only one no other
+// goroutine's scope can lower, on a process-wide count too. The routines measured are listed in
 // reproducible_test.go; the others are classed with their family.
 // The guarantee holds for the calls made through the wrapper; a call made
 // to the library directly, on a process-wide count (pthreads OpenBLAS,
@@ -36,8 +36,9 @@
 // blasctltest.Pin(t, n), blasctl.Limit(n) and blasctl.WithThreads(n, ...)
 // cap every share inside them at n (a Limit on another goroutine does not).
 //
-// Small calls go straight through: for them a scope would cost more than it
-// saves, and the libraries run them on one thread. The work of a call is
+// Small calls of the other routines go straight through: for them a scope
+// would cost more than it saves, and the libraries run them on one thread
+// at any count. The work of a call is
 // its count of real multiply-adds (m·n for gemv, the band's width for
 // banded routines, 4 per complex multiply-add); the thresholds, and the
 // measurements behind them, are at minWork2.
@@ -167,14 +168,18 @@ var (
 )
 
 // The thresholds of the default mode for the calls whose bits depend on
-// the count: a Level 1 reduction from n = minWork1, a Level 2 call from
-// minFixedWork2 multiply-adds. Below them the libraries measured run the
-// call on one thread at any count (OpenBLAS threads dot and asum above n =
-// 10000, symv and trmv from about 96^2), so it needs no scope. Level 3
-// calls use minWork3 in both modes.
+// the count. A Level 1 reduction runs at the fixed count from n =
+// minWork1: OpenBLAS 0.3.21 (the process-wide count that another
+// goroutine's scope moves) runs dot, asum and nrm2 on one thread up to n =
+// 10000, and differs from n = 10001 (MKL from below 4096, but its count is
+// the calling thread's own, which no other goroutine moves). Every
+// count-dependent Level 2 call runs at the fixed count (minFixedWork2 is
+// 0): OpenBLAS's symv, hemv and trmv differ between 1 and 2 threads from n
+// = 16. Level 3 calls use minWork3 in both modes. Measured with
+// reproducible_test.go.
 var (
-	minWork1      float64 = 1 << 12
-	minFixedWork2 float64 = 1 << 12
+	minWork1      float64 = 1 << 13
+	minFixedWork2 float64 = 0
 )
 
 // minFixed2 is the Level 2 threshold of a count-dependent call in w's mode.

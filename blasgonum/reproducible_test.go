@@ -183,6 +183,13 @@ func routines() []routine {
 		l2("dsymv", func(impl BLAS, y []float64) {
 			impl.Dsymv(blas.Upper, n2, 1, a2, n2, x2, 1, 0.5, y, 1)
 		}),
+		routine{"dsymv-small", func(impl BLAS) []uint64 {
+			// Below every scope threshold of the adaptive mode.
+			const n = 32
+			y := cp(y2[:n])
+			impl.Dsymv(blas.Upper, n, 1, a2, n, x2, 1, 0.5, y, 1)
+			return bits(y...)
+		}},
 		l2("dtrmv", func(impl BLAS, y []float64) {
 			impl.Dtrmv(blas.Upper, blas.NoTrans, blas.NonUnit, n2, tri2, n2, y, 1)
 		}),
@@ -359,17 +366,9 @@ func TestCountDependence(t *testing.T) {
 	})
 }
 
-// countFree mirrors internal/gen's list of the routines the default mode
-// fair-shares.
-var countFree = map[string]bool{
-	"Dgemm": true, "Cgemm": true, "Zgemm": true,
-	"Sgemv": true, "Dgemv": true, "Cgemv": true, "Zgemv": true,
-	"Sger": true, "Dger": true, "Cgeru": true, "Cgerc": true, "Zgeru": true, "Zgerc": true,
-}
-
 // TestReproducibleDefault checks, on the pthreads and the OpenMP OpenBLAS,
-// that calls whose bits depend on the count (dsymv, dtrmv, zherk, ddot,
-// dasum)
+// that calls whose bits depend on the count (dsymv, a small one too,
+// dtrmv, zherk, ddot, dasum)
 // give the same bits through the default mode whatever other goroutines
 // do: with another goroutine inside WithFairShare (which halves the share)
 // and while two goroutines multiply through the wrapper in a loop. Through
@@ -385,7 +384,7 @@ func TestReproducibleDefault(t *testing.T) {
 		var picked []routine
 		for _, r := range routines() {
 			switch r.name {
-			case "dsymv", "dtrmv", "zherk", "ddot", "dasum":
+			case "dsymv", "dsymv-small", "dtrmv", "zherk", "ddot", "dasum":
 				picked = append(picked, r)
 			}
 		}
@@ -451,4 +450,46 @@ func TestReproducibleDefault(t *testing.T) {
 		}
 		t.Logf("%s, adaptive mode: bits change for %v", b.Name, d)
 	})
+}
+
+// BenchmarkModes is what the default mode costs against the adaptive one,
+// one goroutine calling (so the adaptive share is GOMAXPROCS): the
+// count-dependent calls it runs at the fixed count (a Level 1 reduction at
+// the threshold and above it, a small and a large Level 2 and Level 3 one),
+// and Dgemm, fair-shared in both.
+//
+//	go test -run '^$' -bench Modes -count 6
+func BenchmarkModes(b *testing.B) {
+	x := filled(1<<20, 1)
+	calls := []struct {
+		name string
+		call func(w Implementation)
+	}{
+		{"ddot/n=8192", func(w Implementation) { w.Ddot(8192, x, 1, x, 1) }},
+		{"ddot/n=65536", func(w Implementation) { w.Ddot(1<<16, x, 1, x, 1) }},
+		{"dsymv/n=32", func(w Implementation) { w.Dsymv(blas.Upper, 32, 1, x, 32, x, 1, 0, make([]float64, 32), 1) }},
+		{"dsymv/n=128", func(w Implementation) { w.Dsymv(blas.Upper, 128, 1, x, 128, x, 1, 0, make([]float64, 128), 1) }},
+		{"dsymv/n=1024", func(w Implementation) { w.Dsymv(blas.Upper, 1024, 1, x, 1024, x, 1, 0, make([]float64, 1024), 1) }},
+		{"dsyrk/n=64", func(w Implementation) {
+			w.Dsyrk(blas.Upper, blas.NoTrans, 64, 64, 1, x, 64, 0, make([]float64, 64*64), 64)
+		}},
+		{"dsyrk/n=512", func(w Implementation) {
+			w.Dsyrk(blas.Upper, blas.NoTrans, 512, 512, 1, x, 512, 0, make([]float64, 512*512), 512)
+		}},
+		{"dgemm/n=256", func(w Implementation) {
+			w.Dgemm(blas.NoTrans, blas.NoTrans, 256, 256, 256, 1, x, 256, x, 256, 0, make([]float64, 256*256), 256)
+		}},
+	}
+	for _, c := range calls {
+		for _, m := range []struct {
+			name string
+			w    Implementation
+		}{{"default", Wrap(netlib.Implementation{})}, {"adaptive", Wrap(netlib.Implementation{}).Adaptive()}} {
+			b.Run(c.name+"/"+m.name, func(b *testing.B) {
+				for b.Loop() {
+					c.call(m.w)
+				}
+			})
+		}
+	}
 }
