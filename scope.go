@@ -52,6 +52,9 @@ func Limit(n int) (restore func() error, err error) { return all.Limit(n) }
 // saved and read back; a mismatch returns an error matching ErrNotRestored,
 // and a panic is re-raised once everything is restored.
 //
+// n is an explicit count: a WithFairShare inside fn, on the same goroutine,
+// runs with at most n threads (see WithFairShare).
+//
 // Scopes nest (the inner n holds inside, the outer n again after) and may
 // run on any number of goroutines at once: a process-wide count is then the
 // smallest n among the goroutines' innermost scopes, and it returns to its
@@ -175,7 +178,9 @@ func (f *frame) end(fast bool, err *error) {
 // ErrWrongGoroutine and changes nothing). restore puts every count back to
 // the value saved and reads it back, like the end of a WithThreads scope.
 // restore is never nil; calling it again returns nil and does nothing.
-// Limits and scopes combine as scopes do. Errors are those of WithThreads.
+// Limits and scopes combine as scopes do. Until restore, n caps every
+// WithFairShare on the same goroutine, as WithThreads(n) does. Errors are
+// those of WithThreads.
 //
 // A limit that is never restored stays in place for good: a later
 // WithThreads(2) on a process-wide library still runs with the limit's 1
