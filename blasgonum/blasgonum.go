@@ -111,30 +111,34 @@ func (w Implementation) Adaptive() Implementation {
 // share runs call inside blasctl.WithFairShare, or alone when the scope
 // cannot start.
 func (w Implementation) share(call func()) {
-	w.run(blasctl.WithFairShare, call)
+	ran := false
+	err := blasctl.WithFairShare(func() {
+		ran = true
+		call()
+	})
+	w.after(ran, err, call)
 }
 
 // fixed runs a call whose bits depend on the count: at the fixed count
 // (inside blasctl.WithThreads(1)) in the default mode, as share in the
-// adaptive mode.
+// adaptive mode. Each scope is called directly, so that the closure stays
+// on the stack.
 func (w Implementation) fixed(call func()) {
 	if w.adaptive {
 		w.share(call)
 		return
 	}
-	w.run(withOne, call)
-}
-
-// withOne is blasctl.WithThreads(1, fn).
-func withOne(fn func()) error { return blasctl.WithThreads(1, fn) }
-
-// run runs call inside scope, or alone when the scope cannot start.
-func (w Implementation) run(scope func(func()) error, call func()) {
 	ran := false
-	err := scope(func() {
+	err := blasctl.WithThreads(1, func() {
 		ran = true
 		call()
 	})
+	w.after(ran, err, call)
+}
+
+// after runs call alone if its scope could not start (ran is false), and
+// reports the scope's error.
+func (w Implementation) after(ran bool, err error, call func()) {
 	if !ran {
 		call()
 	}
