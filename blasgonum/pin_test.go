@@ -5,6 +5,7 @@ package blasgonum
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -146,8 +147,12 @@ func pinSuite(t *testing.T, b libtest.Build) {
 			t.Errorf("%s: %d threads busy, want %d", name, got, wantBusy)
 		}
 	}
-	// The share alone, first: the cap below is the explicit count's.
+	// The share alone, first: the cap below is the explicit count's. The
+	// goroutine is locked, as Pin, Limit and WithThreads lock it, so that
+	// its calls are made from one thread.
+	runtime.LockOSThread()
 	check(t, "unpinned", blasctl.FairShareBudget(), blasctl.FairShareBudget())
+	runtime.UnlockOSThread()
 	t.Run("Pin", func(t *testing.T) {
 		blasctltest.Pin(t, 1)
 		check(t, "Pin(t, 1)", 1, 1)
