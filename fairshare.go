@@ -51,12 +51,16 @@ func WithFairShare(fn func()) error { return all.WithFairShare(fn) }
 //
 //   - Nested in another WithFairShare, it does not count its goroutine again:
 //     it takes the share for the number of goroutines inside at its own start.
-//   - Nested in WithThreads(n) or under Limit(n), its share replaces n inside
-//     fn, also when the share is larger (an inner scope replaces its
-//     goroutine's outer one; as always, a count above the one that applies
-//     is capped at the CPU count); n holds again after. To keep n, leave the
-//     calls out of WithFairShare.
+//   - Nested in WithThreads(n), or under Limit(n) (blasctltest.Pin) taken on
+//     the same goroutine, it is capped by n: an explicit count wins over the
+//     automatic one, so fn runs with min(n, max(1, P/k)) threads. The cap is
+//     the innermost explicit n of the goroutine (WithThreads(4) inside
+//     Limit(1) caps at 4); the goroutine still counts as one of the k.
 //   - WithThreads(n) or Limit(n) inside fn replace the share until they end.
+//
+// A Limit or scope on another goroutine does not cap the share: it reaches
+// this goroutine's calls only through a process-wide count, which is, as
+// always, the smallest hold among all goroutines.
 //
 // Goroutines that fn starts are not counted and run under the process-wide
 // counts only, as in WithThreads. As in WithThreads, fn must leave its
@@ -80,7 +84,28 @@ func (c *Controller) WithFairShare(fn func()) error {
 		defer fair.callers.Add(-1)
 	}
 	defer t.fairDepth.Add(-1)
-	return c.scope(min(fairShare(fair.callers.Load()), maxCount), fn, tid, t)
+	n := min(fairShare(fair.callers.Load()), maxCount)
+	if t.nExplicit.Load() > 0 {
+		n = min(n, t.explicitCap(tid))
+	}
+	return c.scope(n, fn, tid, t)
+}
+
+// explicitCap returns the innermost explicit count active on the thread
+// tid, whose state t has at least one. A Limit's entry may be left by an
+// earlier life of the thread's pthread_t (a goroutine that ended without
+// restoring): the Limit's holds are then retired first, as a frame's enter
+// does, and its entry with them.
+func (t *threadState) explicitCap(tid int) int {
+	if t.explicit[len(t.explicit)-1].limit != 0 {
+		counts.mu.Lock()
+		retireEnded(tid)
+		counts.mu.Unlock()
+		if t.nExplicit.Load() == 0 {
+			return maxCount
+		}
+	}
+	return t.explicit[len(t.explicit)-1].n
 }
 
 // fairShare is the share of k goroutines: max(1, P/k).

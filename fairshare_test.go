@@ -168,19 +168,24 @@ func fairShareSuite(t *testing.T, b libtest.Build) {
 		alone(t, "after the budget is back")
 	})
 
-	// As documented: a fair share inside WithThreads or Limit replaces
-	// their n inside fn; WithThreads inside fn replaces the share. Inside
-	// n = 1 the share is capped at the CPU count, as any count asked for
-	// above the one that applies (see WithThreads).
+	// An explicit count on the same goroutine caps the share inside it:
+	// min(n, max(1, P/k)); WithThreads inside fn replaces the share. A
+	// Limit on another goroutine does not cap it (a process-wide count is
+	// still the smallest hold of all).
 	t.Run("NextToWithThreadsAndLimit", func(t *testing.T) {
 		var inFair, afterFair, inScope, afterScope int
-		capped := min(fairBudget, max(runtime.NumCPU(), 1))
 		err := blasctl.WithThreads(1, func() {
 			blasctl.WithFairShare(func() { inFair = read() })
 			afterFair = read()
 		})
-		if err != nil || inFair != capped || afterFair != 1 {
-			t.Errorf("in WithThreads(1): %v, share reads %d (want %d), then %d (want 1)", err, inFair, capped, afterFair)
+		if err != nil || inFair != 1 || afterFair != 1 {
+			t.Errorf("in WithThreads(1): %v, share reads %d (want 1), then %d (want 1)", err, inFair, afterFair)
+		}
+		err = blasctl.WithThreads(2, func() {
+			blasctl.WithFairShare(func() { inFair = read() })
+		})
+		if err != nil || inFair != expect(2) {
+			t.Errorf("in WithThreads(2): %v, the share of %d reads %d, want %d", err, fairBudget, inFair, expect(2))
 		}
 		err = blasctl.WithFairShare(func() {
 			blasctl.WithThreads(1, func() { inScope = read() })
@@ -195,14 +200,54 @@ func fairShareSuite(t *testing.T, b libtest.Build) {
 		}
 		blasctl.WithFairShare(func() { inFair = read() })
 		afterFair = read()
+		var innermost int
+		blasctl.WithThreads(2, func() {
+			blasctl.WithFairShare(func() { innermost = read() })
+		})
 		if err := restore(); err != nil {
 			t.Fatal(err)
 		}
-		if inFair != capped || afterFair != 1 {
-			t.Errorf("under Limit(1): share reads %d (want %d), then %d (want 1)", inFair, capped, afterFair)
+		if inFair != 1 || afterFair != 1 {
+			t.Errorf("under Limit(1): share reads %d (want 1), then %d (want 1)", inFair, afterFair)
+		}
+		if innermost != expect(2) {
+			t.Errorf("in WithThreads(2) under Limit(1): share reads %d, want %d (the innermost n caps)", innermost, expect(2))
 		}
 		if after := read(); after != start {
 			t.Errorf("after the limit the library reads %d, want %d", after, start)
+		}
+		blasctl.WithFairShare(func() { inFair = read() })
+		if inFair != expect(fairBudget) {
+			t.Errorf("after the limit: share reads %d, want %d", inFair, expect(fairBudget))
+		}
+
+		// A Limit on another goroutine.
+		limited, release, released := make(chan error), make(chan struct{}), make(chan error)
+		go func() {
+			restore, err := blasctl.Limit(1)
+			limited <- err
+			<-release
+			released <- restore()
+		}()
+		if err := <-limited; err != nil {
+			t.Fatal(err)
+		}
+		blasctl.WithFairShare(func() { inFair = read() })
+		close(release)
+		if err := <-released; err != nil {
+			t.Fatal(err)
+		}
+		want := expect(fairBudget)
+		switch {
+		case !perThread:
+			want = 1 // the other goroutine's Limit holds the process-wide count
+		case b.InternalAPI == "mkl":
+			// MKL's Limit is on its count for all domains: the thread's
+			// own count above it is capped at the CPU count (WithThreads).
+			want = min(want, runtime.NumCPU())
+		}
+		if inFair != want {
+			t.Errorf("under another goroutine's Limit(1): share reads %d, want %d", inFair, want)
 		}
 	})
 }

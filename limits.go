@@ -77,7 +77,9 @@ func retireEnded(tid int) {
 			kept = append(kept, f)
 			continue
 		}
-		threadStateOf(tid).depth.Add(-1) // that life's frame ended with it
+		ts := threadStateOf(tid)
+		ts.depth.Add(-1) // that life's frame ended with it
+		ts.dropLimit(f.id)
 		for _, l := range f.libs {
 			for _, k := range l.knobs() {
 				k.retire(f)

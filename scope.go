@@ -52,6 +52,9 @@ func Limit(n int) (restore func() error, err error) { return all.Limit(n) }
 // saved and read back; a mismatch returns an error matching ErrNotRestored,
 // and a panic is re-raised once everything is restored.
 //
+// n is an explicit count: a WithFairShare inside fn, on the same goroutine,
+// runs with at most n threads (see WithFairShare).
+//
 // fn must leave its goroutine locked: if it calls runtime.UnlockOSThread
 // more often than it locked and the goroutine moves to another OS thread,
 // the scope ends there with an error matching ErrThreadChanged. It then
@@ -106,7 +109,11 @@ func (c *Controller) WithThreads(n int, fn func()) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	tid := cdl.ThreadID()
-	return c.scope(min(n, maxCount), fn, tid, threadStateOf(tid))
+	t := threadStateOf(tid)
+	n = min(n, maxCount)
+	t.pushScope(n) // caps the WithFairShare calls inside fn
+	defer t.popScope()
+	return c.scope(n, fn, tid, t)
 }
 
 // scope is WithThreads after its checks of n and fn, on the OS thread tid
@@ -193,7 +200,9 @@ func (f *frame) end(fast bool, err *error) {
 // once more than it locked) and restore runs on another OS thread, restore
 // returns an error matching ErrThreadChanged and treats the threads as
 // WithThreads does.
-// Limits and scopes combine as scopes do. Errors are those of WithThreads.
+// Limits and scopes combine as scopes do. Until restore, n caps every
+// WithFairShare on the same goroutine, as WithThreads(n) does. Errors are
+// those of WithThreads.
 //
 // A limit that is never restored stays in place for good: a later
 // WithThreads(2) on a process-wide library still runs with the limit's 1
@@ -221,6 +230,7 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 	}
 	f.ts.depth.Add(1)
 	addLimit(f)
+	f.ts.pushLimit(n, f.id) // caps the WithFairShare calls until restore
 	// The restore belongs to this goroutine. Its OS thread is no proof: a
 	// goroutine that exits locked ends its thread, and the C library hands
 	// that thread's pthread_t to a new one. Goroutine ids are never reused.
@@ -241,6 +251,7 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 		done = true
 		defer runtime.UnlockOSThread()
 		defer f.ts.depth.Add(-1)
+		f.ts.dropLimit(f.id)
 		if now := cdl.ThreadID(); now != f.tid {
 			return threadChanged(f.tid, now, releaseMoved(f, false))
 		}

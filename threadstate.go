@@ -42,6 +42,60 @@ type threadState struct {
 	fastLibs    []*lib
 	// fairDepth counts the WithFairShare calls active on the thread.
 	fairDepth atomic.Int32
+	// explicit lists the explicit counts active on the thread, outermost
+	// first: one entry per WithThreads scope and per Limit not restored.
+	// The innermost caps a WithFairShare share (explicitCap). Only the
+	// goroutine locked to the thread reads or writes it; its backing array
+	// is kept, so a warm scope makes no allocation. nExplicit is its
+	// length, loaded before and stored after every change, so that the
+	// next goroutine locked to the thread sees the slice its predecessor
+	// left (the race detector does not see the scheduler's handover).
+	explicit  []explicitCount
+	nExplicit atomic.Int32
+}
+
+// explicitCount is one explicit count active on a thread: n, and the frame
+// id of the Limit that set it (0 for a WithThreads scope, whose entries end
+// last in, first out; a Limit's restore may come in any order).
+type explicitCount struct {
+	n     int
+	limit uint64
+}
+
+// pushScope records a WithThreads scope of n on t until popScope.
+func (t *threadState) pushScope(n int) {
+	t.nExplicit.Load()
+	t.explicit = append(t.explicit, explicitCount{n: n})
+	t.nExplicit.Store(int32(len(t.explicit)))
+}
+
+// popScope forgets the innermost WithThreads scope of t: the last entry
+// that is not a Limit's (scopes end in the order of the calls; a Limit
+// taken inside one may still be there).
+func (t *threadState) popScope() { t.drop(0) }
+
+// pushLimit records the Limit whose frame id is id, of n, until dropLimit.
+func (t *threadState) pushLimit(n int, id uint64) {
+	t.nExplicit.Load()
+	t.explicit = append(t.explicit, explicitCount{n: n, limit: id})
+	t.nExplicit.Store(int32(len(t.explicit)))
+}
+
+// dropLimit forgets the Limit whose frame id is id, if t has it.
+func (t *threadState) dropLimit(id uint64) { t.drop(id) }
+
+// drop removes the last entry whose limit is id.
+func (t *threadState) drop(id uint64) {
+	if t.nExplicit.Load() == 0 {
+		return
+	}
+	for i := len(t.explicit) - 1; i >= 0; i-- {
+		if t.explicit[i].limit == id {
+			t.explicit = append(t.explicit[:i], t.explicit[i+1:]...)
+			break
+		}
+	}
+	t.nExplicit.Store(int32(len(t.explicit)))
 }
 
 // threads finds the *threadState of an OS thread id: table is an

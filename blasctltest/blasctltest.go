@@ -21,6 +21,12 @@ import (
 // Pins nest: a subtest may pin its own count, put back when it ends. While
 // pins overlap, a process-wide count is the smallest n among them.
 //
+// A pin is an explicit count, and an explicit count wins over the automatic
+// one: blasctl.WithFairShare calls on the test's goroutine (among them every
+// call through blasgonum's drop-in) run with min(n, their share) threads
+// until cleanup. A pin on another goroutine caps them only through a
+// process-wide count.
+//
 // Call Pin from the test's goroutine, after the libraries are loaded: it
 // covers the libraries loaded when it is called. It stops the test with
 // Fatal if a count cannot be applied (n < 1, or a library that keeps more

@@ -1,21 +1,47 @@
-// Package blasgonum gives gonum's BLAS calls a fair share of the CPUs:
+// Package blasgonum gives gonum's BLAS calls a fair share of the CPUs,
+// with results that do not depend on what other goroutines do:
 //
 //	blas64.Use(blasgonum.Wrap(netlib.Implementation{}))
 //
 // (and the same value for blas32.Use, cblas64.Use and cblas128.Use). Wrap
 // takes any implementation of gonum's four BLAS interfaces and returns one
-// that runs every Level 3 call, and every large Level 2 call, inside
-// blasctl.WithFairShare: a goroutine alone multiplies with all of GOMAXPROCS
-// threads, k goroutines multiplying at once get GOMAXPROCS/k threads each,
-// so a program that calls gonum from many goroutines no longer runs k times
-// as many BLAS threads as CPUs, and one that calls it from one goroutine
-// keeps the library's parallelism.
+// that runs large calls in blasctl scopes, in one of two modes.
 //
-// Level 1 calls, and Level 2 calls below a threshold of work, go straight
-// through: for them a scope would cost more than it saves. The work of a
-// call is its count of real multiply-adds (m·n for gemv, the band's width
-// for banded routines, 4 per complex multiply-add); the threshold, and the
-// measurements behind it, are at minWork2.
+// The default mode is reproducible: the same call on the same data gives
+// the same bits whatever other goroutines are doing. It fair-shares only
+// the routines whose bits are the same at every thread count on every
+// library measured (OpenBLAS pthreads and OpenMP, MKL, BLIS; the test
+// TestCountDependence measures it): gemm (but Sgemm), gemv, ger, geru and
+// gerc run inside blasctl.WithFairShare, so a goroutine alone multiplies
+// with all of GOMAXPROCS threads and k goroutines multiplying at once get
+// GOMAXPROCS/k each. Every other Level 3 call (Sgemm, whose bits differ at
+// 4 threads in OpenBLAS; symm, hemm, syrk, herk, syr2k, her2k, trmm, trsm:
+// MKL's or OpenBLAS's bits depend on the count), every other Level 2 call
+// (symv, hemv and trmv depend on it in OpenBLAS, at every size) and the
+// Level 1 reductions (dot, asum, nrm2) from n = 8192 run inside
+// blasctl.WithThreads(1): one fixed count, the only one no other
+// goroutine's scope can lower, on a process-wide count too. The routines measured are listed in
+// reproducible_test.go; the others are classed with their family.
+// The guarantee holds for the calls made through the wrapper; a call made
+// to the library directly, on a process-wide count (pthreads OpenBLAS,
+// BLIS 0.9), runs with whatever count another goroutine's scope set.
+//
+// The adaptive mode, Wrap(impl).Adaptive(), fair-shares every Level 3 call
+// and every large Level 2 call, and runs Level 1 calls unscoped: the most
+// parallelism, but a result's last bits may then change with the number of
+// goroutines calling at the same moment (BENCHMARKS.md shows what each mode
+// costs).
+//
+// In both modes an explicit count on the calling goroutine wins:
+// blasctltest.Pin(t, n), blasctl.Limit(n) and blasctl.WithThreads(n, ...)
+// cap every share inside them at n (a Limit on another goroutine does not).
+//
+// Small calls of the other routines go straight through: for them a scope
+// would cost more than it saves, and the libraries run them on one thread
+// at any count. The work of a call is
+// its count of real multiply-adds (m·n for gemv, the band's width for
+// banded routines, 4 per complex multiply-add); the thresholds, and the
+// measurements behind them, are at minWork2.
 //
 // The wrapper is generated from gonum's interfaces (go generate runs
 // internal/gen); a test fails when gonum's interfaces have a method it lacks.
@@ -41,8 +67,9 @@ type BLAS interface {
 // blasctl.WithFairShare. Make one with Wrap; it is safe for concurrent use
 // if the wrapped implementation is.
 type Implementation struct {
-	impl    BLAS
-	onError func(error)
+	impl     BLAS
+	onError  func(error)
+	adaptive bool
 }
 
 // Wrap returns impl with every Level 3 call, and every Level 2 call whose
@@ -70,6 +97,17 @@ func (w Implementation) OnError(f func(error)) Implementation {
 	return w
 }
 
+// Adaptive returns a copy of w in the adaptive mode: every Level 3 call,
+// and every Level 2 call whose work reaches the threshold, runs inside
+// blasctl.WithFairShare, and Level 1 calls go straight through. A result
+// may then differ in its last bits with the thread count its call got,
+// which depends on how many goroutines call at the same moment. Without
+// Adaptive, w is in the default, reproducible mode (see the package doc).
+func (w Implementation) Adaptive() Implementation {
+	w.adaptive = true
+	return w
+}
+
 // share runs call inside blasctl.WithFairShare, or alone when the scope
 // cannot start.
 func (w Implementation) share(call func()) {
@@ -78,6 +116,29 @@ func (w Implementation) share(call func()) {
 		ran = true
 		call()
 	})
+	w.after(ran, err, call)
+}
+
+// fixed runs a call whose bits depend on the count: at the fixed count
+// (inside blasctl.WithThreads(1)) in the default mode, as share in the
+// adaptive mode. Each scope is called directly, so that the closure stays
+// on the stack.
+func (w Implementation) fixed(call func()) {
+	if w.adaptive {
+		w.share(call)
+		return
+	}
+	ran := false
+	err := blasctl.WithThreads(1, func() {
+		ran = true
+		call()
+	})
+	w.after(ran, err, call)
+}
+
+// after runs call alone if its scope could not start (ran is false), and
+// reports the scope's error.
+func (w Implementation) after(ran bool, err error, call func()) {
 	if !ran {
 		call()
 	}
@@ -109,6 +170,32 @@ var (
 	minWork2 float64 = 1 << 16
 	minWork3 float64 = 0
 )
+
+// The thresholds of the default mode for the calls whose bits depend on
+// the count. A Level 1 reduction runs at the fixed count from n =
+// minWork1: OpenBLAS 0.3.21 (the process-wide count that another
+// goroutine's scope moves) runs dot, asum and nrm2 on one thread up to n =
+// 10000, and differs from n = 10001 (MKL from below 4096, but its count is
+// the calling thread's own, which no other goroutine moves). Every
+// count-dependent Level 2 call runs at the fixed count (minFixedWork2 is
+// 0): OpenBLAS's symv, hemv and trmv differ between 1 and 2 threads from n
+// = 16. Level 3 calls use minWork3 in both modes. Measured with
+// reproducible_test.go.
+var (
+	minWork1      float64 = 1 << 13
+	minFixedWork2 float64 = 0
+)
+
+// minFixed2 is the Level 2 threshold of a count-dependent call in w's mode.
+func (w Implementation) minFixed2() float64 {
+	if w.adaptive {
+		return minWork2
+	}
+	return minFixedWork2
+}
+
+// minFixed3 is the Level 3 threshold, the same in both modes.
+func (w Implementation) minFixed3() float64 { return minWork3 }
 
 // work2 is the work of an m x n matrix-vector operation.
 func work2(m, n int) float64 { return float64(m) * float64(n) }

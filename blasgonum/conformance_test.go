@@ -110,13 +110,13 @@ func suite(impl Implementation) []struct {
 	}
 }
 
-// everyCallScoped sets both thresholds to 0 until the test ends, so that
-// every Level 2 and 3 call of the suite runs inside WithFairShare (most of
-// gonum's test matrices are below the thresholds).
+// everyCallScoped sets the thresholds to 0 until the test ends, so that
+// every Level 2 and 3 call and every Level 1 reduction of the suite runs in
+// a scope (most of gonum's test matrices are below the thresholds).
 func everyCallScoped(t *testing.T) {
-	w2, w3 := minWork2, minWork3
-	minWork2, minWork3 = 0, 0
-	t.Cleanup(func() { minWork2, minWork3 = w2, w3 })
+	w1, w2, w3 := minWork1, minWork2, minWork3
+	minWork1, minWork2, minWork3 = 0, 0, 0
+	t.Cleanup(func() { minWork1, minWork2, minWork3 = w1, w2, w3 })
 }
 
 // run runs fn as the subtest name of t.
@@ -124,13 +124,17 @@ func run(t *testing.T, name string, fn func(*testing.T)) { t.Run(name, fn) }
 
 // TestConformance runs gonum's conformance suites through the wrapper
 // around netlib (OpenBLAS), with the thresholds as shipped and with every
-// Level 2 and 3 call scoped.
+// Level 2 and 3 call and every Level 1 reduction scoped, in the default
+// mode, and with every call scoped in the adaptive mode.
 func TestConformance(t *testing.T) {
-	impl := Wrap(netlib.Implementation{})
-	for _, mode := range []string{"thresholds", "every call scoped"} {
+	for _, mode := range []string{"thresholds", "every call scoped", "every call scoped, adaptive"} {
 		t.Run(mode, func(t *testing.T) {
-			if mode == "every call scoped" {
+			impl := Wrap(netlib.Implementation{})
+			if mode != "thresholds" {
 				everyCallScoped(t)
+			}
+			if mode == "every call scoped, adaptive" {
+				impl = impl.Adaptive()
 			}
 			for _, tc := range suite(impl) {
 				run(t, tc.name, tc.run)
@@ -146,8 +150,8 @@ var sharedScratch = map[string]bool{"Daxpy": true, "Dcopy": true, "Ddot": true, 
 
 // TestConformanceConcurrent runs the suites on 8 goroutines at once, each
 // running every test (those of sharedScratch on the first goroutine only:
-// they are Level 1 calls, which the wrapper passes straight through), with
-// every Level 2 and 3 call scoped: 8 goroutines' fair shares overlap on the
+// they share testblas's scratch, wrapped or not), with every Level 2 and 3
+// call and every Level 1 reduction scoped: 8 goroutines' fair shares overlap on the
 // same OpenBLAS. Under the race detector, which makes the suites about 7
 // times slower, goroutine g runs the tests whose index is g modulo 4: still
 // 8 goroutines at once, each test on 2 of them (those of sharedScratch all

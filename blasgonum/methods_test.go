@@ -93,8 +93,8 @@ func methodTypes(v any) map[string]reflect.Type {
 
 // TestMethodSets fails when gonum's interfaces have a method the generated
 // wrapper (or its test double) lacks or declares differently: run
-// go generate after updating gonum. The wrapper's only other method is
-// OnError.
+// go generate after updating gonum. The wrapper's only other methods are
+// OnError and Adaptive.
 func TestMethodSets(t *testing.T) {
 	want := gonumMethods(t)
 	if len(want) < 140 { // 142 in gonum v0.17.0
@@ -111,7 +111,7 @@ func TestMethodSets(t *testing.T) {
 			}
 		}
 		for m := range got {
-			if _, ok := want[m]; !ok && !(name == "Implementation" && m == "OnError") {
+			if _, ok := want[m]; !ok && !(name == "Implementation" && (m == "OnError" || m == "Adaptive")) {
 				t.Errorf("%s has %s, which gonum's interfaces do not", name, m)
 			}
 		}
@@ -213,11 +213,20 @@ func TestNoAllocation(t *testing.T) {
 	w := Wrap(fake{})
 	const n = 512
 	a := make([]float64, 1)
-	call := func() { w.Dgemm(blas.NoTrans, blas.NoTrans, n, n, n, 1, a, n, a, n, 0, a, n) }
-	for range 100 {
-		call()
-	}
-	if allocs := testing.AllocsPerRun(1000, call); allocs != 0 {
-		t.Errorf("a scoped Dgemm allocates %v times", allocs)
+	for _, c := range []struct {
+		name string
+		call func()
+	}{
+		{"a fair-shared Dgemm", func() { w.Dgemm(blas.NoTrans, blas.NoTrans, n, n, n, 1, a, n, a, n, 0, a, n) }},
+		{"a Dsyrk at the fixed count", func() { w.Dsyrk(blas.Upper, blas.NoTrans, n, n, 1, a, n, 0, a, n) }},
+		{"a Ddot at the fixed count", func() { w.Ddot(1<<14, a, 1, a, 1) }},
+		{"an adaptive Dsyrk", func() { w.Adaptive().Dsyrk(blas.Upper, blas.NoTrans, n, n, 1, a, n, 0, a, n) }},
+	} {
+		for range 100 {
+			c.call()
+		}
+		if allocs := testing.AllocsPerRun(1000, c.call); allocs != 0 {
+			t.Errorf("%s allocates %v times", c.name, allocs)
+		}
 	}
 }

@@ -36,8 +36,10 @@ func openBLASScope(t *testing.T) blasctl.Scope {
 // TestScopedCalls calls every method of the wrapper around a double that
 // reads OpenBLAS's own count, with GOMAXPROCS 1 and OpenBLAS at 2:
 // a call that runs in a fair-share scope reads 1, one that goes straight
-// through reads 2. Level 1 calls never run in a scope, Level 3 calls always,
-// Level 2 calls exactly when their work reaches the threshold.
+// through reads 2. Level 3 calls always run in a scope; in the default mode
+// count-dependent Level 2 calls too, and Level 1 reductions from minWork1;
+// other Level 1 calls never; count-free Level 2 calls exactly when their
+// work reaches the threshold.
 func TestScopedCalls(t *testing.T) {
 	openBLASScope(t)
 	runtime.LockOSThread() // the direct calls read the count of this thread
@@ -65,7 +67,8 @@ func TestScopedCalls(t *testing.T) {
 		}
 		for i, name := range calls {
 			want := 2
-			if lv[name] == 3 || lv[name] == 2 && dim == 512 {
+			switch {
+			case lv[name] == 3, lv[name] == 2 && (dim == 512 || !countFree[name]):
 				want = 1
 			}
 			if readings[i] != want {
@@ -87,7 +90,15 @@ func TestScopedCalls(t *testing.T) {
 		{"Zgemv 128x128 (4 real multiply-adds each)", func() {
 			w.Zgemv(blas.NoTrans, 128, 128, 1, nil, 1, nil, 1, 0, nil, 1)
 		}, 1},
-		{"Dgbmv 10000 rows, band 3", func() { w.Dgbmv(blas.NoTrans, 10000, 10000, 1, 1, 1, a, 1, a, 1, 0, a, 1) }, 2},
+		{"Dgbmv 10000 rows, band 3, adaptive", func() { w.Adaptive().Dgbmv(blas.NoTrans, 10000, 10000, 1, 1, 1, a, 1, a, 1, 0, a, 1) }, 2},
+		{"Dgbmv 10000 rows, band 3 (count-dependent: fixed count)", func() { w.Dgbmv(blas.NoTrans, 10000, 10000, 1, 1, 1, a, 1, a, 1, 0, a, 1) }, 1},
+		{"Dsymv 1x1 (count-dependent: fixed count at every size)", func() { w.Dsymv(blas.Upper, 1, 1, a, 1, a, 1, 0, a, 1) }, 1},
+		{"Dsymv 1x1, adaptive", func() { w.Adaptive().Dsymv(blas.Upper, 1, 1, a, 1, a, 1, 0, a, 1) }, 2},
+		{"Dsymv 128x128, adaptive", func() { w.Adaptive().Dsymv(blas.Upper, 128, 1, a, 1, a, 1, 0, a, 1) }, 2},
+		{"Ddot 8191", func() { w.Ddot(8191, a, 1, a, 1) }, 2},
+		{"Ddot 8192", func() { w.Ddot(8192, a, 1, a, 1) }, 1},
+		{"Ddot 8192, adaptive", func() { w.Adaptive().Ddot(8192, a, 1, a, 1) }, 2},
+		{"Daxpy 1<<20 (count-free)", func() { w.Daxpy(1<<20, 1, a, 1, a, 1) }, 2},
 	} {
 		c.call()
 		_, readings := rec.take()
@@ -258,4 +269,12 @@ func TestOnError(t *testing.T) {
 	if calls, _ := rec.take(); len(calls) != 1 || len(errs) != 0 {
 		t.Errorf("after unregistering: %d calls, errors %v; want 1 call and no error", len(calls), errs)
 	}
+}
+
+// countFree mirrors internal/gen's list of the routines the default mode
+// fair-shares.
+var countFree = map[string]bool{
+	"Dgemm": true, "Cgemm": true, "Zgemm": true,
+	"Sgemv": true, "Dgemv": true, "Cgemv": true, "Zgemv": true,
+	"Sger": true, "Dger": true, "Cgeru": true, "Cgerc": true, "Zgeru": true, "Zgerc": true,
 }

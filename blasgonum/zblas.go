@@ -24,24 +24,37 @@ func (w Implementation) Ccopy(n int, x []complex64, incX int, y []complex64, inc
 	w.impl.Ccopy(n, x, incX, y, incY)
 }
 
-// Cdotc calls the wrapped Cdotc directly (Level 1).
+// Cdotc calls the wrapped Cdotc directly (Level 1), in the default mode at
+// the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Cdotc(n int, x []complex64, incX int, y []complex64, incY int) complex64 {
-	return w.impl.Cdotc(n, x, incX, y, incY)
+	if w.adaptive || float64(n) < minWork1 {
+		return w.impl.Cdotc(n, x, incX, y, incY)
+	}
+	var r complex64
+	w.fixed(func() { r = w.impl.Cdotc(n, x, incX, y, incY) })
+	return r
 }
 
-// Cdotu calls the wrapped Cdotu directly (Level 1).
+// Cdotu calls the wrapped Cdotu directly (Level 1), in the default mode at
+// the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Cdotu(n int, x []complex64, incX int, y []complex64, incY int) complex64 {
-	return w.impl.Cdotu(n, x, incX, y, incY)
+	if w.adaptive || float64(n) < minWork1 {
+		return w.impl.Cdotu(n, x, incX, y, incY)
+	}
+	var r complex64
+	w.fixed(func() { r = w.impl.Cdotu(n, x, incX, y, incY) })
+	return r
 }
 
-// Cgbmv calls the wrapped Cgbmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Cgbmv calls the wrapped Cgbmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Cgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
-	if 4*workBand(m, n, kL+kU+1) < minWork2 {
+	if 4*workBand(m, n, kL+kU+1) < w.minFixed2() {
 		w.impl.Cgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Cgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Cgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
 // Cgemm calls the wrapped Cgemm, inside blasctl.WithFairShare when its
@@ -84,104 +97,114 @@ func (w Implementation) Cgeru(m int, n int, alpha complex64, x []complex64, incX
 	w.share(func() { w.impl.Cgeru(m, n, alpha, x, incX, y, incY, a, lda) })
 }
 
-// Chbmv calls the wrapped Chbmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Chbmv calls the wrapped Chbmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Chbmv(ul blas.Uplo, n int, k int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
-	if 4*workBand(n, n, 2*k+1) < minWork2 {
+	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Chbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Chbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Chbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
-// Chemm calls the wrapped Chemm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Chemm calls the wrapped Chemm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Chemm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
-	if 4*workSide(s, m, n) < minWork3 {
+	if 4*workSide(s, m, n) < w.minFixed3() {
 		w.impl.Chemm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Chemm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Chemm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Chemv calls the wrapped Chemv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Chemv calls the wrapped Chemv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Chemv(ul blas.Uplo, n int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Chemv(ul, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Chemv(ul, n, alpha, a, lda, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Chemv(ul, n, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
-// Cher calls the wrapped Cher, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Cher calls the wrapped Cher, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Cher(ul blas.Uplo, n int, alpha float32, x []complex64, incX int, a []complex64, lda int) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Cher(ul, n, alpha, x, incX, a, lda)
 		return
 	}
-	w.share(func() { w.impl.Cher(ul, n, alpha, x, incX, a, lda) })
+	w.fixed(func() { w.impl.Cher(ul, n, alpha, x, incX, a, lda) })
 }
 
-// Cher2 calls the wrapped Cher2, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Cher2 calls the wrapped Cher2, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Cher2(ul blas.Uplo, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, a []complex64, lda int) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Cher2(ul, n, alpha, x, incX, y, incY, a, lda)
 		return
 	}
-	w.share(func() { w.impl.Cher2(ul, n, alpha, x, incX, y, incY, a, lda) })
+	w.fixed(func() { w.impl.Cher2(ul, n, alpha, x, incX, y, incY, a, lda) })
 }
 
-// Cher2k calls the wrapped Cher2k, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Cher2k calls the wrapped Cher2k, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Cher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta float32, c []complex64, ldc int) {
-	if 4*work3(n, n, k) < minWork3 {
+	if 4*work3(n, n, k) < w.minFixed3() {
 		w.impl.Cher2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Cher2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Cher2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Cherk calls the wrapped Cherk, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Cherk calls the wrapped Cherk, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Cherk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []complex64, lda int, beta float32, c []complex64, ldc int) {
-	if 4*work3(n, n, k) < minWork3 {
+	if 4*work3(n, n, k) < w.minFixed3() {
 		w.impl.Cherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Cherk(ul, t, n, k, alpha, a, lda, beta, c, ldc) })
+	w.fixed(func() { w.impl.Cherk(ul, t, n, k, alpha, a, lda, beta, c, ldc) })
 }
 
-// Chpmv calls the wrapped Chpmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Chpmv calls the wrapped Chpmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Chpmv(ul blas.Uplo, n int, alpha complex64, ap []complex64, x []complex64, incX int, beta complex64, y []complex64, incY int) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Chpmv(ul, n, alpha, ap, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Chpmv(ul, n, alpha, ap, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Chpmv(ul, n, alpha, ap, x, incX, beta, y, incY) })
 }
 
-// Chpr calls the wrapped Chpr, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Chpr calls the wrapped Chpr, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Chpr(ul blas.Uplo, n int, alpha float32, x []complex64, incX int, a []complex64) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Chpr(ul, n, alpha, x, incX, a)
 		return
 	}
-	w.share(func() { w.impl.Chpr(ul, n, alpha, x, incX, a) })
+	w.fixed(func() { w.impl.Chpr(ul, n, alpha, x, incX, a) })
 }
 
-// Chpr2 calls the wrapped Chpr2, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Chpr2 calls the wrapped Chpr2, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Chpr2(ul blas.Uplo, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, ap []complex64) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Chpr2(ul, n, alpha, x, incX, y, incY, ap)
 		return
 	}
-	w.share(func() { w.impl.Chpr2(ul, n, alpha, x, incX, y, incY, ap) })
+	w.fixed(func() { w.impl.Chpr2(ul, n, alpha, x, incX, y, incY, ap) })
 }
 
 // Cscal calls the wrapped Cscal directly (Level 1).
@@ -199,119 +222,136 @@ func (w Implementation) Cswap(n int, x []complex64, incX int, y []complex64, inc
 	w.impl.Cswap(n, x, incX, y, incY)
 }
 
-// Csymm calls the wrapped Csymm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Csymm calls the wrapped Csymm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Csymm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
-	if 4*workSide(s, m, n) < minWork3 {
+	if 4*workSide(s, m, n) < w.minFixed3() {
 		w.impl.Csymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Csymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Csymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Csyr2k calls the wrapped Csyr2k, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Csyr2k calls the wrapped Csyr2k, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Csyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
-	if 4*work3(n, n, k) < minWork3 {
+	if 4*work3(n, n, k) < w.minFixed3() {
 		w.impl.Csyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Csyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Csyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Csyrk calls the wrapped Csyrk, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Csyrk calls the wrapped Csyrk, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Csyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, beta complex64, c []complex64, ldc int) {
-	if 4*work3(n, n, k) < minWork3 {
+	if 4*work3(n, n, k) < w.minFixed3() {
 		w.impl.Csyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Csyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc) })
+	w.fixed(func() { w.impl.Csyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc) })
 }
 
-// Ctbmv calls the wrapped Ctbmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Ctbmv calls the wrapped Ctbmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ctbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex64, lda int, x []complex64, incX int) {
-	if 4*workBand(n, n, 2*k+1) < minWork2 {
+	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ctbmv(ul, tA, d, n, k, a, lda, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Ctbmv(ul, tA, d, n, k, a, lda, x, incX) })
+	w.fixed(func() { w.impl.Ctbmv(ul, tA, d, n, k, a, lda, x, incX) })
 }
 
-// Ctbsv calls the wrapped Ctbsv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Ctbsv calls the wrapped Ctbsv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ctbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex64, lda int, x []complex64, incX int) {
-	if 4*workBand(n, n, 2*k+1) < minWork2 {
+	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ctbsv(ul, tA, d, n, k, a, lda, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Ctbsv(ul, tA, d, n, k, a, lda, x, incX) })
+	w.fixed(func() { w.impl.Ctbsv(ul, tA, d, n, k, a, lda, x, incX) })
 }
 
-// Ctpmv calls the wrapped Ctpmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Ctpmv calls the wrapped Ctpmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ctpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex64, x []complex64, incX int) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ctpmv(ul, tA, d, n, ap, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Ctpmv(ul, tA, d, n, ap, x, incX) })
+	w.fixed(func() { w.impl.Ctpmv(ul, tA, d, n, ap, x, incX) })
 }
 
-// Ctpsv calls the wrapped Ctpsv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Ctpsv calls the wrapped Ctpsv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ctpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex64, x []complex64, incX int) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ctpsv(ul, tA, d, n, ap, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Ctpsv(ul, tA, d, n, ap, x, incX) })
+	w.fixed(func() { w.impl.Ctpsv(ul, tA, d, n, ap, x, incX) })
 }
 
-// Ctrmm calls the wrapped Ctrmm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Ctrmm calls the wrapped Ctrmm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int) {
-	if 4*workSide(s, m, n) < minWork3 {
+	if 4*workSide(s, m, n) < w.minFixed3() {
 		w.impl.Ctrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
-	w.share(func() { w.impl.Ctrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb) })
+	w.fixed(func() { w.impl.Ctrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb) })
 }
 
-// Ctrmv calls the wrapped Ctrmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Ctrmv calls the wrapped Ctrmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex64, lda int, x []complex64, incX int) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ctrmv(ul, tA, d, n, a, lda, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Ctrmv(ul, tA, d, n, a, lda, x, incX) })
+	w.fixed(func() { w.impl.Ctrmv(ul, tA, d, n, a, lda, x, incX) })
 }
 
-// Ctrsm calls the wrapped Ctrsm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Ctrsm calls the wrapped Ctrsm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int) {
-	if 4*workSide(s, m, n) < minWork3 {
+	if 4*workSide(s, m, n) < w.minFixed3() {
 		w.impl.Ctrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
-	w.share(func() { w.impl.Ctrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb) })
+	w.fixed(func() { w.impl.Ctrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb) })
 }
 
-// Ctrsv calls the wrapped Ctrsv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Ctrsv calls the wrapped Ctrsv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex64, lda int, x []complex64, incX int) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ctrsv(ul, tA, d, n, a, lda, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Ctrsv(ul, tA, d, n, a, lda, x, incX) })
+	w.fixed(func() { w.impl.Ctrsv(ul, tA, d, n, a, lda, x, incX) })
 }
 
-// Dasum calls the wrapped Dasum directly (Level 1).
+// Dasum calls the wrapped Dasum directly (Level 1), in the default mode at
+// the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dasum(n int, x []float64, incX int) float64 {
-	return w.impl.Dasum(n, x, incX)
+	if w.adaptive || float64(n) < minWork1 {
+		return w.impl.Dasum(n, x, incX)
+	}
+	var r float64
+	w.fixed(func() { r = w.impl.Dasum(n, x, incX) })
+	return r
 }
 
 // Daxpy calls the wrapped Daxpy directly (Level 1).
@@ -324,19 +364,26 @@ func (w Implementation) Dcopy(n int, x []float64, incX int, y []float64, incY in
 	w.impl.Dcopy(n, x, incX, y, incY)
 }
 
-// Ddot calls the wrapped Ddot directly (Level 1).
+// Ddot calls the wrapped Ddot directly (Level 1), in the default mode at
+// the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Ddot(n int, x []float64, incX int, y []float64, incY int) float64 {
-	return w.impl.Ddot(n, x, incX, y, incY)
+	if w.adaptive || float64(n) < minWork1 {
+		return w.impl.Ddot(n, x, incX, y, incY)
+	}
+	var r float64
+	w.fixed(func() { r = w.impl.Ddot(n, x, incX, y, incY) })
+	return r
 }
 
-// Dgbmv calls the wrapped Dgbmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Dgbmv calls the wrapped Dgbmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
-	if workBand(m, n, kL+kU+1) < minWork2 {
+	if workBand(m, n, kL+kU+1) < w.minFixed2() {
 		w.impl.Dgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Dgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Dgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
 // Dgemm calls the wrapped Dgemm, inside blasctl.WithFairShare when its
@@ -369,9 +416,15 @@ func (w Implementation) Dger(m int, n int, alpha float64, x []float64, incX int,
 	w.share(func() { w.impl.Dger(m, n, alpha, x, incX, y, incY, a, lda) })
 }
 
-// Dnrm2 calls the wrapped Dnrm2 directly (Level 1).
+// Dnrm2 calls the wrapped Dnrm2 directly (Level 1), in the default mode at
+// the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dnrm2(n int, x []float64, incX int) float64 {
-	return w.impl.Dnrm2(n, x, incX)
+	if w.adaptive || float64(n) < minWork1 {
+		return w.impl.Dnrm2(n, x, incX)
+	}
+	var r float64
+	w.fixed(func() { r = w.impl.Dnrm2(n, x, incX) })
+	return r
 }
 
 // Drot calls the wrapped Drot directly (Level 1).
@@ -394,14 +447,15 @@ func (w Implementation) Drotmg(d1 float64, d2 float64, b1 float64, b2 float64) (
 	return w.impl.Drotmg(d1, d2, b1, b2)
 }
 
-// Dsbmv calls the wrapped Dsbmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Dsbmv calls the wrapped Dsbmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dsbmv(ul blas.Uplo, n int, k int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
-	if workBand(n, n, 2*k+1) < minWork2 {
+	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Dsbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Dsbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Dsbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
 // Dscal calls the wrapped Dscal directly (Level 1).
@@ -409,39 +463,48 @@ func (w Implementation) Dscal(n int, alpha float64, x []float64, incX int) {
 	w.impl.Dscal(n, alpha, x, incX)
 }
 
-// Dsdot calls the wrapped Dsdot directly (Level 1).
+// Dsdot calls the wrapped Dsdot directly (Level 1), in the default mode at
+// the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dsdot(n int, x []float32, incX int, y []float32, incY int) float64 {
-	return w.impl.Dsdot(n, x, incX, y, incY)
+	if w.adaptive || float64(n) < minWork1 {
+		return w.impl.Dsdot(n, x, incX, y, incY)
+	}
+	var r float64
+	w.fixed(func() { r = w.impl.Dsdot(n, x, incX, y, incY) })
+	return r
 }
 
-// Dspmv calls the wrapped Dspmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Dspmv calls the wrapped Dspmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dspmv(ul blas.Uplo, n int, alpha float64, ap []float64, x []float64, incX int, beta float64, y []float64, incY int) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Dspmv(ul, n, alpha, ap, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Dspmv(ul, n, alpha, ap, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Dspmv(ul, n, alpha, ap, x, incX, beta, y, incY) })
 }
 
-// Dspr calls the wrapped Dspr, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Dspr calls the wrapped Dspr, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dspr(ul blas.Uplo, n int, alpha float64, x []float64, incX int, ap []float64) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Dspr(ul, n, alpha, x, incX, ap)
 		return
 	}
-	w.share(func() { w.impl.Dspr(ul, n, alpha, x, incX, ap) })
+	w.fixed(func() { w.impl.Dspr(ul, n, alpha, x, incX, ap) })
 }
 
-// Dspr2 calls the wrapped Dspr2, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Dspr2 calls the wrapped Dspr2, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dspr2(ul blas.Uplo, n int, alpha float64, x []float64, incX int, y []float64, incY int, a []float64) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Dspr2(ul, n, alpha, x, incX, y, incY, a)
 		return
 	}
-	w.share(func() { w.impl.Dspr2(ul, n, alpha, x, incX, y, incY, a) })
+	w.fixed(func() { w.impl.Dspr2(ul, n, alpha, x, incX, y, incY, a) })
 }
 
 // Dswap calls the wrapped Dswap directly (Level 1).
@@ -449,154 +512,180 @@ func (w Implementation) Dswap(n int, x []float64, incX int, y []float64, incY in
 	w.impl.Dswap(n, x, incX, y, incY)
 }
 
-// Dsymm calls the wrapped Dsymm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Dsymm calls the wrapped Dsymm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if workSide(s, m, n) < minWork3 {
+	if workSide(s, m, n) < w.minFixed3() {
 		w.impl.Dsymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Dsymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Dsymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Dsymv calls the wrapped Dsymv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Dsymv calls the wrapped Dsymv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dsymv(ul blas.Uplo, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Dsymv(ul, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Dsymv(ul, n, alpha, a, lda, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Dsymv(ul, n, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
-// Dsyr calls the wrapped Dsyr, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Dsyr calls the wrapped Dsyr, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyr(ul blas.Uplo, n int, alpha float64, x []float64, incX int, a []float64, lda int) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Dsyr(ul, n, alpha, x, incX, a, lda)
 		return
 	}
-	w.share(func() { w.impl.Dsyr(ul, n, alpha, x, incX, a, lda) })
+	w.fixed(func() { w.impl.Dsyr(ul, n, alpha, x, incX, a, lda) })
 }
 
-// Dsyr2 calls the wrapped Dsyr2, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Dsyr2 calls the wrapped Dsyr2, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyr2(ul blas.Uplo, n int, alpha float64, x []float64, incX int, y []float64, incY int, a []float64, lda int) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Dsyr2(ul, n, alpha, x, incX, y, incY, a, lda)
 		return
 	}
-	w.share(func() { w.impl.Dsyr2(ul, n, alpha, x, incX, y, incY, a, lda) })
+	w.fixed(func() { w.impl.Dsyr2(ul, n, alpha, x, incX, y, incY, a, lda) })
 }
 
-// Dsyr2k calls the wrapped Dsyr2k, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Dsyr2k calls the wrapped Dsyr2k, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if work3(n, n, k) < minWork3 {
+	if work3(n, n, k) < w.minFixed3() {
 		w.impl.Dsyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Dsyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Dsyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Dsyrk calls the wrapped Dsyrk, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Dsyrk calls the wrapped Dsyrk, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
-	if work3(n, n, k) < minWork3 {
+	if work3(n, n, k) < w.minFixed3() {
 		w.impl.Dsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Dsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc) })
+	w.fixed(func() { w.impl.Dsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc) })
 }
 
-// Dtbmv calls the wrapped Dtbmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Dtbmv calls the wrapped Dtbmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dtbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float64, lda int, x []float64, incX int) {
-	if workBand(n, n, 2*k+1) < minWork2 {
+	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Dtbmv(ul, tA, d, n, k, a, lda, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Dtbmv(ul, tA, d, n, k, a, lda, x, incX) })
+	w.fixed(func() { w.impl.Dtbmv(ul, tA, d, n, k, a, lda, x, incX) })
 }
 
-// Dtbsv calls the wrapped Dtbsv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Dtbsv calls the wrapped Dtbsv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dtbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float64, lda int, x []float64, incX int) {
-	if workBand(n, n, 2*k+1) < minWork2 {
+	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Dtbsv(ul, tA, d, n, k, a, lda, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Dtbsv(ul, tA, d, n, k, a, lda, x, incX) })
+	w.fixed(func() { w.impl.Dtbsv(ul, tA, d, n, k, a, lda, x, incX) })
 }
 
-// Dtpmv calls the wrapped Dtpmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Dtpmv calls the wrapped Dtpmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dtpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float64, x []float64, incX int) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Dtpmv(ul, tA, d, n, ap, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Dtpmv(ul, tA, d, n, ap, x, incX) })
+	w.fixed(func() { w.impl.Dtpmv(ul, tA, d, n, ap, x, incX) })
 }
 
-// Dtpsv calls the wrapped Dtpsv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Dtpsv calls the wrapped Dtpsv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dtpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float64, x []float64, incX int) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Dtpsv(ul, tA, d, n, ap, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Dtpsv(ul, tA, d, n, ap, x, incX) })
+	w.fixed(func() { w.impl.Dtpsv(ul, tA, d, n, ap, x, incX) })
 }
 
-// Dtrmm calls the wrapped Dtrmm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Dtrmm calls the wrapped Dtrmm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
-	if workSide(s, m, n) < minWork3 {
+	if workSide(s, m, n) < w.minFixed3() {
 		w.impl.Dtrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
-	w.share(func() { w.impl.Dtrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb) })
+	w.fixed(func() { w.impl.Dtrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb) })
 }
 
-// Dtrmv calls the wrapped Dtrmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Dtrmv calls the wrapped Dtrmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float64, lda int, x []float64, incX int) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Dtrmv(ul, tA, d, n, a, lda, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Dtrmv(ul, tA, d, n, a, lda, x, incX) })
+	w.fixed(func() { w.impl.Dtrmv(ul, tA, d, n, a, lda, x, incX) })
 }
 
-// Dtrsm calls the wrapped Dtrsm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Dtrsm calls the wrapped Dtrsm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
-	if workSide(s, m, n) < minWork3 {
+	if workSide(s, m, n) < w.minFixed3() {
 		w.impl.Dtrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
-	w.share(func() { w.impl.Dtrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb) })
+	w.fixed(func() { w.impl.Dtrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb) })
 }
 
-// Dtrsv calls the wrapped Dtrsv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Dtrsv calls the wrapped Dtrsv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float64, lda int, x []float64, incX int) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Dtrsv(ul, tA, d, n, a, lda, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Dtrsv(ul, tA, d, n, a, lda, x, incX) })
+	w.fixed(func() { w.impl.Dtrsv(ul, tA, d, n, a, lda, x, incX) })
 }
 
-// Dzasum calls the wrapped Dzasum directly (Level 1).
+// Dzasum calls the wrapped Dzasum directly (Level 1), in the default mode at
+// the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dzasum(n int, x []complex128, incX int) float64 {
-	return w.impl.Dzasum(n, x, incX)
+	if w.adaptive || float64(n) < minWork1 {
+		return w.impl.Dzasum(n, x, incX)
+	}
+	var r float64
+	w.fixed(func() { r = w.impl.Dzasum(n, x, incX) })
+	return r
 }
 
-// Dznrm2 calls the wrapped Dznrm2 directly (Level 1).
+// Dznrm2 calls the wrapped Dznrm2 directly (Level 1), in the default mode at
+// the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dznrm2(n int, x []complex128, incX int) float64 {
-	return w.impl.Dznrm2(n, x, incX)
+	if w.adaptive || float64(n) < minWork1 {
+		return w.impl.Dznrm2(n, x, incX)
+	}
+	var r float64
+	w.fixed(func() { r = w.impl.Dznrm2(n, x, incX) })
+	return r
 }
 
 // Icamax calls the wrapped Icamax directly (Level 1).
@@ -619,9 +708,15 @@ func (w Implementation) Izamax(n int, x []complex128, incX int) int {
 	return w.impl.Izamax(n, x, incX)
 }
 
-// Sasum calls the wrapped Sasum directly (Level 1).
+// Sasum calls the wrapped Sasum directly (Level 1), in the default mode at
+// the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sasum(n int, x []float32, incX int) float32 {
-	return w.impl.Sasum(n, x, incX)
+	if w.adaptive || float64(n) < minWork1 {
+		return w.impl.Sasum(n, x, incX)
+	}
+	var r float32
+	w.fixed(func() { r = w.impl.Sasum(n, x, incX) })
+	return r
 }
 
 // Saxpy calls the wrapped Saxpy directly (Level 1).
@@ -629,14 +724,26 @@ func (w Implementation) Saxpy(n int, alpha float32, x []float32, incX int, y []f
 	w.impl.Saxpy(n, alpha, x, incX, y, incY)
 }
 
-// Scasum calls the wrapped Scasum directly (Level 1).
+// Scasum calls the wrapped Scasum directly (Level 1), in the default mode at
+// the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Scasum(n int, x []complex64, incX int) float32 {
-	return w.impl.Scasum(n, x, incX)
+	if w.adaptive || float64(n) < minWork1 {
+		return w.impl.Scasum(n, x, incX)
+	}
+	var r float32
+	w.fixed(func() { r = w.impl.Scasum(n, x, incX) })
+	return r
 }
 
-// Scnrm2 calls the wrapped Scnrm2 directly (Level 1).
+// Scnrm2 calls the wrapped Scnrm2 directly (Level 1), in the default mode at
+// the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Scnrm2(n int, x []complex64, incX int) float32 {
-	return w.impl.Scnrm2(n, x, incX)
+	if w.adaptive || float64(n) < minWork1 {
+		return w.impl.Scnrm2(n, x, incX)
+	}
+	var r float32
+	w.fixed(func() { r = w.impl.Scnrm2(n, x, incX) })
+	return r
 }
 
 // Scopy calls the wrapped Scopy directly (Level 1).
@@ -644,34 +751,48 @@ func (w Implementation) Scopy(n int, x []float32, incX int, y []float32, incY in
 	w.impl.Scopy(n, x, incX, y, incY)
 }
 
-// Sdot calls the wrapped Sdot directly (Level 1).
+// Sdot calls the wrapped Sdot directly (Level 1), in the default mode at
+// the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sdot(n int, x []float32, incX int, y []float32, incY int) float32 {
-	return w.impl.Sdot(n, x, incX, y, incY)
+	if w.adaptive || float64(n) < minWork1 {
+		return w.impl.Sdot(n, x, incX, y, incY)
+	}
+	var r float32
+	w.fixed(func() { r = w.impl.Sdot(n, x, incX, y, incY) })
+	return r
 }
 
-// Sdsdot calls the wrapped Sdsdot directly (Level 1).
+// Sdsdot calls the wrapped Sdsdot directly (Level 1), in the default mode at
+// the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sdsdot(n int, alpha float32, x []float32, incX int, y []float32, incY int) float32 {
-	return w.impl.Sdsdot(n, alpha, x, incX, y, incY)
+	if w.adaptive || float64(n) < minWork1 {
+		return w.impl.Sdsdot(n, alpha, x, incX, y, incY)
+	}
+	var r float32
+	w.fixed(func() { r = w.impl.Sdsdot(n, alpha, x, incX, y, incY) })
+	return r
 }
 
-// Sgbmv calls the wrapped Sgbmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Sgbmv calls the wrapped Sgbmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Sgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
-	if workBand(m, n, kL+kU+1) < minWork2 {
+	if workBand(m, n, kL+kU+1) < w.minFixed2() {
 		w.impl.Sgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Sgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Sgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
-// Sgemm calls the wrapped Sgemm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Sgemm calls the wrapped Sgemm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if work3(m, n, k) < minWork3 {
+	if work3(m, n, k) < w.minFixed3() {
 		w.impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
 // Sgemv calls the wrapped Sgemv, inside blasctl.WithFairShare when its
@@ -694,9 +815,15 @@ func (w Implementation) Sger(m int, n int, alpha float32, x []float32, incX int,
 	w.share(func() { w.impl.Sger(m, n, alpha, x, incX, y, incY, a, lda) })
 }
 
-// Snrm2 calls the wrapped Snrm2 directly (Level 1).
+// Snrm2 calls the wrapped Snrm2 directly (Level 1), in the default mode at
+// the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Snrm2(n int, x []float32, incX int) float32 {
-	return w.impl.Snrm2(n, x, incX)
+	if w.adaptive || float64(n) < minWork1 {
+		return w.impl.Snrm2(n, x, incX)
+	}
+	var r float32
+	w.fixed(func() { r = w.impl.Snrm2(n, x, incX) })
+	return r
 }
 
 // Srot calls the wrapped Srot directly (Level 1).
@@ -719,14 +846,15 @@ func (w Implementation) Srotmg(d1 float32, d2 float32, b1 float32, b2 float32) (
 	return w.impl.Srotmg(d1, d2, b1, b2)
 }
 
-// Ssbmv calls the wrapped Ssbmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Ssbmv calls the wrapped Ssbmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ssbmv(ul blas.Uplo, n int, k int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
-	if workBand(n, n, 2*k+1) < minWork2 {
+	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ssbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Ssbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Ssbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
 // Sscal calls the wrapped Sscal directly (Level 1).
@@ -734,34 +862,37 @@ func (w Implementation) Sscal(n int, alpha float32, x []float32, incX int) {
 	w.impl.Sscal(n, alpha, x, incX)
 }
 
-// Sspmv calls the wrapped Sspmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Sspmv calls the wrapped Sspmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Sspmv(ul blas.Uplo, n int, alpha float32, ap []float32, x []float32, incX int, beta float32, y []float32, incY int) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Sspmv(ul, n, alpha, ap, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Sspmv(ul, n, alpha, ap, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Sspmv(ul, n, alpha, ap, x, incX, beta, y, incY) })
 }
 
-// Sspr calls the wrapped Sspr, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Sspr calls the wrapped Sspr, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Sspr(ul blas.Uplo, n int, alpha float32, x []float32, incX int, ap []float32) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Sspr(ul, n, alpha, x, incX, ap)
 		return
 	}
-	w.share(func() { w.impl.Sspr(ul, n, alpha, x, incX, ap) })
+	w.fixed(func() { w.impl.Sspr(ul, n, alpha, x, incX, ap) })
 }
 
-// Sspr2 calls the wrapped Sspr2, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Sspr2 calls the wrapped Sspr2, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Sspr2(ul blas.Uplo, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Sspr2(ul, n, alpha, x, incX, y, incY, a)
 		return
 	}
-	w.share(func() { w.impl.Sspr2(ul, n, alpha, x, incX, y, incY, a) })
+	w.fixed(func() { w.impl.Sspr2(ul, n, alpha, x, incX, y, incY, a) })
 }
 
 // Sswap calls the wrapped Sswap directly (Level 1).
@@ -769,144 +900,158 @@ func (w Implementation) Sswap(n int, x []float32, incX int, y []float32, incY in
 	w.impl.Sswap(n, x, incX, y, incY)
 }
 
-// Ssymm calls the wrapped Ssymm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Ssymm calls the wrapped Ssymm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ssymm(s blas.Side, ul blas.Uplo, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if workSide(s, m, n) < minWork3 {
+	if workSide(s, m, n) < w.minFixed3() {
 		w.impl.Ssymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Ssymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Ssymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Ssymv calls the wrapped Ssymv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Ssymv calls the wrapped Ssymv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ssymv(ul blas.Uplo, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Ssymv(ul, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Ssymv(ul, n, alpha, a, lda, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Ssymv(ul, n, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
-// Ssyr calls the wrapped Ssyr, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Ssyr calls the wrapped Ssyr, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyr(ul blas.Uplo, n int, alpha float32, x []float32, incX int, a []float32, lda int) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Ssyr(ul, n, alpha, x, incX, a, lda)
 		return
 	}
-	w.share(func() { w.impl.Ssyr(ul, n, alpha, x, incX, a, lda) })
+	w.fixed(func() { w.impl.Ssyr(ul, n, alpha, x, incX, a, lda) })
 }
 
-// Ssyr2 calls the wrapped Ssyr2, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Ssyr2 calls the wrapped Ssyr2, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyr2(ul blas.Uplo, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32, lda int) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Ssyr2(ul, n, alpha, x, incX, y, incY, a, lda)
 		return
 	}
-	w.share(func() { w.impl.Ssyr2(ul, n, alpha, x, incX, y, incY, a, lda) })
+	w.fixed(func() { w.impl.Ssyr2(ul, n, alpha, x, incX, y, incY, a, lda) })
 }
 
-// Ssyr2k calls the wrapped Ssyr2k, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Ssyr2k calls the wrapped Ssyr2k, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if work3(n, n, k) < minWork3 {
+	if work3(n, n, k) < w.minFixed3() {
 		w.impl.Ssyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Ssyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Ssyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Ssyrk calls the wrapped Ssyrk, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Ssyrk calls the wrapped Ssyrk, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) {
-	if work3(n, n, k) < minWork3 {
+	if work3(n, n, k) < w.minFixed3() {
 		w.impl.Ssyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Ssyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc) })
+	w.fixed(func() { w.impl.Ssyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc) })
 }
 
-// Stbmv calls the wrapped Stbmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Stbmv calls the wrapped Stbmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Stbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float32, lda int, x []float32, incX int) {
-	if workBand(n, n, 2*k+1) < minWork2 {
+	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Stbmv(ul, tA, d, n, k, a, lda, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Stbmv(ul, tA, d, n, k, a, lda, x, incX) })
+	w.fixed(func() { w.impl.Stbmv(ul, tA, d, n, k, a, lda, x, incX) })
 }
 
-// Stbsv calls the wrapped Stbsv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Stbsv calls the wrapped Stbsv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Stbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float32, lda int, x []float32, incX int) {
-	if workBand(n, n, 2*k+1) < minWork2 {
+	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Stbsv(ul, tA, d, n, k, a, lda, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Stbsv(ul, tA, d, n, k, a, lda, x, incX) })
+	w.fixed(func() { w.impl.Stbsv(ul, tA, d, n, k, a, lda, x, incX) })
 }
 
-// Stpmv calls the wrapped Stpmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Stpmv calls the wrapped Stpmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Stpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float32, x []float32, incX int) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Stpmv(ul, tA, d, n, ap, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Stpmv(ul, tA, d, n, ap, x, incX) })
+	w.fixed(func() { w.impl.Stpmv(ul, tA, d, n, ap, x, incX) })
 }
 
-// Stpsv calls the wrapped Stpsv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Stpsv calls the wrapped Stpsv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Stpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float32, x []float32, incX int) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Stpsv(ul, tA, d, n, ap, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Stpsv(ul, tA, d, n, ap, x, incX) })
+	w.fixed(func() { w.impl.Stpsv(ul, tA, d, n, ap, x, incX) })
 }
 
-// Strmm calls the wrapped Strmm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Strmm calls the wrapped Strmm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Strmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int) {
-	if workSide(s, m, n) < minWork3 {
+	if workSide(s, m, n) < w.minFixed3() {
 		w.impl.Strmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
-	w.share(func() { w.impl.Strmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb) })
+	w.fixed(func() { w.impl.Strmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb) })
 }
 
-// Strmv calls the wrapped Strmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Strmv calls the wrapped Strmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Strmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float32, lda int, x []float32, incX int) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Strmv(ul, tA, d, n, a, lda, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Strmv(ul, tA, d, n, a, lda, x, incX) })
+	w.fixed(func() { w.impl.Strmv(ul, tA, d, n, a, lda, x, incX) })
 }
 
-// Strsm calls the wrapped Strsm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Strsm calls the wrapped Strsm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Strsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int) {
-	if workSide(s, m, n) < minWork3 {
+	if workSide(s, m, n) < w.minFixed3() {
 		w.impl.Strsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
-	w.share(func() { w.impl.Strsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb) })
+	w.fixed(func() { w.impl.Strsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb) })
 }
 
-// Strsv calls the wrapped Strsv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Strsv calls the wrapped Strsv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Strsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float32, lda int, x []float32, incX int) {
-	if work2(n, n) < minWork2 {
+	if work2(n, n) < w.minFixed2() {
 		w.impl.Strsv(ul, tA, d, n, a, lda, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Strsv(ul, tA, d, n, a, lda, x, incX) })
+	w.fixed(func() { w.impl.Strsv(ul, tA, d, n, a, lda, x, incX) })
 }
 
 // Zaxpy calls the wrapped Zaxpy directly (Level 1).
@@ -919,14 +1064,26 @@ func (w Implementation) Zcopy(n int, x []complex128, incX int, y []complex128, i
 	w.impl.Zcopy(n, x, incX, y, incY)
 }
 
-// Zdotc calls the wrapped Zdotc directly (Level 1).
+// Zdotc calls the wrapped Zdotc directly (Level 1), in the default mode at
+// the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Zdotc(n int, x []complex128, incX int, y []complex128, incY int) complex128 {
-	return w.impl.Zdotc(n, x, incX, y, incY)
+	if w.adaptive || float64(n) < minWork1 {
+		return w.impl.Zdotc(n, x, incX, y, incY)
+	}
+	var r complex128
+	w.fixed(func() { r = w.impl.Zdotc(n, x, incX, y, incY) })
+	return r
 }
 
-// Zdotu calls the wrapped Zdotu directly (Level 1).
+// Zdotu calls the wrapped Zdotu directly (Level 1), in the default mode at
+// the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Zdotu(n int, x []complex128, incX int, y []complex128, incY int) complex128 {
-	return w.impl.Zdotu(n, x, incX, y, incY)
+	if w.adaptive || float64(n) < minWork1 {
+		return w.impl.Zdotu(n, x, incX, y, incY)
+	}
+	var r complex128
+	w.fixed(func() { r = w.impl.Zdotu(n, x, incX, y, incY) })
+	return r
 }
 
 // Zdscal calls the wrapped Zdscal directly (Level 1).
@@ -934,14 +1091,15 @@ func (w Implementation) Zdscal(n int, alpha float64, x []complex128, incX int) {
 	w.impl.Zdscal(n, alpha, x, incX)
 }
 
-// Zgbmv calls the wrapped Zgbmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Zgbmv calls the wrapped Zgbmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Zgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
-	if 4*workBand(m, n, kL+kU+1) < minWork2 {
+	if 4*workBand(m, n, kL+kU+1) < w.minFixed2() {
 		w.impl.Zgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Zgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Zgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
 // Zgemm calls the wrapped Zgemm, inside blasctl.WithFairShare when its
@@ -984,104 +1142,114 @@ func (w Implementation) Zgeru(m int, n int, alpha complex128, x []complex128, in
 	w.share(func() { w.impl.Zgeru(m, n, alpha, x, incX, y, incY, a, lda) })
 }
 
-// Zhbmv calls the wrapped Zhbmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Zhbmv calls the wrapped Zhbmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Zhbmv(ul blas.Uplo, n int, k int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
-	if 4*workBand(n, n, 2*k+1) < minWork2 {
+	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Zhbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Zhbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Zhbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
-// Zhemm calls the wrapped Zhemm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Zhemm calls the wrapped Zhemm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Zhemm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
-	if 4*workSide(s, m, n) < minWork3 {
+	if 4*workSide(s, m, n) < w.minFixed3() {
 		w.impl.Zhemm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Zhemm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Zhemm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Zhemv calls the wrapped Zhemv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Zhemv calls the wrapped Zhemv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Zhemv(ul blas.Uplo, n int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zhemv(ul, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Zhemv(ul, n, alpha, a, lda, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Zhemv(ul, n, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
-// Zher calls the wrapped Zher, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Zher calls the wrapped Zher, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Zher(ul blas.Uplo, n int, alpha float64, x []complex128, incX int, a []complex128, lda int) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zher(ul, n, alpha, x, incX, a, lda)
 		return
 	}
-	w.share(func() { w.impl.Zher(ul, n, alpha, x, incX, a, lda) })
+	w.fixed(func() { w.impl.Zher(ul, n, alpha, x, incX, a, lda) })
 }
 
-// Zher2 calls the wrapped Zher2, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Zher2 calls the wrapped Zher2, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Zher2(ul blas.Uplo, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, a []complex128, lda int) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zher2(ul, n, alpha, x, incX, y, incY, a, lda)
 		return
 	}
-	w.share(func() { w.impl.Zher2(ul, n, alpha, x, incX, y, incY, a, lda) })
+	w.fixed(func() { w.impl.Zher2(ul, n, alpha, x, incX, y, incY, a, lda) })
 }
 
-// Zher2k calls the wrapped Zher2k, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Zher2k calls the wrapped Zher2k, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Zher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta float64, c []complex128, ldc int) {
-	if 4*work3(n, n, k) < minWork3 {
+	if 4*work3(n, n, k) < w.minFixed3() {
 		w.impl.Zher2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Zher2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Zher2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Zherk calls the wrapped Zherk, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Zherk calls the wrapped Zherk, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Zherk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []complex128, lda int, beta float64, c []complex128, ldc int) {
-	if 4*work3(n, n, k) < minWork3 {
+	if 4*work3(n, n, k) < w.minFixed3() {
 		w.impl.Zherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Zherk(ul, t, n, k, alpha, a, lda, beta, c, ldc) })
+	w.fixed(func() { w.impl.Zherk(ul, t, n, k, alpha, a, lda, beta, c, ldc) })
 }
 
-// Zhpmv calls the wrapped Zhpmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Zhpmv calls the wrapped Zhpmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Zhpmv(ul blas.Uplo, n int, alpha complex128, ap []complex128, x []complex128, incX int, beta complex128, y []complex128, incY int) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zhpmv(ul, n, alpha, ap, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Zhpmv(ul, n, alpha, ap, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Zhpmv(ul, n, alpha, ap, x, incX, beta, y, incY) })
 }
 
-// Zhpr calls the wrapped Zhpr, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Zhpr calls the wrapped Zhpr, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Zhpr(ul blas.Uplo, n int, alpha float64, x []complex128, incX int, a []complex128) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zhpr(ul, n, alpha, x, incX, a)
 		return
 	}
-	w.share(func() { w.impl.Zhpr(ul, n, alpha, x, incX, a) })
+	w.fixed(func() { w.impl.Zhpr(ul, n, alpha, x, incX, a) })
 }
 
-// Zhpr2 calls the wrapped Zhpr2, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Zhpr2 calls the wrapped Zhpr2, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Zhpr2(ul blas.Uplo, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, ap []complex128) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zhpr2(ul, n, alpha, x, incX, y, incY, ap)
 		return
 	}
-	w.share(func() { w.impl.Zhpr2(ul, n, alpha, x, incX, y, incY, ap) })
+	w.fixed(func() { w.impl.Zhpr2(ul, n, alpha, x, incX, y, incY, ap) })
 }
 
 // Zscal calls the wrapped Zscal directly (Level 1).
@@ -1094,112 +1262,123 @@ func (w Implementation) Zswap(n int, x []complex128, incX int, y []complex128, i
 	w.impl.Zswap(n, x, incX, y, incY)
 }
 
-// Zsymm calls the wrapped Zsymm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Zsymm calls the wrapped Zsymm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Zsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
-	if 4*workSide(s, m, n) < minWork3 {
+	if 4*workSide(s, m, n) < w.minFixed3() {
 		w.impl.Zsymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Zsymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Zsymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Zsyr2k calls the wrapped Zsyr2k, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Zsyr2k calls the wrapped Zsyr2k, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Zsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
-	if 4*work3(n, n, k) < minWork3 {
+	if 4*work3(n, n, k) < w.minFixed3() {
 		w.impl.Zsyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Zsyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Zsyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Zsyrk calls the wrapped Zsyrk, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Zsyrk calls the wrapped Zsyrk, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Zsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, beta complex128, c []complex128, ldc int) {
-	if 4*work3(n, n, k) < minWork3 {
+	if 4*work3(n, n, k) < w.minFixed3() {
 		w.impl.Zsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Zsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc) })
+	w.fixed(func() { w.impl.Zsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc) })
 }
 
-// Ztbmv calls the wrapped Ztbmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Ztbmv calls the wrapped Ztbmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ztbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex128, lda int, x []complex128, incX int) {
-	if 4*workBand(n, n, 2*k+1) < minWork2 {
+	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ztbmv(ul, tA, d, n, k, a, lda, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Ztbmv(ul, tA, d, n, k, a, lda, x, incX) })
+	w.fixed(func() { w.impl.Ztbmv(ul, tA, d, n, k, a, lda, x, incX) })
 }
 
-// Ztbsv calls the wrapped Ztbsv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Ztbsv calls the wrapped Ztbsv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ztbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex128, lda int, x []complex128, incX int) {
-	if 4*workBand(n, n, 2*k+1) < minWork2 {
+	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ztbsv(ul, tA, d, n, k, a, lda, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Ztbsv(ul, tA, d, n, k, a, lda, x, incX) })
+	w.fixed(func() { w.impl.Ztbsv(ul, tA, d, n, k, a, lda, x, incX) })
 }
 
-// Ztpmv calls the wrapped Ztpmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Ztpmv calls the wrapped Ztpmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ztpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex128, x []complex128, incX int) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ztpmv(ul, tA, d, n, ap, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Ztpmv(ul, tA, d, n, ap, x, incX) })
+	w.fixed(func() { w.impl.Ztpmv(ul, tA, d, n, ap, x, incX) })
 }
 
-// Ztpsv calls the wrapped Ztpsv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Ztpsv calls the wrapped Ztpsv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ztpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex128, x []complex128, incX int) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ztpsv(ul, tA, d, n, ap, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Ztpsv(ul, tA, d, n, ap, x, incX) })
+	w.fixed(func() { w.impl.Ztpsv(ul, tA, d, n, ap, x, incX) })
 }
 
-// Ztrmm calls the wrapped Ztrmm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Ztrmm calls the wrapped Ztrmm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int) {
-	if 4*workSide(s, m, n) < minWork3 {
+	if 4*workSide(s, m, n) < w.minFixed3() {
 		w.impl.Ztrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
-	w.share(func() { w.impl.Ztrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb) })
+	w.fixed(func() { w.impl.Ztrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb) })
 }
 
-// Ztrmv calls the wrapped Ztrmv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Ztrmv calls the wrapped Ztrmv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex128, lda int, x []complex128, incX int) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ztrmv(ul, tA, d, n, a, lda, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Ztrmv(ul, tA, d, n, a, lda, x, incX) })
+	w.fixed(func() { w.impl.Ztrmv(ul, tA, d, n, a, lda, x, incX) })
 }
 
-// Ztrsm calls the wrapped Ztrsm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Ztrsm calls the wrapped Ztrsm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int) {
-	if 4*workSide(s, m, n) < minWork3 {
+	if 4*workSide(s, m, n) < w.minFixed3() {
 		w.impl.Ztrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
-	w.share(func() { w.impl.Ztrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb) })
+	w.fixed(func() { w.impl.Ztrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb) })
 }
 
-// Ztrsv calls the wrapped Ztrsv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Ztrsv calls the wrapped Ztrsv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex128, lda int, x []complex128, incX int) {
-	if 4*work2(n, n) < minWork2 {
+	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ztrsv(ul, tA, d, n, a, lda, x, incX)
 		return
 	}
-	w.share(func() { w.impl.Ztrsv(ul, tA, d, n, a, lda, x, incX) })
+	w.fixed(func() { w.impl.Ztrsv(ul, tA, d, n, a, lda, x, incX) })
 }

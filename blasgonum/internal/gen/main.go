@@ -254,6 +254,17 @@ func writeMethod(buf *bytes.Buffer, m method) error {
 	}
 	params, results := signature(m, false)
 	call := fmt.Sprintf("%s.impl.%s(%s)", receiver, m.name, strings.Join(m.params, ", "))
+	stem := m.name[1:]
+	if m.level == 1 && reductions[stem] {
+		if m.sig.Results().Len() != 1 {
+			return fmt.Errorf("%s: a reduction with %d results", m.name, m.sig.Results().Len())
+		}
+		fmt.Fprintf(buf, "\n// %s calls the wrapped %s directly (Level 1), in the default mode at\n// the fixed count when n reaches minWork1: its bits depend on the count.\n", m.name, m.name)
+		fmt.Fprintf(buf, "func (%s Implementation) %s(%s)%s {\n", receiver, m.name, params, results)
+		fmt.Fprintf(buf, "\tif %s.adaptive || float64(n) < minWork1 {\n\t\treturn %s\n\t}\n", receiver, call)
+		fmt.Fprintf(buf, "\tvar r%s\n\t%s.fixed(func() { r = %s })\n\treturn r\n}\n", results, receiver, call)
+		return nil
+	}
 	if m.level == 1 {
 		fmt.Fprintf(buf, "\n// %s calls the wrapped %s directly (Level 1).\n", m.name, m.name)
 		fmt.Fprintf(buf, "func (%s Implementation) %s(%s)%s {\n", receiver, m.name, params, results)
@@ -271,11 +282,37 @@ func writeMethod(buf *bytes.Buffer, m method) error {
 	if m.sig.Results().Len() > 0 {
 		return fmt.Errorf("%s (Level %d) returns results: teach gen to carry them out of the scope", m.name, m.level)
 	}
-	fmt.Fprintf(buf, "\n// %s calls the wrapped %s, inside blasctl.WithFairShare when its\n// work reaches the Level %d threshold.\n", m.name, m.name, m.level)
+	if countFree[m.name] {
+		fmt.Fprintf(buf, "\n// %s calls the wrapped %s, inside blasctl.WithFairShare when its\n// work reaches the Level %d threshold.\n", m.name, m.name, m.level)
+		fmt.Fprintf(buf, "func (%s Implementation) %s(%s)%s {\n", receiver, m.name, params, results)
+		fmt.Fprintf(buf, "\tif %s < minWork%d {\n\t\t%s\n\t\treturn\n\t}\n", work, m.level, call)
+		fmt.Fprintf(buf, "\t%s.share(func() { %s })\n}\n", receiver, call)
+		return nil
+	}
+	fmt.Fprintf(buf, "\n// %s calls the wrapped %s, when its work reaches the Level %d\n// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed\n// count in the default mode (its bits depend on the count).\n", m.name, m.name, m.level)
 	fmt.Fprintf(buf, "func (%s Implementation) %s(%s)%s {\n", receiver, m.name, params, results)
-	fmt.Fprintf(buf, "\tif %s < minWork%d {\n\t\t%s\n\t\treturn\n\t}\n", work, m.level, call)
-	fmt.Fprintf(buf, "\t%s.share(func() { %s })\n}\n", receiver, call)
+	fmt.Fprintf(buf, "\tif %s < %s.minFixed%d() {\n\t\t%s\n\t\treturn\n\t}\n", work, receiver, m.level, call)
+	fmt.Fprintf(buf, "\t%s.fixed(func() { %s })\n}\n", receiver, call)
 	return nil
+}
+
+// countFree are the routines whose results have the same bits at every
+// thread count on every library measured (blasgonum's TestCountDependence:
+// OpenBLAS, MKL, BLIS): the default mode fair-shares them; it runs every
+// other scoped routine at the fixed count. Sgemm is not one: OpenBLAS's
+// bits differ at 4 threads.
+var countFree = map[string]bool{
+	"Dgemm": true, "Cgemm": true, "Zgemm": true,
+	"Sgemv": true, "Dgemv": true, "Cgemv": true, "Zgemv": true,
+	"Sger": true, "Dger": true, "Cgeru": true, "Cgerc": true, "Zgeru": true, "Zgerc": true,
+}
+
+// reductions are the Level 1 routines whose bits depend on the count
+// (TestCountDependence): the default mode runs them at the fixed count.
+var reductions = map[string]bool{
+	"dot": true, "dotc": true, "dotu": true, "sdot": true, "dsdot": true,
+	"asum": true, "zasum": true, "casum": true,
+	"nrm2": true, "znrm2": true, "cnrm2": true,
 }
 
 // workExpr is the Go expression for the multiply-adds of a Level 2 or 3
