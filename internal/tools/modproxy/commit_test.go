@@ -99,16 +99,7 @@ func TestServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := filepath.Join(out, "example.com", "m", "@v", c.version)
-	z, err := zip.OpenReader(base + ".zip")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer z.Close()
-	var names []string
-	for _, f := range z.File {
-		names = append(names, f.Name)
-	}
-	slices.Sort(names)
+	names := zipNames(t, base+".zip")
 	prefix := "example.com/m@" + c.version + "/"
 	if want := []string{prefix + "go.mod", prefix + "m.go", prefix + "n.go"}; !slices.Equal(names, want) {
 		t.Errorf("zip holds %q, want %q (the sub-module left out)", names, want)
@@ -147,7 +138,21 @@ func TestSubModule(t *testing.T) {
 	if err := serve(out, dir, c); err != nil {
 		t.Fatal(err)
 	}
-	z, err := zip.OpenReader(filepath.Join(out, "example.com", "m", "sub", "@v", c.version+".zip"))
+	names := zipNames(t, filepath.Join(out, "example.com", "m", "sub", "@v", c.version+".zip"))
+	prefix := "example.com/m/sub@" + c.version + "/"
+	if want := []string{prefix + "go.mod", prefix + "s.go"}; !slices.Equal(names, want) {
+		t.Errorf("zip holds %q, want %q", names, want)
+	}
+	latest, err := os.ReadFile(filepath.Join(out, "example.com", "m", "sub", "@latest"))
+	if err != nil || !strings.Contains(string(latest), c.version) {
+		t.Errorf("@latest: %q, %v; want the .info of %s", latest, err, c.version)
+	}
+}
+
+// zipNames returns the sorted names of the files in the zip at path.
+func zipNames(t *testing.T, path string) []string {
+	t.Helper()
+	z, err := zip.OpenReader(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,12 +162,5 @@ func TestSubModule(t *testing.T) {
 		names = append(names, f.Name)
 	}
 	slices.Sort(names)
-	prefix := "example.com/m/sub@" + c.version + "/"
-	if want := []string{prefix + "go.mod", prefix + "s.go"}; !slices.Equal(names, want) {
-		t.Errorf("zip holds %q, want %q", names, want)
-	}
-	latest, err := os.ReadFile(filepath.Join(out, "example.com", "m", "sub", "@latest"))
-	if err != nil || !strings.Contains(string(latest), c.version) {
-		t.Errorf("@latest: %q, %v; want the .info of %s", latest, err, c.version)
-	}
+	return names
 }
