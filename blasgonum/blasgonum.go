@@ -11,21 +11,17 @@
 // the same bits whatever other goroutines are doing. It fair-shares only
 // the routines whose bits are the same at every thread count on every
 // library measured (OpenBLAS pthreads and OpenMP, MKL, BLIS; the test
-// TestCountDependence measures it, and gonum's own lapack tests confirm
-// it): Dgemm, Cgemm and Zgemm run inside blasctl.WithFairShare, so a
-// goroutine alone multiplies with all of GOMAXPROCS threads and k
-// goroutines multiplying at once get GOMAXPROCS/k each. Every other Level 3
-// call (Sgemm, whose bits differ at 4 threads in OpenBLAS; symm, hemm,
-// syrk, herk, syr2k, her2k, trmm, trsm: MKL's or OpenBLAS's bits depend on
-// the count), every Level 2 call (symv, hemv and trmv depend on it in
-// OpenBLAS at every size; gemv and ger matched in the shapes
-// TestCountDependence measures, but gonum's TestDgesvd through the drop-in
-// fails while they are fair-shared and passes with them at the fixed
-// count) and the Level 1 reductions (dot, asum, nrm2) from n = 8192 run
-// inside blasctl.WithThreads(1): one fixed count, the only one no other
-// goroutine's scope can lower, on a process-wide count too. The routines
-// measured are listed in reproducible_test.go; the others are classed with
-// their family.
+// TestCountDependence measures it): gemm (but Sgemm), gemv, ger, geru and
+// gerc run inside blasctl.WithFairShare, so a goroutine alone multiplies
+// with all of GOMAXPROCS threads and k goroutines multiplying at once get
+// GOMAXPROCS/k each. Every other Level 3 call (Sgemm, whose bits differ at
+// 4 threads in OpenBLAS; symm, hemm, syrk, herk, syr2k, her2k, trmm, trsm:
+// MKL's or OpenBLAS's bits depend on the count), every other Level 2 call
+// (symv, hemv and trmv depend on it in OpenBLAS, at every size) and the
+// Level 1 reductions (dot, asum, nrm2) from n = 8192 run inside
+// blasctl.WithThreads(1): one fixed count, the only one no other
+// goroutine's scope can lower, on a process-wide count too. The routines measured are listed in
+// reproducible_test.go; the others are classed with their family.
 // The guarantee holds for the calls made through the wrapper; a call made
 // to the library directly, on a process-wide count (pthreads OpenBLAS,
 // BLIS 0.9), runs with whatever count another goroutine's scope set.

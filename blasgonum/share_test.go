@@ -85,11 +85,10 @@ func TestScopedCalls(t *testing.T) {
 	}{
 		{"Dgemm 1x1x1", func() { w.Dgemm(blas.NoTrans, blas.NoTrans, 1, 1, 1, 1, a, 1, a, 1, 0, a, 1) }, 1},
 		{"Dgemm 64x64x64", func() { w.Dgemm(blas.NoTrans, blas.NoTrans, 64, 64, 64, 1, a, 1, a, 1, 0, a, 1) }, 1},
-		{"Dgemv 8x8 (fixed count at every size)", func() { w.Dgemv(blas.NoTrans, 8, 8, 1, a, 1, a, 1, 0, a, 1) }, 1},
-		{"Dgemv 255x256, adaptive", func() { w.Adaptive().Dgemv(blas.NoTrans, 255, 256, 1, a, 1, a, 1, 0, a, 1) }, 2},
-		{"Dgemv 256x256, adaptive", func() { w.Adaptive().Dgemv(blas.NoTrans, 256, 256, 1, a, 1, a, 1, 0, a, 1) }, 1},
-		{"Zgemv 128x128 (4 real multiply-adds each), adaptive", func() {
-			w.Adaptive().Zgemv(blas.NoTrans, 128, 128, 1, nil, 1, nil, 1, 0, nil, 1)
+		{"Dgemv 255x256", func() { w.Dgemv(blas.NoTrans, 255, 256, 1, a, 1, a, 1, 0, a, 1) }, 2},
+		{"Dgemv 256x256", func() { w.Dgemv(blas.NoTrans, 256, 256, 1, a, 1, a, 1, 0, a, 1) }, 1},
+		{"Zgemv 128x128 (4 real multiply-adds each)", func() {
+			w.Zgemv(blas.NoTrans, 128, 128, 1, nil, 1, nil, 1, 0, nil, 1)
 		}, 1},
 		{"Dgbmv 10000 rows, band 3, adaptive", func() { w.Adaptive().Dgbmv(blas.NoTrans, 10000, 10000, 1, 1, 1, a, 1, a, 1, 0, a, 1) }, 2},
 		{"Dgbmv 10000 rows, band 3 (count-dependent: fixed count)", func() { w.Dgbmv(blas.NoTrans, 10000, 10000, 1, 1, 1, a, 1, a, 1, 0, a, 1) }, 1},
@@ -247,7 +246,7 @@ func TestOnError(t *testing.T) {
 	}{
 		{"scoped, OnError", dgemm, w, 512, 1},
 		{"a small Level 3 call is scoped too, OnError", dgemm, w, 8, 1},
-		{"Level 2 below the threshold, adaptive, OnError", dgemv, w.Adaptive(), 8, 0},
+		{"Level 2 below the threshold, OnError", dgemv, w, 8, 0},
 		{"scoped, no OnError", dgemm, Wrap(fake{rec}), 512, 0},
 	} {
 		errs = nil
@@ -276,4 +275,6 @@ func TestOnError(t *testing.T) {
 // fair-shares.
 var countFree = map[string]bool{
 	"Dgemm": true, "Cgemm": true, "Zgemm": true,
+	"Sgemv": true, "Dgemv": true, "Cgemv": true, "Zgemv": true,
+	"Sger": true, "Dger": true, "Cgeru": true, "Cgerc": true, "Zgeru": true, "Zgerc": true,
 }

@@ -67,37 +67,34 @@ func (w Implementation) Cgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 	w.share(func() { w.impl.Cgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Cgemv calls the wrapped Cgemv, when its work reaches the Level 2
-// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
-// count in the default mode (its bits depend on the count).
+// Cgemv calls the wrapped Cgemv, inside blasctl.WithFairShare when its
+// work reaches the Level 2 threshold.
 func (w Implementation) Cgemv(tA blas.Transpose, m int, n int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
-	if 4*work2(m, n) < w.minFixed2() {
+	if 4*work2(m, n) < minWork2 {
 		w.impl.Cgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.fixed(func() { w.impl.Cgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY) })
+	w.share(func() { w.impl.Cgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
-// Cgerc calls the wrapped Cgerc, when its work reaches the Level 2
-// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
-// count in the default mode (its bits depend on the count).
+// Cgerc calls the wrapped Cgerc, inside blasctl.WithFairShare when its
+// work reaches the Level 2 threshold.
 func (w Implementation) Cgerc(m int, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, a []complex64, lda int) {
-	if 4*work2(m, n) < w.minFixed2() {
+	if 4*work2(m, n) < minWork2 {
 		w.impl.Cgerc(m, n, alpha, x, incX, y, incY, a, lda)
 		return
 	}
-	w.fixed(func() { w.impl.Cgerc(m, n, alpha, x, incX, y, incY, a, lda) })
+	w.share(func() { w.impl.Cgerc(m, n, alpha, x, incX, y, incY, a, lda) })
 }
 
-// Cgeru calls the wrapped Cgeru, when its work reaches the Level 2
-// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
-// count in the default mode (its bits depend on the count).
+// Cgeru calls the wrapped Cgeru, inside blasctl.WithFairShare when its
+// work reaches the Level 2 threshold.
 func (w Implementation) Cgeru(m int, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, a []complex64, lda int) {
-	if 4*work2(m, n) < w.minFixed2() {
+	if 4*work2(m, n) < minWork2 {
 		w.impl.Cgeru(m, n, alpha, x, incX, y, incY, a, lda)
 		return
 	}
-	w.fixed(func() { w.impl.Cgeru(m, n, alpha, x, incX, y, incY, a, lda) })
+	w.share(func() { w.impl.Cgeru(m, n, alpha, x, incX, y, incY, a, lda) })
 }
 
 // Chbmv calls the wrapped Chbmv, when its work reaches the Level 2
@@ -399,26 +396,24 @@ func (w Implementation) Dgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 	w.share(func() { w.impl.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Dgemv calls the wrapped Dgemv, when its work reaches the Level 2
-// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
-// count in the default mode (its bits depend on the count).
+// Dgemv calls the wrapped Dgemv, inside blasctl.WithFairShare when its
+// work reaches the Level 2 threshold.
 func (w Implementation) Dgemv(tA blas.Transpose, m int, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
-	if work2(m, n) < w.minFixed2() {
+	if work2(m, n) < minWork2 {
 		w.impl.Dgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.fixed(func() { w.impl.Dgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY) })
+	w.share(func() { w.impl.Dgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
-// Dger calls the wrapped Dger, when its work reaches the Level 2
-// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
-// count in the default mode (its bits depend on the count).
+// Dger calls the wrapped Dger, inside blasctl.WithFairShare when its
+// work reaches the Level 2 threshold.
 func (w Implementation) Dger(m int, n int, alpha float64, x []float64, incX int, y []float64, incY int, a []float64, lda int) {
-	if work2(m, n) < w.minFixed2() {
+	if work2(m, n) < minWork2 {
 		w.impl.Dger(m, n, alpha, x, incX, y, incY, a, lda)
 		return
 	}
-	w.fixed(func() { w.impl.Dger(m, n, alpha, x, incX, y, incY, a, lda) })
+	w.share(func() { w.impl.Dger(m, n, alpha, x, incX, y, incY, a, lda) })
 }
 
 // Dnrm2 calls the wrapped Dnrm2 directly (Level 1), in the default mode at
@@ -800,26 +795,24 @@ func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 	w.fixed(func() { w.impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Sgemv calls the wrapped Sgemv, when its work reaches the Level 2
-// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
-// count in the default mode (its bits depend on the count).
+// Sgemv calls the wrapped Sgemv, inside blasctl.WithFairShare when its
+// work reaches the Level 2 threshold.
 func (w Implementation) Sgemv(tA blas.Transpose, m int, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
-	if work2(m, n) < w.minFixed2() {
+	if work2(m, n) < minWork2 {
 		w.impl.Sgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.fixed(func() { w.impl.Sgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY) })
+	w.share(func() { w.impl.Sgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
-// Sger calls the wrapped Sger, when its work reaches the Level 2
-// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
-// count in the default mode (its bits depend on the count).
+// Sger calls the wrapped Sger, inside blasctl.WithFairShare when its
+// work reaches the Level 2 threshold.
 func (w Implementation) Sger(m int, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32, lda int) {
-	if work2(m, n) < w.minFixed2() {
+	if work2(m, n) < minWork2 {
 		w.impl.Sger(m, n, alpha, x, incX, y, incY, a, lda)
 		return
 	}
-	w.fixed(func() { w.impl.Sger(m, n, alpha, x, incX, y, incY, a, lda) })
+	w.share(func() { w.impl.Sger(m, n, alpha, x, incX, y, incY, a, lda) })
 }
 
 // Snrm2 calls the wrapped Snrm2 directly (Level 1), in the default mode at
@@ -1119,37 +1112,34 @@ func (w Implementation) Zgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 	w.share(func() { w.impl.Zgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Zgemv calls the wrapped Zgemv, when its work reaches the Level 2
-// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
-// count in the default mode (its bits depend on the count).
+// Zgemv calls the wrapped Zgemv, inside blasctl.WithFairShare when its
+// work reaches the Level 2 threshold.
 func (w Implementation) Zgemv(tA blas.Transpose, m int, n int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
-	if 4*work2(m, n) < w.minFixed2() {
+	if 4*work2(m, n) < minWork2 {
 		w.impl.Zgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.fixed(func() { w.impl.Zgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY) })
+	w.share(func() { w.impl.Zgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
-// Zgerc calls the wrapped Zgerc, when its work reaches the Level 2
-// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
-// count in the default mode (its bits depend on the count).
+// Zgerc calls the wrapped Zgerc, inside blasctl.WithFairShare when its
+// work reaches the Level 2 threshold.
 func (w Implementation) Zgerc(m int, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, a []complex128, lda int) {
-	if 4*work2(m, n) < w.minFixed2() {
+	if 4*work2(m, n) < minWork2 {
 		w.impl.Zgerc(m, n, alpha, x, incX, y, incY, a, lda)
 		return
 	}
-	w.fixed(func() { w.impl.Zgerc(m, n, alpha, x, incX, y, incY, a, lda) })
+	w.share(func() { w.impl.Zgerc(m, n, alpha, x, incX, y, incY, a, lda) })
 }
 
-// Zgeru calls the wrapped Zgeru, when its work reaches the Level 2
-// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
-// count in the default mode (its bits depend on the count).
+// Zgeru calls the wrapped Zgeru, inside blasctl.WithFairShare when its
+// work reaches the Level 2 threshold.
 func (w Implementation) Zgeru(m int, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, a []complex128, lda int) {
-	if 4*work2(m, n) < w.minFixed2() {
+	if 4*work2(m, n) < minWork2 {
 		w.impl.Zgeru(m, n, alpha, x, incX, y, incY, a, lda)
 		return
 	}
-	w.fixed(func() { w.impl.Zgeru(m, n, alpha, x, incX, y, incY, a, lda) })
+	w.share(func() { w.impl.Zgeru(m, n, alpha, x, incX, y, incY, a, lda) })
 }
 
 // Zhbmv calls the wrapped Zhbmv, when its work reaches the Level 2

@@ -300,12 +300,11 @@ func writeMethod(buf *bytes.Buffer, m method) error {
 // thread count on every library measured (blasgonum's TestCountDependence:
 // OpenBLAS, MKL, BLIS): the default mode fair-shares them; it runs every
 // other scoped routine at the fixed count. Sgemm is not one: OpenBLAS's
-// bits differ at 4 threads. Nor are gemv and ger, although they matched in
-// the shapes measured: gonum's lapack TestDgesvd through the drop-in fails
-// while they are fair-shared and passes with them at the fixed count (the
-// gonum leg, scripts/gonum-suites.sh).
+// bits differ at 4 threads.
 var countFree = map[string]bool{
 	"Dgemm": true, "Cgemm": true, "Zgemm": true,
+	"Sgemv": true, "Dgemv": true, "Cgemv": true, "Zgemv": true,
+	"Sger": true, "Dger": true, "Cgeru": true, "Cgerc": true, "Zgeru": true, "Zgerc": true,
 }
 
 // reductions are the Level 1 routines whose bits depend on the count
