@@ -84,6 +84,10 @@ type Library struct {
 	// Scope says whether WithThreads limits this library for the whole process
 	// or for the calling OS thread only.
 	Scope Scope `json:"thread_limit_scope"`
+	// ThreadUnsafe is set when the library is not safe to call from two OS
+	// threads at once (OpenBLAS built with USE_THREAD=0 and without
+	// USE_LOCKING): calls into it must be serialized.
+	ThreadUnsafe bool `json:"thread_unsafe"`
 	// FlexiBLAS is set for FlexiBLAS only: its backends, as threadpoolctl
 	// reports them (keys current_backend, available_backends, loaded_backends).
 	FlexiBLAS *FlexiBLASInfo `json:"-"`

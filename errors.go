@@ -97,3 +97,8 @@ func threadChanged(from, to int, release error) error {
 func invalidCount(n int) error {
 	return fmt.Errorf("%w, got %d", ErrInvalidCount, n)
 }
+
+// errInvalidPolicy is the error of SetIdlePolicy for a policy it does not know.
+func errInvalidPolicy(p IdlePolicy) error {
+	return fmt.Errorf("blasctl: unknown idle policy %d", int(p))
+}
