@@ -85,8 +85,15 @@ type Library struct {
 	// or for the calling OS thread only.
 	Scope Scope `json:"thread_limit_scope"`
 	// ThreadUnsafe is set when the library is not safe to call from two OS
-	// threads at once (OpenBLAS built with USE_THREAD=0 and without
-	// USE_LOCKING): calls into it must be serialized.
+	// threads at once: two calls running together can give wrong results.
+	// That is an OpenBLAS built with USE_THREAD=0 and without USE_LOCKING
+	// (Debian's libopenblas0-serial), told from the build itself: a
+	// single-threaded OpenBLAS counts as safe only when its configuration
+	// string names USE_LOCKING (0.3.28 on) or it imports the pthread lock
+	// USE_LOCKING adds (Linux, macOS); on Windows before 0.3.28 neither can
+	// show, and such a build counts as unsafe. Every other library blasctl
+	// knows is safe. Serialize calls into an unsafe library with CallGuard,
+	// or build it with USE_LOCKING=1. JSON key thread_unsafe.
 	ThreadUnsafe bool `json:"thread_unsafe"`
 	// FlexiBLAS is set for FlexiBLAS only: its backends, as threadpoolctl
 	// reports them (keys current_backend, available_backends, loaded_backends).
@@ -116,7 +123,8 @@ type ForwardedLibraries struct {
 	Libraries []string
 }
 
-// MarshalJSON writes the threadpoolctl keys, with null for unknown strings.
+// MarshalJSON writes the threadpoolctl keys, with null for unknown strings,
+// and blasctl's own key thread_unsafe (Library.ThreadUnsafe).
 func (l Library) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
 		UserAPI        string  `json:"user_api"`
@@ -128,11 +136,12 @@ func (l Library) MarshalJSON() ([]byte, error) {
 		Architecture   *string `json:"architecture"`
 		NumThreads     int     `json:"num_threads"`
 		Scope          Scope   `json:"thread_limit_scope"`
+		ThreadUnsafe   bool    `json:"thread_unsafe"`
 		*FlexiBLASInfo
 		*forwardedJSON
 	}{l.UserAPI, l.InternalAPI, l.Prefix, l.Filepath,
 		nullable(l.Version), nullable(l.ThreadingLayer), nullable(l.Architecture),
-		l.NumThreads, l.Scope, l.FlexiBLAS, forwarded(l.Forwarded)})
+		l.NumThreads, l.Scope, l.ThreadUnsafe, l.FlexiBLAS, forwarded(l.Forwarded)})
 }
 
 // forwardedJSON is the forwarded_libraries key, null when unknown.

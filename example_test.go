@@ -203,7 +203,7 @@ func ExampleController_Limit() {
 }
 
 // A Library encodes as threadpoolctl's threadpool_info() entry, with null
-// for what the library does not say.
+// for what the library does not say, and blasctl's thread_unsafe.
 func ExampleLibrary_MarshalJSON() {
 	l := blasctl.Library{
 		UserAPI: "openmp", InternalAPI: "openmp", Prefix: "libgomp",
@@ -213,7 +213,7 @@ func ExampleLibrary_MarshalJSON() {
 	b, _ := json.Marshal(l)
 	fmt.Println(string(b))
 	// Output:
-	// {"user_api":"openmp","internal_api":"openmp","prefix":"libgomp","filepath":"/usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0","version":null,"threading_layer":"gnu","architecture":null,"num_threads":2,"thread_limit_scope":"current_thread"}
+	// {"user_api":"openmp","internal_api":"openmp","prefix":"libgomp","filepath":"/usr/lib/x86_64-linux-gnu/libgomp.so.1.0.0","version":null,"threading_layer":"gnu","architecture":null,"num_threads":2,"thread_limit_scope":"current_thread","thread_unsafe":false}
 }
 
 // MixedOpenMP warns about two OpenMP runtimes in one process.

@@ -40,18 +40,23 @@ func openOpenBLAS(b *binder) *lib {
 
 func newOpenBLAS(b *binder, sym func(string) uintptr, get, set uintptr) *lib {
 	l := &lib{key: get}
-	if p := sym("openblas_get_config"); p != 0 {
-		l.info.Version = openblasVersion(cdl.GoString(cdl.Call0(p)))
-	}
 	if p := sym("openblas_get_corename"); p != 0 {
 		l.info.Architecture = cdl.GoString(cdl.Call0(p))
 	}
 	l.info.ThreadingLayer = "unknown"
+	config := ""
+	if p := sym("openblas_get_config"); p != 0 {
+		config = cdl.GoString(cdl.Call0(p))
+	}
+	parallel, hasParallel := 0, false
 	if p := sym("openblas_get_parallel"); p != 0 {
-		if layer, ok := openblasLayers[int(int32(cdl.Call0(p)))]; ok {
+		parallel, hasParallel = int(int32(cdl.Call0(p))), true
+		if layer, ok := openblasLayers[parallel]; ok {
 			l.info.ThreadingLayer = layer
 		}
 	}
+	l.info.Version = openblasVersion(config)
+	l.info.ThreadUnsafe = openblasThreadUnsafe(parallel, hasParallel, config, cdl.RealPath(b.obj.path))
 	if l.info.ThreadingLayer == "openmp" {
 		// An OpenMP build runs each call with the calling thread's OpenMP
 		// count (nthreads-var of the runtime it links to): that is the

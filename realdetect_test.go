@@ -48,6 +48,7 @@ func (tg *target) testReport(t *testing.T) {
 	if tg.build.InternalAPI != "openmp" && !tg.build.NoVersion && l.Version == "" {
 		t.Errorf("no version: %+v", l)
 	}
+	tg.testThreadUnsafe(t, libs)
 }
 
 // testSelect: a filter that selects nothing changes nothing, an unknown one is an
