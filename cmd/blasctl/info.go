@@ -54,6 +54,7 @@ func runInfo(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "  %s (%s)\n", l.Filepath, l.ThreadingLayer)
 		}
 	}
+	printThreadUnsafe(stderr, libs)
 	if *asJSON {
 		if libs == nil {
 			libs = []blasctl.Library{}
@@ -89,4 +90,22 @@ func printTable(w io.Writer, libs []blasctl.Library) {
 			dash(l.ThreadingLayer), dash(l.Architecture), l.NumThreads, l.Scope, l.Filepath)
 	}
 	tw.Flush()
+}
+
+// printThreadUnsafe warns of each library that is not safe to call from
+// several threads at once (Library.ThreadUnsafe), and says what to do.
+func printThreadUnsafe(w io.Writer, libs []blasctl.Library) {
+	for _, l := range libs {
+		if !l.ThreadUnsafe {
+			continue
+		}
+		name := l.InternalAPI
+		if l.Version != "" {
+			name += " " + l.Version
+		}
+		fmt.Fprintf(w, "blasctl info: warning: %s (%s) is not safe to call from several threads at once: "+
+			"calls that run together can give wrong results. Serialize your calls into it (Go: blasctl.CallGuard; "+
+			"blasgonum does it), or use a threaded build or one built with USE_LOCKING=1 "+
+			"(Debian: libopenblas0-pthread).\n", l.Filepath, name)
+	}
 }
