@@ -5,7 +5,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -122,14 +121,15 @@ func unscopedChild(t *testing.T, b libtest.Build) {
 	if strings.Contains(filepath.Base(b.Load[len(b.Load)-1]), "64") { // libopenblas64: ILP64
 		gemm = func(n int, a, bm, c []float64) { fblas.Dgemm64(sym, n, a, bm, c) }
 	}
-	if b.Unlocked { // its own race, not blasctl's: serialize, as its users must
-		var mu sync.Mutex
-		unlocked := gemm
-		gemm = func(n int, a, bm, c []float64) {
-			mu.Lock()
-			defer mu.Unlock()
-			unlocked(n, a, bm, c)
-		}
+	// A build unsafe from two threads at once (b.Unlocked) races on its own
+	// buffers: every call, scope included, takes blasctl.CallGuard first,
+	// as its users must, so that wrong products are blasctl's. For the
+	// other builds the guard does nothing.
+	guarded := func(fn func()) {
+		g := blasctl.CallGuard()
+		g.Lock()
+		defer g.Unlock()
+		fn()
 	}
 	probe := libtest.Func(t, h, b.Probe)
 	applies := func(raw int) int { return raw }
@@ -159,11 +159,14 @@ func unscopedChild(t *testing.T, b libtest.Build) {
 	}
 	for range 4 {
 		run(func(c []float64) {
-			err := blasctl.WithThreads(1, func() {
-				gemm(n, a, bm, c)
-				if applies(libtest.Get(probe)) > 1 {
-					wide.Add(1)
-				}
+			var err error
+			guarded(func() {
+				err = blasctl.WithThreads(1, func() {
+					gemm(n, a, bm, c)
+					if applies(libtest.Get(probe)) > 1 {
+						wide.Add(1)
+					}
+				})
 			})
 			scoped.Add(1)
 			if err != nil {
@@ -173,7 +176,7 @@ func unscopedChild(t *testing.T, b libtest.Build) {
 		})
 	}
 	run(func(c []float64) {
-		gemm(n, a, bm, c)
+		guarded(func() { gemm(n, a, bm, c) })
 		unscoped.Add(1)
 	})
 	time.Sleep(500 * time.Millisecond)

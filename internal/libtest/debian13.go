@@ -13,11 +13,15 @@ import (
 var debian13Builds = debian13From(debian12Builds)
 
 // debian13From derives the Debian 13 rows from Debian 12's: the same files,
-// BLIS's count per thread with no "unset" marker, LLVM 19's packages.
+// BLIS's count per thread with no "unset" marker, LLVM 19's packages. The
+// OpenBLAS built with USE_LOCKING is left out: it is built from Debian 12's
+// source, outside the root.
 func debian13From(d12 []Build) []Build {
-	out := make([]Build, len(d12))
-	for i, b := range d12 {
+	out := make([]Build, 0, len(d12))
+	for _, b := range d12 {
 		switch b.Name {
+		case "openblas-locking":
+			continue
 		case "mkl":
 			b.Package = "libmkl-rt libomp-19-dev"
 		case "blis-pthread", "blis-openmp":
@@ -25,7 +29,7 @@ func debian13From(d12 []Build) []Build {
 		case "libomp":
 			b.Package = "libomp5-19"
 		}
-		out[i] = b
+		out = append(out, b)
 	}
 	return out
 }

@@ -74,6 +74,11 @@ var debian12Builds = []Build{
 	{Name: "openblas-serial", Load: []string{lib + "openblas-serial/libopenblas.so.0"},
 		InternalAPI: "openblas", Layer: "disabled", Scope: "process",
 		Probe: "openblas_get_num_threads", Cap: 1, Package: "libopenblas0-serial", Unlocked: true},
+	// The same source built with USE_LOCKING=1: single-threaded, and safe
+	// to call from several threads at once.
+	{Name: "openblas-locking", Load: []string{LockingDir + "/libopenblas.so.0"},
+		InternalAPI: "openblas", Layer: "disabled", Scope: "process",
+		Probe: "openblas_get_num_threads", Cap: 1, Package: "scripts/build-openblas-locking.sh"},
 	{Name: "openblas64-pthread", Load: []string{lib + "openblas64-pthread/libopenblas64.so.0"},
 		InternalAPI: "openblas", Layer: "pthreads", Scope: "process",
 		Probe: "openblas_get_num_threads", Setter: "openblas_set_num_threads", Package: "libopenblas64-0-pthread"},

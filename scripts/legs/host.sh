@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Leg host: this machine (Debian 12 amd64) with every library
-# scripts/install-deps.sh installs. Formatting, vet, staticcheck, the tests of
-# every module with the race detector and without cgo, the darwin
+# scripts/install-deps.sh installs and the OpenBLAS that
+# scripts/build-openblas-locking.sh builds. Formatting, vet, staticcheck,
+# the tests of every module with the race detector and without cgo, the darwin
 # cross-builds, the extra checks (fuzzing, the full-size stress, the freebsd
 # build of the unsupported-platform test), the examples, and the release
 # checks (RELEASING.md): the library with the oldest Go its go.mod allows,
@@ -74,6 +75,9 @@ examples_run() {
 }
 
 check "install-deps" bash scripts/install-deps.sh
+# The serial OpenBLAS built with USE_LOCKING (build openblas-locking), once
+# per machine: the tests of this leg and the gonum leg load it.
+check "OpenBLAS with USE_LOCKING (scripts/build-openblas-locking.sh)" bash scripts/build-openblas-locking.sh
 check "gofmt" gofmt_clean
 check "the library's go.mod requires purego and x/sys only" library_deps
 for m in "${modules[@]}"; do
