@@ -48,6 +48,12 @@
 // banded routines, 4 per complex multiply-add); the thresholds, and the
 // measurements behind them, are at minWork2.
 //
+// On a library that is not safe to call from two OS threads at once
+// (blasctl.Library.ThreadUnsafe: Debian's serial OpenBLAS, built without
+// USE_LOCKING), every call through the wrapper, Level 1 included, runs
+// under blasctl.CallGuard, one at a time, and so do a program's own calls
+// that take it; on every other library the guard does nothing.
+//
 // The wrapper is generated from gonum's interfaces (go generate runs
 // internal/gen); a test fails when gonum's interfaces have a method it lacks.
 package blasgonum
