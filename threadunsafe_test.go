@@ -20,10 +20,14 @@ func (tg *target) testThreadUnsafe(t *testing.T, libs []blasctl.Library) {
 		}
 	}
 	g1, g2 := blasctl.CallGuard(), blasctl.CallGuard()
-	_, isMutex := g1.(*sync.Mutex)
+	mu, isMutex := g1.(*sync.Mutex)
 	if isMutex != tg.build.Unlocked || g1 != g2 {
 		t.Errorf("CallGuard returned %T and %T, want the one mutex: %v", g1, g2, tg.build.Unlocked)
 	}
-	g1.Lock() // a no-op guard, or the mutex, which nobody else holds
-	g1.Unlock()
+	if isMutex {
+		if !mu.TryLock() {
+			t.Fatal("CallGuard's mutex is held with no call running")
+		}
+		mu.Unlock()
+	}
 }
