@@ -85,11 +85,21 @@ func TestSerializeUnsafeBuild(t *testing.T) {
 }
 
 const (
-	raceBatch    = 2000  // calls per goroutine between checks of the plain run
-	raceCap      = 20000 // calls per goroutine, at most, in each run
-	raceShown    = 3     // wrong products that end the plain run
-	raceExpected = 10    // wrong products the plain rate would give the drop-in's run
+	raceShown    = 3  // wrong products that end the plain run
+	raceExpected = 10 // wrong products the plain rate would give the drop-in's run
 )
+
+// raceBatch is the calls per goroutine between checks of the plain run,
+// and raceCap the most in each run. Under the race detector, whose checks
+// of each product take longer than the product and so make the library's
+// race rarer still, the runs are short: the in-flight count still judges.
+var raceBatch, raceCap = 2000, 20000
+
+func init() {
+	if raceEnabled {
+		raceBatch, raceCap = 250, 500
+	}
+}
 
 func serializeSuite(t *testing.T, b libtest.Build) {
 	checkLinked(t, b)
