@@ -3,6 +3,7 @@ package blasctl
 import (
 	"fmt"
 	"math"
+	"os"
 
 	"github.com/blasctl/blasctl/internal/cdl"
 )
@@ -37,6 +38,31 @@ const kmpIdleBlocktime = 1
 // KMP_BLOCKTIME=infinite: the runtime then never lets a worker sleep,
 // whatever a thread sets.
 const kmpInfinite = math.MaxInt32
+
+// kmpDefaultBlocktime is the blocktime of the KMP runtimes when neither
+// KMP_BLOCKTIME nor the program set one (LLVM 14 and 19, Intel's): 200 ms.
+const kmpDefaultBlocktime = 200
+
+// kmpEnvBlocktime is whether KMP_BLOCKTIME is set: the runtime reads it at
+// its start, and only without it does kmp_get_blocktime read 0 for a
+// blocktime nobody set, while the runtime counts more OpenMP threads than
+// CPUs (its KMP_ADJUST_BLOCKTIME report). Every Go thread that calls into
+// the runtime is one of its threads, so in a Go program that reading is
+// common; the workers themselves go on spinning the default blocktime
+// (the adjustment applies to waits only in builds with a monitor thread,
+// which Linux builds are not).
+var kmpEnvBlocktime = func() bool { _, ok := os.LookupEnv("KMP_BLOCKTIME"); return ok }()
+
+// kmpBlocktime reads the calling thread's blocktime through get, as the
+// workers of the team it forks apply it: a 0 the runtime reports for a
+// blocktime nobody set (see kmpEnvBlocktime) is the default.
+func kmpBlocktime(get uintptr) int {
+	bt := int(int32(cdl.Call0(get)))
+	if bt == 0 && !kmpEnvBlocktime {
+		return kmpDefaultBlocktime
+	}
+	return bt
+}
 
 // ompPauseSoft is omp_pause_soft, the lighter of omp_pause_resource_t's kinds.
 const ompPauseSoft = 1
@@ -121,7 +147,7 @@ func openblasParkSafe(version string) bool {
 // levers, read on the calling thread.
 func (lv *idleLevers) describe(info *Library) string {
 	if lv.getBlocktime != 0 {
-		switch bt := int(int32(cdl.Call0(lv.getBlocktime))); bt {
+		switch bt := kmpBlocktime(lv.getBlocktime); bt {
 		case kmpInfinite:
 			return "spins forever (KMP_BLOCKTIME=infinite)"
 		default:
@@ -175,7 +201,7 @@ func idleEnter(f *frame) idleScope {
 			continue
 		}
 		if lv.setBlocktime != 0 && s.nkmp < len(s.kmp) && !s.hasKMP(lv.setBlocktime) {
-			if bt := int(int32(cdl.Call0(lv.getBlocktime))); bt > kmpIdleBlocktime && bt != kmpInfinite {
+			if bt := kmpBlocktime(lv.getBlocktime); bt > kmpIdleBlocktime && bt != kmpInfinite {
 				cdl.Call1(lv.setBlocktime, kmpIdleBlocktime)
 				s.kmp[s.nkmp], s.saved[s.nkmp] = l, bt
 				s.nkmp++
