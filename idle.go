@@ -35,7 +35,9 @@ import (
 //     load, and its only lever, blas_thread_shutdown_, acts on the whole
 //     process and is unsafe while any thread is inside OpenBLAS. No scope
 //     uses it: ParkWorkers does, at a moment its caller vouches for (the
-//     gonum drop-in under its admission gate).
+//     gonum drop-in under its admission gate). On Windows its workers wait
+//     on an event without spinning, and its shutdown leaves a pool that a
+//     later count does not start whole: ParkWorkers leaves it alone there.
 //   - BLIS with pthreads starts and joins its threads in every call, and
 //     MKL's sequential layer and serial builds have none: nothing spins.
 //   - MKL 2020.4 has no idle control of its own (mkl_set_dynamic chooses

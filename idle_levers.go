@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 
 	"github.com/blasctl/blasctl/internal/cdl"
 )
@@ -89,6 +90,13 @@ func ompIdleLevers(lookup func(string) uintptr) idleLevers {
 // it at load.
 func openblasIdleLevers(sym func(string) uintptr, version string) idleLevers {
 	var lv idleLevers
+	if runtime.GOOS == "windows" {
+		// The Windows server's workers wait on an event, without spinning,
+		// and its count's setter does not start a pool that a shutdown
+		// ended: it adds the new threads only, to a pool without the old.
+		lv.spin = "waits on an event (no spin)"
+		return lv
+	}
 	// The spin lasts 2^THREAD_TIMEOUT time-stamp-counter ticks: 2^28 in the
 	// default build, about 0.1 s; OPENBLAS_THREAD_TIMEOUT, clamped to 4..30,
 	// replaces the exponent at load.
@@ -162,7 +170,7 @@ func (lv *idleLevers) describe(info *Library) string {
 		info.InternalAPI == "mkl" && info.ThreadingLayer == "sequential":
 		return "no threads"
 	case info.InternalAPI == "blis" && info.ThreadingLayer == "pthreads":
-		return "starts and joins its threads in each call"
+		return "no worker spins after a call"
 	case info.ThreadingLayer == "openmp", info.InternalAPI == "mkl":
 		return "as its threading runtime"
 	}
