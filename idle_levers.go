@@ -194,6 +194,10 @@ type idleScope struct {
 	npau  int
 }
 
+// idleSleep reports whether the policy is IdleSleep: the one load a scope
+// makes for the policy while it is off.
+func idleSleep() bool { return idlePolicy.Load() == int32(IdleSleep) }
+
 // idleEnter applies IdleSleep's per-scope levers for the scope f, on its
 // locked OS thread, once the scope's counts are applied: it sets the
 // blocktime of each KMP runtime among f's libraries to kmpIdleBlocktime and
