@@ -155,7 +155,7 @@ func idlePolicyChild(t *testing.T, b libtest.Build) {
 // a scope under IdleSleep, the original value after it, and the original
 // inside a scope again once the policy is IdleDefault.
 func idleUndoKMP(t *testing.T, b libtest.Build, w idleWork) {
-	rt := libtest.LibDir + "libomp.so.5"
+	rt := b.Load[len(b.Load)-1] // libomp
 	if b.Name == "mkl" {
 		rt = libtest.IOMP5(b.Load[0])
 	}
