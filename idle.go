@@ -29,8 +29,11 @@ import (
 //     calling thread's own team (its threads exit: libgomp's pool belongs to
 //     the thread that forked it, so no other thread's calls are touched);
 //     the next parallel region on that thread starts the team again, which
-//     costs a thread start per worker. It changes no setting, so there is
-//     nothing to undo.
+//     costs a thread start per worker. So it does so only for a scope that
+//     began at least 10 ms after the thread's previous one ended: calls a
+//     few times a second end their team each time, back-to-back scopes
+//     keep it, and after the last of them it spins as libgomp's own spin
+//     says (a few ms). It changes no setting: there is nothing to undo.
 //   - The pthreads OpenBLAS: its spin (OPENBLAS_THREAD_TIMEOUT) is read at
 //     load, and its only lever, blas_thread_shutdown_, acts on the whole
 //     process and is unsafe while any thread is inside OpenBLAS. No scope

@@ -5,6 +5,9 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/blasctl/blasctl/internal/cdl"
 )
@@ -189,10 +192,31 @@ type idleScope struct {
 	kmp   [2]*lib
 	saved [2]int
 	nkmp  int
-	// pause lists the libraries whose libgomp team leave ends.
+	// pause lists the libraries whose libgomp team leave ends, if quiet.
 	pause [2]*lib
 	npau  int
+	// quiet: the thread's previous scope with a libgomp lever ended at
+	// least gompQuiet before this one began (or there was none).
+	quiet bool
 }
+
+// gompQuiet is how long a thread's scopes must have paused before one for
+// IdleSleep to end the thread's libgomp team at its end. libgomp offers no
+// shorter spin at run time, only the end of the team, which the next
+// parallel region pays for by starting its threads again; so a scope that
+// follows the thread's previous one closely (back-to-back calls) keeps the
+// team, which then spins as libgomp's own GOMP_SPINCOUNT says (a few ms),
+// and the first scope after a pause, such as each call of a service that
+// calls a few times a second, ends it.
+const gompQuiet = 10 * time.Millisecond
+
+// gompEnds holds, per OS thread id, when its last scope with a libgomp
+// lever ended (an *atomic.Int64 of time since idleEpoch). Only the
+// goroutine locked to the thread writes its entry; the map only grows, by
+// one small entry per thread that ever ran such a scope.
+var gompEnds sync.Map
+
+var idleEpoch = time.Now()
 
 // idleSleep reports whether the policy is IdleSleep: the one load a scope
 // makes for the policy while it is off.
@@ -224,6 +248,12 @@ func idleEnter(f *frame) idleScope {
 			s.npau++
 		}
 	}
+	if s.npau > 0 {
+		s.quiet = true
+		if end, ok := gompEnds.Load(s.tid); ok {
+			s.quiet = time.Since(idleEpoch)-time.Duration(end.(*atomic.Int64).Load()) >= gompQuiet
+		}
+	}
 	return s
 }
 
@@ -247,8 +277,9 @@ func (s *idleScope) hasPause(p uintptr) bool {
 
 // leave undoes idleEnter once the scope's frame has ended: it puts each
 // blocktime back (the team keeps the short one it forked with, and sleeps),
-// then, when no scope or Limit remains on the thread and the policy is
-// still IdleSleep, ends the thread's libgomp teams. A scope that ended on
+// then, when no scope or Limit remains on the thread, the policy is still
+// IdleSleep and the scope began after a quiet gompQuiet, ends the thread's
+// libgomp teams. A scope that ended on
 // another OS thread (fn unlocked its goroutine) calls nothing: the
 // blocktime of the thread it began on stays at kmpIdleBlocktime.
 func (s idleScope) leave() {
@@ -260,12 +291,19 @@ func (s idleScope) leave() {
 			cdl.Call1(l.idle.setBlocktime, uintptr(s.saved[i]))
 		}
 	}
-	if s.npau == 0 || s.ts.depth.Load() != 0 || IdlePolicy(idlePolicy.Load()) != IdleSleep {
+	if s.npau == 0 || s.ts.depth.Load() != 0 {
 		return
 	}
-	for _, l := range s.pause[:s.npau] {
-		if !l.gone.Load() {
-			cdl.Call1(l.idle.pause, ompPauseSoft)
+	if s.quiet && IdlePolicy(idlePolicy.Load()) == IdleSleep {
+		for _, l := range s.pause[:s.npau] {
+			if !l.gone.Load() {
+				cdl.Call1(l.idle.pause, ompPauseSoft)
+			}
 		}
 	}
+	end, ok := gompEnds.Load(s.tid)
+	if !ok {
+		end, _ = gompEnds.LoadOrStore(s.tid, new(atomic.Int64))
+	}
+	end.(*atomic.Int64).Store(int64(time.Since(idleEpoch)))
 }

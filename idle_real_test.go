@@ -188,9 +188,10 @@ func idleUndoKMP(t *testing.T, b libtest.Build, w idleWork) {
 	}
 }
 
-// idleUndoGOMP checks libgomp's lever: a scope under IdleSleep ends its
-// thread's team (the process loses the team's threads), one under
-// IdleDefault leaves it.
+// idleUndoGOMP checks libgomp's lever: a scope under IdleSleep that begins
+// after a pause ends its thread's team (the process loses the team's
+// threads), one right after another keeps it, one under IdleDefault leaves
+// it.
 func idleUndoGOMP(t *testing.T, w idleWork) {
 	scope := func() (during, after int) {
 		if err := blasctl.WithThreads(runtime.NumCPU(), func() { w.call(); during = libtest.LibraryThreads(t) }); err != nil {
@@ -198,8 +199,17 @@ func idleUndoGOMP(t *testing.T, w idleWork) {
 		}
 		return during, libtest.LibraryThreads(t)
 	}
+	time.Sleep(50 * time.Millisecond) // a quiet thread: its scope ends the team
 	if during, after := scope(); after >= during {
 		t.Errorf("IdleSleep: %d library threads after the scope, %d during it: the team was not ended", after, during)
+	}
+	// Back-to-back scopes keep their team; the first after a pause ends it.
+	if during, after := scope(); after != during {
+		t.Errorf("IdleSleep, a scope right after another: %d library threads after it, %d during it", after, during)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if during, after := scope(); after >= during {
+		t.Errorf("IdleSleep, a scope after a pause: %d library threads after it, %d during it: the team was not ended", after, during)
 	}
 	if _, err := blasctl.SetIdlePolicy(blasctl.IdleDefault); err != nil {
 		t.Fatal(err)
