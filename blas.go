@@ -95,9 +95,8 @@ type Library struct {
 	// pthreads OpenBLAS's and libgomp's spin, fixed at load, the former
 	// marked "parkable" where ParkWorkers stops its threads), "as its
 	// threading runtime" (OpenMP builds, MKL), "no threads", or "" when
-	// unknown. JSON key
-	// "idle" (not one of threadpoolctl's), left out when unknown. See
-	// IdlePolicy.
+	// unknown. JSON key "idle" (not one of threadpoolctl's), left out when
+	// unknown. See IdlePolicy.
 	Idle string `json:"idle,omitempty"`
 	// FlexiBLAS is set for FlexiBLAS only: its backends, as threadpoolctl
 	// reports them (keys current_backend, available_backends, loaded_backends).
