@@ -95,6 +95,16 @@ type Library struct {
 	// knows is safe. Serialize calls into an unsafe library with CallGuard,
 	// or build it with USE_LOCKING=1. JSON key thread_unsafe.
 	ThreadUnsafe bool `json:"thread_unsafe"`
+	// Idle says what the library's worker threads do once a call returns,
+	// as far as the library lets blasctl read it at report time: how long
+	// they spin before they sleep ("spins 200 ms (blocktime)": LLVM
+	// libomp's and Intel libiomp5's blocktime of the calling thread; the
+	// pthreads OpenBLAS's and libgomp's spin, fixed at load, the former
+	// marked "parkable" where ParkWorkers stops its threads), "as its
+	// threading runtime" (OpenMP builds, MKL), "no threads", or "" when
+	// unknown. JSON key "idle" (not one of threadpoolctl's), left out when
+	// unknown. See IdlePolicy.
+	Idle string `json:"idle,omitempty"`
 	// FlexiBLAS is set for FlexiBLAS only: its backends, as threadpoolctl
 	// reports them (keys current_backend, available_backends, loaded_backends).
 	FlexiBLAS *FlexiBLASInfo `json:"-"`
@@ -137,11 +147,13 @@ func (l Library) MarshalJSON() ([]byte, error) {
 		NumThreads     int     `json:"num_threads"`
 		Scope          Scope   `json:"thread_limit_scope"`
 		ThreadUnsafe   bool    `json:"thread_unsafe"`
+		Idle           *string `json:"idle,omitempty"`
 		*FlexiBLASInfo
 		*forwardedJSON
 	}{l.UserAPI, l.InternalAPI, l.Prefix, l.Filepath,
 		nullable(l.Version), nullable(l.ThreadingLayer), nullable(l.Architecture),
-		l.NumThreads, l.Scope, l.ThreadUnsafe, l.FlexiBLAS, forwarded(l.Forwarded)})
+		l.NumThreads, l.Scope, l.ThreadUnsafe, nullable(l.Idle), l.FlexiBLAS,
+		forwarded(l.Forwarded)})
 }
 
 // forwardedJSON is the forwarded_libraries key, null when unknown.

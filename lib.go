@@ -28,6 +28,8 @@ type lib struct {
 	// describe, when set, adds what changes while the library is loaded
 	// (FlexiBLAS's current backend) to a report.
 	describe func(*Library)
+	// idle holds the library's idle levers (idle_levers.go).
+	idle idleLevers
 	// fault, when set, returns the error of a control that broke its
 	// promise (a CustomControl that panicked), or nil.
 	fault func() error
@@ -91,6 +93,7 @@ func (l *lib) report() Library {
 	info := l.info
 	info.NumThreads = l.scopeKnob().ctl.threads()
 	info.Scope = l.scopeKnob().reach()
+	info.Idle = l.idle.describe(&info)
 	if l.describe != nil {
 		l.describe(&info)
 	}

@@ -68,12 +68,16 @@ func newOpenBLAS(b *binder, sym func(string) uintptr, get, set uintptr) *lib {
 		// that set it made products computed beside it wrong.
 		if icv, ok := ompControl(b.symDep); ok {
 			l.thread = newKnob(icv, ScopeThread)
+			l.idle = ompIdleLevers(b.symDep) // its runtime's levers
 			return l
 		}
 	}
 	global := &openblasGlobal{seqCount{getFn: get, setFn: set, obj: identify(set)}}
 	if identify(get) != global.obj {
 		global.obj = objectID{} // two objects: the lookup of one would not vouch for the other
+	}
+	if l.info.ThreadingLayer == "pthreads" {
+		l.idle = openblasIdleLevers(sym, l.info.Version)
 	}
 	global.get() // the pool it starts with
 	l.proc = newKnob(global, ScopeProcess)

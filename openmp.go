@@ -37,6 +37,7 @@ func openOpenMP(b *binder) *lib {
 	}
 	l := &lib{key: ctl.getFn, thread: newKnob(ctl, ScopeThread)}
 	l.info.ThreadingLayer = ompRuntime(b)
+	l.idle = ompIdleLevers(b.sym)
 	return l
 }
 

@@ -152,6 +152,9 @@ func (c *Controller) scope(n int, fn func(), tid int, ts *threadState) (err erro
 			return err
 		}
 	}
+	if idleSleep() {
+		defer idleEnter(&f).leave() // IdleSleep's levers (idle_levers.go), undone after end
+	}
 	f.ts.depth.Add(1)
 	defer f.end(fast, &err)
 	fn()

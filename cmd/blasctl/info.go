@@ -78,7 +78,7 @@ func printTable(w io.Writer, libs []blasctl.Library) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "USER API\tINTERNAL API\tVERSION\tTHREADING\tARCHITECTURE\tTHREADS\tSCOPE\tFILE")
+	fmt.Fprintln(tw, "USER API\tINTERNAL API\tVERSION\tTHREADING\tARCHITECTURE\tTHREADS\tSCOPE\tIDLE\tFILE")
 	dash := func(s string) string {
 		if s == "" {
 			return "-"
@@ -86,8 +86,8 @@ func printTable(w io.Writer, libs []blasctl.Library) {
 		return s
 	}
 	for _, l := range libs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", l.UserAPI, l.InternalAPI, dash(l.Version),
-			dash(l.ThreadingLayer), dash(l.Architecture), l.NumThreads, l.Scope, l.Filepath)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", l.UserAPI, l.InternalAPI, dash(l.Version),
+			dash(l.ThreadingLayer), dash(l.Architecture), l.NumThreads, l.Scope, dash(l.Idle), l.Filepath)
 	}
 	tw.Flush()
 }
