@@ -1,0 +1,182 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/blasctl/blasctl/internal/fblas"
+	"github.com/blasctl/blasctl/internal/libtest"
+	"github.com/ebitengine/purego"
+)
+
+// TestExecIdleTakesEffect runs a program under blasctl exec -idle sleep and
+// checks in the real libraries that each took its variable: libomp's
+// blocktime (which MKL's Intel layer uses) reads 0, libgomp reports a spin
+// count of 0, and the pthreads OpenBLAS and MKL use next to no CPU in the
+// 100 ms after a call. Each case runs beside the same program under the
+// same -n without -idle, which must show the libraries' default, so that
+// the check can tell the two apart.
+func TestExecIdleTakesEffect(t *testing.T) {
+	if s, child := libtest.This(); child {
+		idleChild(t, s)
+		return
+	}
+	if !libtest.BuildsHere() {
+		t.Skip("the real-library builds are Debian's amd64 and arm64 packages")
+	}
+	build := func(name string) libtest.Build {
+		for _, b := range libtest.Builds {
+			if b.Name == name {
+				return b
+			}
+		}
+		t.Fatalf("no build %s", name)
+		return libtest.Build{}
+	}
+	blocktime := regexp.MustCompile(`idle-blocktime (-?\d+)`)
+	cpu := regexp.MustCompile(`idle-cpu-ms (\d+(\.\d+)?)`)
+	number := func(t *testing.T, re *regexp.Regexp, out string) float64 {
+		m := re.FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("no %s in the child's output:\n%s", re, out)
+		}
+		v, _ := strconv.ParseFloat(m[1], 64)
+		return v
+	}
+	for _, c := range []struct {
+		name, build, scenario string
+		idle                  bool
+		env                   []string
+		check                 func(t *testing.T, out string)
+	}{
+		{"libomp/sleep", "libomp", "blocktime", true, nil, func(t *testing.T, out string) {
+			if v := number(t, blocktime, out); v != 0 {
+				t.Errorf("kmp_get_blocktime() = %v under -idle sleep, want 0", v)
+			}
+		}},
+		{"libomp/default", "libomp", "blocktime", false, nil, func(t *testing.T, out string) {
+			if v := number(t, blocktime, out); v == 0 {
+				t.Errorf("kmp_get_blocktime() = 0 without -idle: the check cannot tell")
+			}
+		}},
+		{"libomp/user", "libomp", "blocktime", true, []string{"KMP_BLOCKTIME=37"}, func(t *testing.T, out string) {
+			if v := number(t, blocktime, out); v != 37 {
+				t.Errorf("kmp_get_blocktime() = %v with KMP_BLOCKTIME=37 set, want 37", v)
+			}
+		}},
+		{"libgomp/sleep", "libgomp", "display", true, []string{"OMP_DISPLAY_ENV=verbose"}, func(t *testing.T, out string) {
+			for _, want := range []string{"GOMP_SPINCOUNT = '0'", "OMP_WAIT_POLICY = 'PASSIVE'"} {
+				if !regexp.MustCompile(regexp.QuoteMeta(want)).MatchString(out) {
+					t.Errorf("libgomp does not report %s:\n%s", want, out)
+				}
+			}
+		}},
+		{"libgomp/default", "libgomp", "display", false, []string{"OMP_DISPLAY_ENV=verbose"}, func(t *testing.T, out string) {
+			if !regexp.MustCompile(`GOMP_SPINCOUNT = '[1-9]`).MatchString(out) {
+				t.Errorf("libgomp reports no default spin count without -idle:\n%s", out)
+			}
+		}},
+		{"openblas-pthread/sleep", "openblas-pthread", "cpu", true, nil, func(t *testing.T, out string) {
+			if v := number(t, cpu, out); v > idleCPUBound {
+				t.Errorf("%.1f ms of CPU in the 100 ms after a call under -idle sleep, want at most %v", v, idleCPUBound)
+			}
+		}},
+		{"openblas-pthread/default", "openblas-pthread", "cpu", false, nil, func(t *testing.T, out string) {
+			if v := number(t, cpu, out); v <= spinCPUBound {
+				t.Errorf("%.1f ms of CPU in the 100 ms after a call without -idle, want over %v: the check cannot tell", v, spinCPUBound)
+			}
+		}},
+		{"mkl/sleep", "mkl", "cpu", true, nil, func(t *testing.T, out string) {
+			if v := number(t, cpu, out); v > idleCPUBound {
+				t.Errorf("%.1f ms of CPU in the 100 ms after a call under -idle sleep, want at most %v", v, idleCPUBound)
+			}
+		}},
+		{"mkl/default", "mkl", "cpu", false, nil, func(t *testing.T, out string) {
+			if v := number(t, cpu, out); v <= spinCPUBound {
+				t.Errorf("%.1f ms of CPU in the 100 ms after a call without -idle, want over %v: the check cannot tell", v, spinCPUBound)
+			}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			// One case at a time: the CPU a case measures is its own.
+			args := []string{"exec", "-n", strconv.Itoa(runtime.NumCPU())}
+			if c.idle {
+				args = append(args, "-idle", "sleep")
+			}
+			// The program is this test binary again, as a child for the
+			// build (env -u: not as the blasctl command a second time).
+			args = append(args, "--", "env", "-u", "BLASCTL_MAIN_ARGS", os.Args[0],
+				"-test.run=^TestExecIdleTakesEffect$", "-test.count=1", "-test.v")
+			encoded, _ := json.Marshal(args)
+			out := libtest.Child{Test: "TestExecIdleTakesEffect", Build: build(c.build), Scenario: c.scenario,
+				Env: append([]string{"BLASCTL_MAIN_ARGS=" + string(encoded)}, c.env...)}.Run(t)
+			c.check(t, out)
+		})
+	}
+}
+
+const (
+	// idleCPUBound is the most CPU, in ms, a process whose workers sleep
+	// may use in the 100 ms after a call (the Go runtime's own included):
+	// 5% of a core, blasctl's goal for an idle policy.
+	idleCPUBound = 5
+	// spinCPUBound is what a spinning worker exceeds, even on a machine
+	// busy with other work.
+	spinCPUBound = 15
+)
+
+// idleChild runs in the program blasctl exec started: it loads the build
+// and prints what the scenario reads.
+func idleChild(t *testing.T, s libtest.Spec) {
+	runtime.LockOSThread() // one OpenMP team: the calling thread's
+	var h uintptr
+	for _, p := range s.Load {
+		h = libtest.Open(t, p)
+	}
+	switch s.Scenario {
+	case "blocktime":
+		r, _, _ := purego.SyscallN(libtest.Func(t, h, "kmp_get_blocktime"))
+		fmt.Printf("idle-blocktime %d\n", int32(r))
+	case "display":
+		// libgomp printed its settings as it loaded.
+	case "cpu":
+		dgemm := libtest.Func(t, h, "dgemm_")
+		const n = 384
+		a, b, c := make([]float64, n*n), make([]float64, n*n), make([]float64, n*n)
+		for i := range a {
+			a[i], b[i] = float64(i%7), float64(i%5)
+		}
+		for range 3 {
+			fblas.Dgemm(dgemm, n, a, b, c) // the workers start
+		}
+		var spent []float64
+		for range 5 {
+			time.Sleep(300 * time.Millisecond) // every library's workers asleep
+			fblas.Dgemm(dgemm, n, a, b, c)
+			before := processCPU(t)
+			time.Sleep(100 * time.Millisecond)
+			spent = append(spent, (processCPU(t)-before).Seconds()*1000)
+		}
+		slices.Sort(spent)
+		fmt.Printf("idle-cpu-ms %.1f (each: %.1f)\n", spent[len(spent)/2], spent)
+	default:
+		t.Fatalf("unknown scenario %q", s.Scenario)
+	}
+}
+
+// processCPU is the CPU time every thread of this process has used.
+func processCPU(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
