@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -20,10 +21,10 @@ import (
 // TestExecIdleTakesEffect runs a program under blasctl exec -idle sleep and
 // checks in the real libraries that each took its variable: libomp's
 // blocktime (which MKL's Intel layer uses) reads 0, libgomp reports a spin
-// count of 0, and the pthreads OpenBLAS and MKL use next to no CPU in the
-// 100 ms after a call. Each case runs beside the same program under the
-// same -n without -idle, which must show the libraries' default, so that
-// the check can tell the two apart.
+// count of 0, and no worker of the pthreads OpenBLAS or MKL stays runnable
+// (spinning) in the 100 ms after a call. Each case runs beside the same
+// program under the same -n without -idle, which must show the libraries'
+// default, so that the check can tell the two apart.
 func TestExecIdleTakesEffect(t *testing.T) {
 	if s, child := libtest.This(); child {
 		idleChild(t, s)
@@ -42,7 +43,7 @@ func TestExecIdleTakesEffect(t *testing.T) {
 		return libtest.Build{}
 	}
 	blocktime := regexp.MustCompile(`idle-blocktime (-?\d+)`)
-	cpu := regexp.MustCompile(`idle-cpu-ms (\d+(\.\d+)?)`)
+	runnable := regexp.MustCompile(`idle-runnable (\d+(\.\d+)?)`)
 	number := func(t *testing.T, re *regexp.Regexp, out string) float64 {
 		m := re.FindStringSubmatch(out)
 		if m == nil {
@@ -50,6 +51,18 @@ func TestExecIdleTakesEffect(t *testing.T) {
 		}
 		v, _ := strconv.ParseFloat(m[1], 64)
 		return v
+	}
+	// The busiest thread but the caller: runnable for most of the 100 ms
+	// after a call when a worker spins, for little of it when all sleep.
+	checkSleeping := func(t *testing.T, out string) {
+		if v := number(t, runnable, out); v > 0.2 {
+			t.Errorf("a thread runnable for %.0f%% of the 100 ms after a call under -idle sleep, want at most 20%%", 100*v)
+		}
+	}
+	checkSpinning := func(t *testing.T, out string) {
+		if v := number(t, runnable, out); v < 0.6 {
+			t.Errorf("the busiest thread runnable for %.0f%% of the 100 ms after a call without -idle, want 60%% or more: the check cannot tell", 100*v)
+		}
 	}
 	for _, c := range []struct {
 		name, build, scenario string
@@ -84,26 +97,10 @@ func TestExecIdleTakesEffect(t *testing.T) {
 				t.Errorf("libgomp reports no default spin count without -idle:\n%s", out)
 			}
 		}},
-		{"openblas-pthread/sleep", "openblas-pthread", "cpu", true, nil, func(t *testing.T, out string) {
-			if v := number(t, cpu, out); v > idleCPUBound {
-				t.Errorf("%.1f ms of CPU in the 100 ms after a call under -idle sleep, want at most %v", v, idleCPUBound)
-			}
-		}},
-		{"openblas-pthread/default", "openblas-pthread", "cpu", false, nil, func(t *testing.T, out string) {
-			if v := number(t, cpu, out); v <= spinCPUBound {
-				t.Errorf("%.1f ms of CPU in the 100 ms after a call without -idle, want over %v: the check cannot tell", v, spinCPUBound)
-			}
-		}},
-		{"mkl/sleep", "mkl", "cpu", true, nil, func(t *testing.T, out string) {
-			if v := number(t, cpu, out); v > idleCPUBound {
-				t.Errorf("%.1f ms of CPU in the 100 ms after a call under -idle sleep, want at most %v", v, idleCPUBound)
-			}
-		}},
-		{"mkl/default", "mkl", "cpu", false, nil, func(t *testing.T, out string) {
-			if v := number(t, cpu, out); v <= spinCPUBound {
-				t.Errorf("%.1f ms of CPU in the 100 ms after a call without -idle, want over %v: the check cannot tell", v, spinCPUBound)
-			}
-		}},
+		{"openblas-pthread/sleep", "openblas-pthread", "cpu", true, nil, checkSleeping},
+		{"openblas-pthread/default", "openblas-pthread", "cpu", false, nil, checkSpinning},
+		{"mkl/sleep", "mkl", "cpu", true, nil, checkSleeping},
+		{"mkl/default", "mkl", "cpu", false, nil, checkSpinning},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			// One case at a time: the CPU a case measures is its own.
@@ -122,16 +119,6 @@ func TestExecIdleTakesEffect(t *testing.T) {
 		})
 	}
 }
-
-const (
-	// idleCPUBound is the most CPU, in ms, a process whose workers sleep
-	// may use in the 100 ms after a call (the Go runtime's own included):
-	// 5% of a core, blasctl's goal for an idle policy.
-	idleCPUBound = 5
-	// spinCPUBound is what a spinning worker exceeds, even on a machine
-	// busy with other work.
-	spinCPUBound = 15
-)
 
 // idleChild runs in the program blasctl exec started: it loads the build
 // and prints what the scenario reads.
@@ -157,19 +144,63 @@ func idleChild(t *testing.T, s libtest.Spec) {
 		for range 3 {
 			fblas.Dgemm(dgemm, n, a, b, c) // the workers start
 		}
-		var spent []float64
+		var spent, runnable []float64
 		for range 5 {
 			time.Sleep(300 * time.Millisecond) // every library's workers asleep
 			fblas.Dgemm(dgemm, n, a, b, c)
-			before := processCPU(t)
+			cpu0, run0, t0 := processCPU(t), runnableTimes(t), time.Now()
 			time.Sleep(100 * time.Millisecond)
-			spent = append(spent, (processCPU(t)-before).Seconds()*1000)
+			cpu1, run1, window := processCPU(t), runnableTimes(t), time.Since(t0)
+			busiest := time.Duration(0)
+			for tid, d := range run1 {
+				if d0, ok := run0[tid]; ok {
+					busiest = max(busiest, d-d0)
+				}
+			}
+			spent = append(spent, (cpu1-cpu0).Seconds()*1000)
+			runnable = append(runnable, busiest.Seconds()/window.Seconds())
 		}
 		slices.Sort(spent)
-		fmt.Printf("idle-cpu-ms %.1f (each: %.1f)\n", spent[len(spent)/2], spent)
+		slices.Sort(runnable)
+		fmt.Printf("idle-runnable %.2f (each: %.2f)\nidle-cpu-ms %.1f (each: %.1f)\n",
+			runnable[len(runnable)/2], runnable, spent[len(spent)/2], spent)
 	default:
 		t.Fatalf("unknown scenario %q", s.Scenario)
 	}
+}
+
+// runnableTimes returns, for each thread of this process but the calling
+// one, how long it has been running or waiting for a CPU (schedstat's first
+// two fields). A worker that spins is runnable all the time, however busy
+// the machine is, while the CPU it gets depends on the load; one that
+// sleeps adds nothing.
+func runnableTimes(t *testing.T) map[string]time.Duration {
+	self := strconv.Itoa(syscall.Gettid())
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	times := map[string]time.Duration{}
+	for _, task := range tasks {
+		if task.Name() == self {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/self/task/" + task.Name() + "/schedstat")
+		if err != nil {
+			continue // the thread has ended
+		}
+		f := strings.Fields(string(stat))
+		if len(f) < 2 {
+			t.Fatalf("schedstat %q", stat)
+		}
+		running, err1 := strconv.ParseInt(f[0], 10, 64)
+		waiting, err2 := strconv.ParseInt(f[1], 10, 64)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("schedstat %q", stat)
+		}
+		times[task.Name()] = time.Duration(running + waiting)
+	}
+	return times
 }
 
 // processCPU is the CPU time every thread of this process has used.
