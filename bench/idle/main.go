@@ -13,9 +13,12 @@
 // For each it measures, at the library's default thread count (BLIS, whose
 // default is 1 thread, at the CPU count):
 //
-//   - the CPU the process uses in the 100 ms after one 384x384 dgemm, and
-//     how long it keeps using some: CPU sampled in 10 ms slices up to 500 ms
-//     (a slice above 25% of a core counts as spinning);
+//   - the CPU the process uses in the 100 ms after one 384x384 dgemm;
+//   - how long a worker keeps spinning after it: sampled in 10 ms slices up
+//     to 500 ms, the share of each slice that the busiest thread but the
+//     caller was running or waiting for a CPU (schedstat), which a spinning
+//     worker is all the time however busy the machine, while the CPU it
+//     gets falls with the load; a slice above half counts as spinning;
 //   - the latency of a 384x384 dgemm back to back, and after a pause of 1,
 //     10 and 100 ms (the cost of waking the workers);
 //   - back-to-back throughput at n = 64, 256 and 1024.
@@ -38,6 +41,7 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -68,8 +72,10 @@ type spec struct {
 type result struct {
 	Threads int       `json:"threads"`
 	CPU100  float64   `json:"cpu100"`  // % of a core in the 100 ms after a call
+	Run100  float64   `json:"run100"`  // % of the 100 ms the busiest other thread was runnable
 	SpinMS  float64   `json:"spin_ms"` // end of the last slice above spinning
 	Trace   []float64 `json:"trace"`   // % of a core per 10 ms slice after a call
+	Runs    []float64 `json:"runs"`    // % of each slice the busiest other thread was runnable
 	BaseUS  float64   `json:"base_us"` // 384 dgemm, back to back
 	PauseUS []float64 `json:"pause_us"`
 	GFLOPS  []float64 `json:"gflops"`
@@ -85,7 +91,7 @@ const (
 	slice = 10 * time.Millisecond
 	// quickHorizon is how long -quick samples the CPU after a call.
 	quickHorizon = 150 * time.Millisecond
-	spinning     = 25.0 // % of a core: above what the sampling process itself uses on a busy machine
+	spinning     = 50.0 // % of a slice runnable
 )
 
 func main() {
@@ -258,36 +264,41 @@ func child(s spec) result {
 	var r result
 	r.Threads = threads()
 
-	// The CPU after one call, sampled per slice.
-	var cpu100, spin []float64
+	// The CPU after one call, and the busiest thread, sampled per slice.
+	var cpu100, run100, spin []float64
 	traces := make([][]float64, int(horizon/slice))
+	runs := make([][]float64, len(traces))
 	time.Sleep(horizon) // every library's workers asleep
 	for range windows {
 		call(callN, a, bm, c)
 		idle()
-		t0, c0 := time.Now(), processCPU()
-		tPrev, cPrev := t0, c0
+		t0, c0, r0 := time.Now(), processCPU(), runnableTimes()
+		tPrev, cPrev, rPrev := t0, c0, r0
 		lastSpin := 0.0
 		got100 := false
 		for i := range traces {
 			time.Sleep(time.Until(t0.Add(time.Duration(i+1) * slice)))
-			t, cp := time.Now(), processCPU()
-			pct := 100 * (cp - cPrev).Seconds() / t.Sub(tPrev).Seconds()
-			traces[i] = append(traces[i], pct)
-			if pct > spinning {
+			t, cp, rt := time.Now(), processCPU(), runnableTimes()
+			dt := t.Sub(tPrev).Seconds()
+			traces[i] = append(traces[i], 100*(cp-cPrev).Seconds()/dt)
+			busy := 100 * busiest(rPrev, rt).Seconds() / dt
+			runs[i] = append(runs[i], busy)
+			if busy > spinning {
 				lastSpin = t.Sub(t0).Seconds() * 1000
 			}
 			if !got100 && t.Sub(t0) >= 100*time.Millisecond {
 				cpu100 = append(cpu100, 100*(cp-c0).Seconds()/t.Sub(t0).Seconds())
+				run100 = append(run100, 100*busiest(r0, rt).Seconds()/t.Sub(t0).Seconds())
 				got100 = true
 			}
-			tPrev, cPrev = t, cp
+			tPrev, cPrev, rPrev = t, cp, rt
 		}
 		spin = append(spin, lastSpin)
 	}
-	r.CPU100, r.SpinMS = median(cpu100), median(spin)
-	for _, v := range traces {
-		r.Trace = append(r.Trace, median(v))
+	r.CPU100, r.Run100, r.SpinMS = median(cpu100), median(run100), median(spin)
+	for i := range traces {
+		r.Trace = append(r.Trace, median(traces[i]))
+		r.Runs = append(r.Runs, median(runs[i]))
 	}
 
 	// Latency: back to back, then after each pause.
@@ -330,6 +341,44 @@ func threads() int {
 		return 0
 	}
 	return len(entries)
+}
+
+// runnableTimes returns, for each thread of this process but the calling
+// one, how long it has been running or waiting for a CPU (the first two
+// fields of its schedstat).
+func runnableTimes() map[string]time.Duration {
+	self := strconv.Itoa(syscall.Gettid())
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		fatal("%v", err)
+	}
+	times := map[string]time.Duration{}
+	for _, task := range tasks {
+		if task.Name() == self {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/self/task/" + task.Name() + "/schedstat")
+		if err != nil {
+			continue // the thread has ended
+		}
+		var running, waiting int64
+		if _, err := fmt.Sscan(string(stat), &running, &waiting); err != nil {
+			fatal("schedstat %q: %v", stat, err)
+		}
+		times[task.Name()] = time.Duration(running + waiting)
+	}
+	return times
+}
+
+// busiest is the most runnable time one thread gained from before to after.
+func busiest(before, after map[string]time.Duration) time.Duration {
+	var most time.Duration
+	for tid, d := range after {
+		if d0, ok := before[tid]; ok {
+			most = max(most, d-d0)
+		}
+	}
+	return most
 }
 
 // processCPU is the CPU time every thread of this process has used.
@@ -379,11 +428,15 @@ func medianResult(rs []result) result {
 	m := result{
 		Threads: rs[0].Threads,
 		CPU100:  pick(func(r result) float64 { return r.CPU100 }),
+		Run100:  pick(func(r result) float64 { return r.Run100 }),
 		SpinMS:  pick(func(r result) float64 { return r.SpinMS }),
 		BaseUS:  pick(func(r result) float64 { return r.BaseUS }),
 	}
 	for i := range rs[0].Trace {
 		m.Trace = append(m.Trace, pick(func(r result) float64 { return r.Trace[i] }))
+	}
+	for i := range rs[0].Runs {
+		m.Runs = append(m.Runs, pick(func(r result) float64 { return r.Runs[i] }))
 	}
 	for i := range rs[0].PauseUS {
 		m.PauseUS = append(m.PauseUS, pick(func(r result) float64 { return r.PauseUS[i] }))

@@ -29,12 +29,12 @@ func label(build string) string {
 // their excess over back to back, throughput with its ratio to the build's
 // default mode.
 func printTable(rows []row) {
-	fmt.Println("| build | mode | CPU in the 100 ms after a call | spins for | 384² dgemm back to back | after a 1 ms pause | after 10 ms | after 100 ms | GFLOP/s n=64 | n=256 | n=1024 |")
-	fmt.Println("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+	fmt.Println("| build | mode | CPU in the 100 ms after a call | a worker runnable | spins for | 384² dgemm back to back | after a 1 ms pause | after 10 ms | after 100 ms | GFLOP/s n=64 | n=256 | n=1024 |")
+	fmt.Println("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, r := range rows {
 		def := find(rows, r.build, "default")
 		var b strings.Builder
-		fmt.Fprintf(&b, "| %s | %s | %.0f%% | %.0f ms | %.0f µs |", label(r.build), r.mode, r.r.CPU100, r.r.SpinMS, r.r.BaseUS)
+		fmt.Fprintf(&b, "| %s | %s | %.0f%% | %.0f%% | %.0f ms | %.0f µs |", label(r.build), r.mode, r.r.CPU100, r.r.Run100, r.r.SpinMS, r.r.BaseUS)
 		for _, p := range r.r.PauseUS {
 			fmt.Fprintf(&b, " %.0f µs (%+.0f) |", p, p-r.r.BaseUS)
 		}
@@ -47,9 +47,11 @@ func printTable(rows []row) {
 		}
 		fmt.Println(b.String())
 	}
-	fmt.Println("\n% of one core, median over the rounds; spins for: until the last 10 ms slice above 25% of a core")
-	fmt.Println("(0: none); latency after a pause: median, with its excess over back to back; throughput: with its")
-	fmt.Println("ratio to the same build's default mode.")
+	fmt.Println("\nMedians over the rounds. CPU: % of one core. A worker runnable: % of the same 100 ms that the")
+	fmt.Println("busiest thread but the caller was running or waiting for a CPU (a spinning worker: about 100%,")
+	fmt.Println("however busy the machine). Spins for: until the last 10 ms slice in which it was runnable over")
+	fmt.Println("half the time (0: none). Latency after a pause: with its excess over back to back. Throughput:")
+	fmt.Println("with its ratio to the same build's default mode.")
 }
 
 func find(rows []row, build, mode string) *row {
@@ -64,7 +66,8 @@ func find(rows []row, build, mode string) *row {
 // chart draws four panels, SVG by hand as bench/payoff does: per build,
 // bars per mode for the CPU in the 100 ms after a call, the extra latency
 // after a 10 ms pause and the throughput at n = 256 against the default;
-// then the CPU over time after a call, default (solid) and env (dashed).
+// then, over time after a call, the share of each slice a worker is
+// runnable (spinning), default (solid) and env (dashed).
 func chart(rows []row) string {
 	var builds, ms []string
 	for _, r := range rows {
@@ -142,17 +145,11 @@ func chart(rows []row) string {
 	// CPU over time after a call.
 	px, py := left+pw+gap, py2
 	peak := 100.0
-	for _, r := range rows {
-		for _, v := range r.r.Trace {
-			peak = math.Max(peak, v)
-		}
-	}
-	peak = math.Ceil(peak/50) * 50
 	var n int
 	for _, r := range rows {
-		n = max(n, len(r.r.Trace))
+		n = max(n, len(r.r.Runs))
 	}
-	fmt.Fprintf(&sb, `<text x="%d" y="%d" font-size="12">CPU per 10 ms after one call (%% of a core): default solid, env dashed</text>`+"\n", px, py-10)
+	fmt.Fprintf(&sb, `<text x="%d" y="%d" font-size="12">a worker spinning: %% of each 10 ms after a call it is runnable; default solid, env dashed</text>`+"\n", px, py-10)
 	fmt.Fprintf(&sb, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>`+"\n", px, py+ph, px+pw, py+ph)
 	fmt.Fprintf(&sb, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>`+"\n", px, py, px, py+ph)
 	for t := 0; t <= 4; t++ {
@@ -165,11 +162,11 @@ func chart(rows []row) string {
 	for bi, b := range builds {
 		for _, m := range []string{"default", "env"} {
 			r := find(rows, b, m)
-			if r == nil || len(r.r.Trace) == 0 {
+			if r == nil || len(r.r.Runs) == 0 {
 				continue
 			}
 			var pts []string
-			for i, v := range r.r.Trace {
+			for i, v := range r.r.Runs {
 				x := px + pw*(i+1)/n
 				y := py + ph - int(float64(ph)*math.Min(v, peak)/peak)
 				pts = append(pts, fmt.Sprintf("%d,%d", x, y))
