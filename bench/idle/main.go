@@ -15,8 +15,8 @@
 //
 //   - the CPU the process uses in the 100 ms after one 384x384 dgemm;
 //   - how long a worker keeps spinning after it: sampled in 10 ms slices up
-//     to 500 ms, the share of each slice that the busiest thread but the
-//     caller was running or waiting for a CPU (schedstat), which a spinning
+//     to 500 ms, the share of each slice that the busiest thread the library
+//     started was running or waiting for a CPU (schedstat), which a spinning
 //     worker is all the time however busy the machine, while the CPU it
 //     gets falls with the load; a slice above half counts as spinning;
 //   - the latency of a 384x384 dgemm back to back, and after a pause of 1,
@@ -41,7 +41,6 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -72,10 +71,10 @@ type spec struct {
 type result struct {
 	Threads int       `json:"threads"`
 	CPU100  float64   `json:"cpu100"`  // % of a core in the 100 ms after a call
-	Run100  float64   `json:"run100"`  // % of the 100 ms the busiest other thread was runnable
+	Run100  float64   `json:"run100"`  // % of the 100 ms the busiest library thread was runnable
 	SpinMS  float64   `json:"spin_ms"` // end of the last slice above spinning
 	Trace   []float64 `json:"trace"`   // % of a core per 10 ms slice after a call
-	Runs    []float64 `json:"runs"`    // % of each slice the busiest other thread was runnable
+	Runs    []float64 `json:"runs"`    // % of each slice the busiest library thread was runnable
 	BaseUS  float64   `json:"base_us"` // 384 dgemm, back to back
 	PauseUS []float64 `json:"pause_us"`
 	GFLOPS  []float64 `json:"gflops"`
@@ -132,6 +131,7 @@ func main() {
 		for bi, b := range builds {
 			for j := range ms {
 				m := ms[(round+bi+j)%len(ms)]
+				fmt.Fprintf(os.Stderr, "round %d: %s, %s\n", round+1, b, m)
 				r, err := run(spec{Build: b, Mode: m, Quick: *quick})
 				if err != nil {
 					fatal("%s, %s: %v", b, m, err)
@@ -217,6 +217,7 @@ func child(s spec) result {
 	if err != nil {
 		fatal("%v", err)
 	}
+	goThreads = settleGo()
 	var h uintptr
 	for _, p := range b.Load {
 		if h, err = purego.Dlopen(p, purego.RTLD_NOW|purego.RTLD_GLOBAL); err != nil {
@@ -253,7 +254,7 @@ func child(s spec) result {
 		}
 	}
 
-	windows, horizon, latN, tput := 5, 500*time.Millisecond, 15, 600*time.Millisecond
+	windows, horizon, latN, tput := 5, 500*time.Millisecond, 9, 400*time.Millisecond
 	if s.Quick {
 		windows, horizon, latN, tput = 1, quickHorizon, 3, 50*time.Millisecond
 	}
@@ -343,18 +344,40 @@ func threads() int {
 	return len(entries)
 }
 
-// runnableTimes returns, for each thread of this process but the calling
-// one, how long it has been running or waiting for a CPU (the first two
+// goThreads are the threads the Go runtime started before the library
+// loaded, left out of the busiest thread: on a busy machine, one that wakes
+// every 10 ms to run a timer waits for a CPU for much of each slice.
+var goThreads map[string]bool
+
+// settleGo lets the Go runtime start the threads it needs for this
+// program's sleeps and collections, and returns every thread then running.
+func settleGo() map[string]bool {
+	for range 5 {
+		runtime.GC()
+		time.Sleep(2 * time.Millisecond)
+	}
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		fatal("%v", err)
+	}
+	set := map[string]bool{}
+	for _, task := range tasks {
+		set[task.Name()] = true
+	}
+	return set
+}
+
+// runnableTimes returns, for each thread of this process that the library
+// started, how long it has been running or waiting for a CPU (the first two
 // fields of its schedstat).
 func runnableTimes() map[string]time.Duration {
-	self := strconv.Itoa(syscall.Gettid())
 	tasks, err := os.ReadDir("/proc/self/task")
 	if err != nil {
 		fatal("%v", err)
 	}
 	times := map[string]time.Duration{}
 	for _, task := range tasks {
-		if task.Name() == self {
+		if goThreads[task.Name()] {
 			continue
 		}
 		stat, err := os.ReadFile("/proc/self/task/" + task.Name() + "/schedstat")

@@ -48,7 +48,7 @@ func printTable(rows []row) {
 		fmt.Println(b.String())
 	}
 	fmt.Println("\nMedians over the rounds. CPU: % of one core. A worker runnable: % of the same 100 ms that the")
-	fmt.Println("busiest thread but the caller was running or waiting for a CPU (a spinning worker: about 100%,")
+	fmt.Println("busiest thread the library started was running or waiting for a CPU (a spinning worker: 100%,")
 	fmt.Println("however busy the machine). Spins for: until the last 10 ms slice in which it was runnable over")
 	fmt.Println("half the time (0: none). Latency after a pause: with its excess over back to back. Throughput:")
 	fmt.Println("with its ratio to the same build's default mode.")
