@@ -52,7 +52,7 @@ func TestExecIdleTakesEffect(t *testing.T) {
 		v, _ := strconv.ParseFloat(m[1], 64)
 		return v
 	}
-	// The busiest thread but the caller: runnable for most of the 100 ms
+	// The busiest thread the library started: runnable for most of the 100 ms
 	// after a call when a worker spins, for little of it when all sleep.
 	checkSleeping := func(t *testing.T, out string) {
 		if v := number(t, runnable, out); v > 0.2 {
@@ -124,6 +124,7 @@ func TestExecIdleTakesEffect(t *testing.T) {
 // and prints what the scenario reads.
 func idleChild(t *testing.T, s libtest.Spec) {
 	runtime.LockOSThread() // one OpenMP team: the calling thread's
+	goThreads := settleGo(t)
 	var h uintptr
 	for _, p := range s.Load {
 		h = libtest.Open(t, p)
@@ -148,9 +149,9 @@ func idleChild(t *testing.T, s libtest.Spec) {
 		for range 5 {
 			time.Sleep(300 * time.Millisecond) // every library's workers asleep
 			fblas.Dgemm(dgemm, n, a, b, c)
-			cpu0, run0, t0 := processCPU(t), runnableTimes(t), time.Now()
+			cpu0, run0, t0 := processCPU(t), runnableTimes(t, goThreads), time.Now()
 			time.Sleep(100 * time.Millisecond)
-			cpu1, run1, window := processCPU(t), runnableTimes(t), time.Since(t0)
+			cpu1, run1, window := processCPU(t), runnableTimes(t, goThreads), time.Since(t0)
 			busiest := time.Duration(0)
 			for tid, d := range run1 {
 				if d0, ok := run0[tid]; ok {
@@ -169,20 +170,39 @@ func idleChild(t *testing.T, s libtest.Spec) {
 	}
 }
 
-// runnableTimes returns, for each thread of this process but the calling
-// one, how long it has been running or waiting for a CPU (schedstat's first
-// two fields). A worker that spins is runnable all the time, however busy
-// the machine is, while the CPU it gets depends on the load; one that
-// sleeps adds nothing.
-func runnableTimes(t *testing.T) map[string]time.Duration {
-	self := strconv.Itoa(syscall.Gettid())
+// settleGo lets the Go runtime start the threads it needs for this
+// program's sleeps and collections, and returns every thread then running:
+// on a busy machine, one that wakes every few ms to run a timer waits for a
+// CPU for much of the time, and only the library's threads are judged.
+func settleGo(t *testing.T) map[string]bool {
+	for range 5 {
+		runtime.GC()
+		time.Sleep(2 * time.Millisecond)
+	}
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]bool{}
+	for _, task := range tasks {
+		set[task.Name()] = true
+	}
+	return set
+}
+
+// runnableTimes returns, for each thread of this process not in skip, how
+// long it has been running or waiting for a CPU (schedstat's first two
+// fields). A worker that spins is runnable all the time, however busy the
+// machine is, while the CPU it gets depends on the load; one that sleeps
+// adds nothing.
+func runnableTimes(t *testing.T, skip map[string]bool) map[string]time.Duration {
 	tasks, err := os.ReadDir("/proc/self/task")
 	if err != nil {
 		t.Fatal(err)
 	}
 	times := map[string]time.Duration{}
 	for _, task := range tasks {
-		if task.Name() == self {
+		if skip[task.Name()] {
 			continue
 		}
 		stat, err := os.ReadFile("/proc/self/task/" + task.Name() + "/schedstat")
