@@ -50,7 +50,8 @@ func printTable(rows []row) {
 	fmt.Println("\nMedians over the rounds. CPU: % of one core. A worker runnable: % of the same 100 ms that the")
 	fmt.Println("busiest thread the library started was running or waiting for a CPU (a spinning worker: 100%,")
 	fmt.Println("however busy the machine). Spins for: until the last 10 ms slice in which it was runnable over")
-	fmt.Println("half the time (0: none). Latency after a pause: with its excess over back to back. Throughput:")
+	fmt.Println("half the time (0: none). Latency: the best of 15 calls; after a pause, with its excess over back")
+	fmt.Println("to back. Throughput:")
 	fmt.Println("with its ratio to the same build's default mode.")
 }
 
@@ -130,11 +131,11 @@ func chart(rows []row) string {
 		}
 	}
 	py1, py2 := top+10, top+10+ph+70+top
-	bars(left, py1, "CPU in the 100 ms after one 384² dgemm (% of a core; dashed: 5%)", "%",
+	bars(left, py1, "CPU, 100 ms after a 384² dgemm (% of a core; - - 5%)", "%",
 		func(r result, _ *row) float64 { return r.CPU100 }, 10, 5)
-	bars(left+pw+gap, py1, "extra latency of a 384² dgemm after a 10 ms pause (µs)", "µs",
+	bars(left+pw+gap, py1, "extra latency of a call after a 10 ms pause (µs)", "µs",
 		func(r result, _ *row) float64 { return r.PauseUS[1] - r.BaseUS }, 1, 0)
-	bars(left, py2, "throughput at n = 256, relative to the default (dashed: 0.97)", "×",
+	bars(left, py2, "throughput at n = 256 / default (- - 0.97)", "×",
 		func(r result, def *row) float64 {
 			if def == nil {
 				return 0
@@ -149,7 +150,7 @@ func chart(rows []row) string {
 	for _, r := range rows {
 		n = max(n, len(r.r.Runs))
 	}
-	fmt.Fprintf(&sb, `<text x="%d" y="%d" font-size="12">a worker spinning: %% of each 10 ms after a call it is runnable; default solid, env dashed</text>`+"\n", px, py-10)
+	fmt.Fprintf(&sb, `<text x="%d" y="%d" font-size="12">a worker runnable, per 10 ms after a call (%%); env dashed</text>`+"\n", px, py-10)
 	fmt.Fprintf(&sb, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>`+"\n", px, py+ph, px+pw, py+ph)
 	fmt.Fprintf(&sb, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="black"/>`+"\n", px, py, px, py+ph)
 	for t := 0; t <= 4; t++ {
