@@ -51,8 +51,7 @@ func printTable(rows []row) {
 	fmt.Println("busiest thread the library started was running or waiting for a CPU (a spinning worker: 100%,")
 	fmt.Println("however busy the machine). Spins for: until the last 10 ms slice in which it was runnable over")
 	fmt.Println("half the time (0: none). Latency: the best of 15 calls; after a pause, with its excess over back")
-	fmt.Println("to back. Throughput:")
-	fmt.Println("with its ratio to the same build's default mode.")
+	fmt.Println("to back. Throughput: with its ratio to the same build's default mode.")
 }
 
 func find(rows []row, build, mode string) *row {
