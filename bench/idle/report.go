@@ -84,9 +84,13 @@ func chart(rows []row) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`+"\n", w, h)
 	fmt.Fprintf(&sb, `<rect width="%d" height="%d" fill="white"/>`+"\n", w, h)
-	fmt.Fprintf(&sb, `<text x="%d" y="18" font-size="14">Idle BLAS workers, per build: library default, blasctl exec -idle sleep (env), blasctl.SetIdlePolicy (api)</text>`+"\n", left)
 	modeColor := map[string]string{"default": "#d62728", "env": "#1f77b4", "api": "#2ca02c"}
 	modeName := map[string]string{"default": "library default", "env": "exec -idle sleep (load-time variables)", "api": "SetIdlePolicy(IdleSleep)"}
+	var names []string
+	for _, m := range ms {
+		names = append(names, modeName[m])
+	}
+	fmt.Fprintf(&sb, `<text x="%d" y="18" font-size="14">Idle BLAS workers per build: %s</text>`+"\n", left, strings.Join(names, ", "))
 
 	bars := func(px, py int, title string, unit string, value func(result, *row) float64, peak float64, mark float64) {
 		for _, b := range builds {
