@@ -4,7 +4,9 @@
 #      (BLASCTL_BENCH_BUILD loads it; COUNT runs each, benchstat-style medians
 #      are taken by hand from the output);
 #   2. bench/compare.sh, blasctl next to threadpoolctl;
-#   3. bench/payoff, the throughput of scoped dgemm, and its chart.
+#   3. bench/payoff, the throughput of scoped dgemm, and its chart;
+#   4. bench/idle, what idle worker threads cost per build, and its chart
+#      (about 6 minutes more).
 # Output goes to bench/out/ (not committed) and the terminal.
 #
 #   bash bench/run.sh            # COUNT=5 by default
@@ -42,6 +44,9 @@ bash bench/compare.sh | tee "$out/compare.txt"
 
 echo "== payoff"
 go -C bench run ./payoff -svg payoff.svg | tee "$out/payoff.txt"
+
+echo "== idle"
+go -C bench run ./idle -svg idle.svg | tee "$out/idle.txt"
 
 echo "== medians"
 python3 bench/median.py "$out"/bench-*.txt | tee "$out/medians.md"

@@ -38,9 +38,10 @@ var overridingVars = []string{"BLIS_JC_NT", "BLIS_PC_NT", "BLIS_IC_NT", "BLIS_JR
 func runExec(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("exec", flag.ContinueOnError)
 	n := fs.Int("n", 1, "thread `count` for every library")
+	idle := fs.String("idle", "", "`sleep`: worker threads sleep as soon as a call returns (default: each library's own behaviour)")
 	fs.Usage = func() {
 		w := fs.Output()
-		fmt.Fprintln(w, "usage: blasctl exec [-n N] -- CMD [ARGS...]")
+		fmt.Fprintln(w, "usage: blasctl exec [-n N] [-idle sleep] -- CMD [ARGS...]")
 		fmt.Fprintln(w, "\nruns CMD in place of blasctl with these variables set to N:")
 		for _, kv := range threadVars(0) {
 			fmt.Fprintln(w, "  "+kv[:strings.IndexByte(kv, '=')])
@@ -49,10 +50,24 @@ func runExec(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(w, "N is capped as blasctl.WithThreads caps it: at the larger of the CPU count and the")
 		fmt.Fprintln(w, "largest count these variables already hold. A CMD that is not found exits 127, one")
 		fmt.Fprintln(w, "that cannot be run 126, as in a shell.")
+		fmt.Fprintln(w, "\n-idle sleep makes every library's worker threads sleep as soon as a call returns,")
+		fmt.Fprintln(w, "instead of spinning on a CPU for the next call, by setting:")
+		for _, v := range idleVars {
+			fmt.Fprintf(w, "  %s=%s\n", v.name, v.value)
+		}
+		fmt.Fprintln(w, "A variable the environment already sets wins, as the explicit choice; an")
+		fmt.Fprintln(w, "OMP_WAIT_POLICY it sets also keeps out KMP_BLOCKTIME and GOMP_SPINCOUNT, which")
+		fmt.Fprintln(w, "would override it. MKL reads none of its own: its Intel layer waits as its OpenMP")
+		fmt.Fprintln(w, "runtime (libiomp5) does. With -idle and no -n, the thread variables stay as they are.")
 		fs.PrintDefaults()
 	}
 	if status, done := parseFlags(fs, args, stdout, stderr); done {
 		return status
+	}
+	sleep, err := parseIdle(*idle)
+	if err != nil {
+		fmt.Fprintf(stderr, "blasctl exec: %v\n", err)
+		return 2
 	}
 	if *n < 1 {
 		fmt.Fprintf(stderr, "blasctl exec: -n must be at least 1, got %d\n", *n)
@@ -63,7 +78,11 @@ func runExec(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	if c := execCap(os.Environ()); *n > c {
+	// -idle alone is for a program's own thread counts: -n applies when
+	// given, or when -idle is not.
+	setThreads := !sleep
+	fs.Visit(func(f *flag.Flag) { setThreads = setThreads || f.Name == "n" })
+	if c := execCap(os.Environ()); setThreads && *n > c {
 		fmt.Fprintf(stderr, "blasctl exec: -n %d capped at %d (the CPU count, or a larger count already set), as blasctl.WithThreads caps it\n", *n, c)
 		*n = c
 	}
@@ -75,7 +94,14 @@ func runExec(args []string, stdout, stderr io.Writer) int {
 		}
 		return 127
 	}
-	return runProgram(path, fs.Args(), execEnv(os.Environ(), *n), stderr)
+	env := os.Environ()
+	if setThreads {
+		env = execEnv(env, *n)
+	}
+	if sleep {
+		env = idleEnv(env)
+	}
+	return runProgram(path, fs.Args(), env, stderr)
 }
 
 // execCap is the largest -n exec passes on: the CPU count, or the largest

@@ -26,7 +26,7 @@ type command struct {
 // commands is every subcommand, in the order usage lists them.
 var commands = []command{
 	{"info", "list the BLAS and OpenMP libraries blasctl finds, with their thread counts", runInfo},
-	{"exec", "run a program with every BLAS and OpenMP thread variable set: blasctl exec -n N -- CMD ARGS...", runExec},
+	{"exec", "run a program with every BLAS and OpenMP thread (or idle) variable set: blasctl exec [-n N] [-idle sleep] -- CMD ARGS...", runExec},
 	{"bench", "measure dgemm throughput of G goroutines: library default, WithThreads(1) per goroutine, WithFairShare per call", runBench},
 }
 
