@@ -16,17 +16,20 @@ var (
 
 // Caxpy calls the wrapped Caxpy directly (Level 1).
 func (w Implementation) Caxpy(n int, alpha complex64, x []complex64, incX int, y []complex64, incY int) {
+	defer w.enter().exit()
 	w.impl.Caxpy(n, alpha, x, incX, y, incY)
 }
 
 // Ccopy calls the wrapped Ccopy directly (Level 1).
 func (w Implementation) Ccopy(n int, x []complex64, incX int, y []complex64, incY int) {
+	defer w.enter().exit()
 	w.impl.Ccopy(n, x, incX, y, incY)
 }
 
 // Cdotc calls the wrapped Cdotc directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Cdotc(n int, x []complex64, incX int, y []complex64, incY int) complex64 {
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Cdotc(n, x, incX, y, incY)
 	}
@@ -38,6 +41,7 @@ func (w Implementation) Cdotc(n int, x []complex64, incX int, y []complex64, inc
 // Cdotu calls the wrapped Cdotu directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Cdotu(n int, x []complex64, incX int, y []complex64, incY int) complex64 {
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Cdotu(n, x, incX, y, incY)
 	}
@@ -50,6 +54,7 @@ func (w Implementation) Cdotu(n int, x []complex64, incX int, y []complex64, inc
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
+	defer w.enter().exit()
 	if 4*workBand(m, n, kL+kU+1) < w.minFixed2() {
 		w.impl.Cgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -60,6 +65,7 @@ func (w Implementation) Cgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // Cgemm calls the wrapped Cgemm, inside blasctl.WithFairShare when its
 // work reaches the Level 3 threshold.
 func (w Implementation) Cgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
+	defer w.enter().exit()
 	if 4*work3(m, n, k) < minWork3 {
 		w.impl.Cgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -70,6 +76,7 @@ func (w Implementation) Cgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // Cgemv calls the wrapped Cgemv, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Cgemv(tA blas.Transpose, m int, n int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
+	defer w.enter().exit()
 	if 4*work2(m, n) < minWork2 {
 		w.impl.Cgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -80,6 +87,7 @@ func (w Implementation) Cgemv(tA blas.Transpose, m int, n int, alpha complex64, 
 // Cgerc calls the wrapped Cgerc, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Cgerc(m int, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, a []complex64, lda int) {
+	defer w.enter().exit()
 	if 4*work2(m, n) < minWork2 {
 		w.impl.Cgerc(m, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -90,6 +98,7 @@ func (w Implementation) Cgerc(m int, n int, alpha complex64, x []complex64, incX
 // Cgeru calls the wrapped Cgeru, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Cgeru(m int, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, a []complex64, lda int) {
+	defer w.enter().exit()
 	if 4*work2(m, n) < minWork2 {
 		w.impl.Cgeru(m, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -101,6 +110,7 @@ func (w Implementation) Cgeru(m int, n int, alpha complex64, x []complex64, incX
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chbmv(ul blas.Uplo, n int, k int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
+	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Chbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -112,6 +122,7 @@ func (w Implementation) Chbmv(ul blas.Uplo, n int, k int, alpha complex64, a []c
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chemm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
+	defer w.enter().exit()
 	if 4*workSide(s, m, n) < w.minFixed3() {
 		w.impl.Chemm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -123,6 +134,7 @@ func (w Implementation) Chemm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chemv(ul blas.Uplo, n int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Chemv(ul, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -134,6 +146,7 @@ func (w Implementation) Chemv(ul blas.Uplo, n int, alpha complex64, a []complex6
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cher(ul blas.Uplo, n int, alpha float32, x []complex64, incX int, a []complex64, lda int) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Cher(ul, n, alpha, x, incX, a, lda)
 		return
@@ -145,6 +158,7 @@ func (w Implementation) Cher(ul blas.Uplo, n int, alpha float32, x []complex64, 
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cher2(ul blas.Uplo, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, a []complex64, lda int) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Cher2(ul, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -156,6 +170,7 @@ func (w Implementation) Cher2(ul blas.Uplo, n int, alpha complex64, x []complex6
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta float32, c []complex64, ldc int) {
+	defer w.enter().exit()
 	if 4*work3(n, n, k) < w.minFixed3() {
 		w.impl.Cher2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -167,6 +182,7 @@ func (w Implementation) Cher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cherk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []complex64, lda int, beta float32, c []complex64, ldc int) {
+	defer w.enter().exit()
 	if 4*work3(n, n, k) < w.minFixed3() {
 		w.impl.Cherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
@@ -178,6 +194,7 @@ func (w Implementation) Cherk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chpmv(ul blas.Uplo, n int, alpha complex64, ap []complex64, x []complex64, incX int, beta complex64, y []complex64, incY int) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Chpmv(ul, n, alpha, ap, x, incX, beta, y, incY)
 		return
@@ -189,6 +206,7 @@ func (w Implementation) Chpmv(ul blas.Uplo, n int, alpha complex64, ap []complex
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chpr(ul blas.Uplo, n int, alpha float32, x []complex64, incX int, a []complex64) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Chpr(ul, n, alpha, x, incX, a)
 		return
@@ -200,6 +218,7 @@ func (w Implementation) Chpr(ul blas.Uplo, n int, alpha float32, x []complex64, 
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chpr2(ul blas.Uplo, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, ap []complex64) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Chpr2(ul, n, alpha, x, incX, y, incY, ap)
 		return
@@ -209,16 +228,19 @@ func (w Implementation) Chpr2(ul blas.Uplo, n int, alpha complex64, x []complex6
 
 // Cscal calls the wrapped Cscal directly (Level 1).
 func (w Implementation) Cscal(n int, alpha complex64, x []complex64, incX int) {
+	defer w.enter().exit()
 	w.impl.Cscal(n, alpha, x, incX)
 }
 
 // Csscal calls the wrapped Csscal directly (Level 1).
 func (w Implementation) Csscal(n int, alpha float32, x []complex64, incX int) {
+	defer w.enter().exit()
 	w.impl.Csscal(n, alpha, x, incX)
 }
 
 // Cswap calls the wrapped Cswap directly (Level 1).
 func (w Implementation) Cswap(n int, x []complex64, incX int, y []complex64, incY int) {
+	defer w.enter().exit()
 	w.impl.Cswap(n, x, incX, y, incY)
 }
 
@@ -226,6 +248,7 @@ func (w Implementation) Cswap(n int, x []complex64, incX int, y []complex64, inc
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Csymm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
+	defer w.enter().exit()
 	if 4*workSide(s, m, n) < w.minFixed3() {
 		w.impl.Csymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -237,6 +260,7 @@ func (w Implementation) Csymm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Csyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
+	defer w.enter().exit()
 	if 4*work3(n, n, k) < w.minFixed3() {
 		w.impl.Csyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -248,6 +272,7 @@ func (w Implementation) Csyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Csyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, beta complex64, c []complex64, ldc int) {
+	defer w.enter().exit()
 	if 4*work3(n, n, k) < w.minFixed3() {
 		w.impl.Csyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
@@ -259,6 +284,7 @@ func (w Implementation) Csyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex64, lda int, x []complex64, incX int) {
+	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ctbmv(ul, tA, d, n, k, a, lda, x, incX)
 		return
@@ -270,6 +296,7 @@ func (w Implementation) Ctbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex64, lda int, x []complex64, incX int) {
+	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ctbsv(ul, tA, d, n, k, a, lda, x, incX)
 		return
@@ -281,6 +308,7 @@ func (w Implementation) Ctbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex64, x []complex64, incX int) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ctpmv(ul, tA, d, n, ap, x, incX)
 		return
@@ -292,6 +320,7 @@ func (w Implementation) Ctpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex64, x []complex64, incX int) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ctpsv(ul, tA, d, n, ap, x, incX)
 		return
@@ -303,6 +332,7 @@ func (w Implementation) Ctpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int) {
+	defer w.enter().exit()
 	if 4*workSide(s, m, n) < w.minFixed3() {
 		w.impl.Ctrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
@@ -314,6 +344,7 @@ func (w Implementation) Ctrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex64, lda int, x []complex64, incX int) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ctrmv(ul, tA, d, n, a, lda, x, incX)
 		return
@@ -325,6 +356,7 @@ func (w Implementation) Ctrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int) {
+	defer w.enter().exit()
 	if 4*workSide(s, m, n) < w.minFixed3() {
 		w.impl.Ctrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
@@ -336,6 +368,7 @@ func (w Implementation) Ctrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex64, lda int, x []complex64, incX int) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ctrsv(ul, tA, d, n, a, lda, x, incX)
 		return
@@ -346,6 +379,7 @@ func (w Implementation) Ctrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // Dasum calls the wrapped Dasum directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dasum(n int, x []float64, incX int) float64 {
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Dasum(n, x, incX)
 	}
@@ -356,17 +390,20 @@ func (w Implementation) Dasum(n int, x []float64, incX int) float64 {
 
 // Daxpy calls the wrapped Daxpy directly (Level 1).
 func (w Implementation) Daxpy(n int, alpha float64, x []float64, incX int, y []float64, incY int) {
+	defer w.enter().exit()
 	w.impl.Daxpy(n, alpha, x, incX, y, incY)
 }
 
 // Dcopy calls the wrapped Dcopy directly (Level 1).
 func (w Implementation) Dcopy(n int, x []float64, incX int, y []float64, incY int) {
+	defer w.enter().exit()
 	w.impl.Dcopy(n, x, incX, y, incY)
 }
 
 // Ddot calls the wrapped Ddot directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Ddot(n int, x []float64, incX int, y []float64, incY int) float64 {
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Ddot(n, x, incX, y, incY)
 	}
@@ -379,6 +416,7 @@ func (w Implementation) Ddot(n int, x []float64, incX int, y []float64, incY int
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
+	defer w.enter().exit()
 	if workBand(m, n, kL+kU+1) < w.minFixed2() {
 		w.impl.Dgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -389,6 +427,7 @@ func (w Implementation) Dgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // Dgemm calls the wrapped Dgemm, inside blasctl.WithFairShare when its
 // work reaches the Level 3 threshold.
 func (w Implementation) Dgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	defer w.enter().exit()
 	if work3(m, n, k) < minWork3 {
 		w.impl.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -399,6 +438,7 @@ func (w Implementation) Dgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // Dgemv calls the wrapped Dgemv, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Dgemv(tA blas.Transpose, m int, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
+	defer w.enter().exit()
 	if work2(m, n) < minWork2 {
 		w.impl.Dgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -409,6 +449,7 @@ func (w Implementation) Dgemv(tA blas.Transpose, m int, n int, alpha float64, a 
 // Dger calls the wrapped Dger, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Dger(m int, n int, alpha float64, x []float64, incX int, y []float64, incY int, a []float64, lda int) {
+	defer w.enter().exit()
 	if work2(m, n) < minWork2 {
 		w.impl.Dger(m, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -419,6 +460,7 @@ func (w Implementation) Dger(m int, n int, alpha float64, x []float64, incX int,
 // Dnrm2 calls the wrapped Dnrm2 directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dnrm2(n int, x []float64, incX int) float64 {
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Dnrm2(n, x, incX)
 	}
@@ -429,21 +471,25 @@ func (w Implementation) Dnrm2(n int, x []float64, incX int) float64 {
 
 // Drot calls the wrapped Drot directly (Level 1).
 func (w Implementation) Drot(n int, x []float64, incX int, y []float64, incY int, c float64, s float64) {
+	defer w.enter().exit()
 	w.impl.Drot(n, x, incX, y, incY, c, s)
 }
 
 // Drotg calls the wrapped Drotg directly (Level 1).
 func (w Implementation) Drotg(a float64, b float64) (float64, float64, float64, float64) {
+	defer w.enter().exit()
 	return w.impl.Drotg(a, b)
 }
 
 // Drotm calls the wrapped Drotm directly (Level 1).
 func (w Implementation) Drotm(n int, x []float64, incX int, y []float64, incY int, p blas.DrotmParams) {
+	defer w.enter().exit()
 	w.impl.Drotm(n, x, incX, y, incY, p)
 }
 
 // Drotmg calls the wrapped Drotmg directly (Level 1).
 func (w Implementation) Drotmg(d1 float64, d2 float64, b1 float64, b2 float64) (blas.DrotmParams, float64, float64, float64) {
+	defer w.enter().exit()
 	return w.impl.Drotmg(d1, d2, b1, b2)
 }
 
@@ -451,6 +497,7 @@ func (w Implementation) Drotmg(d1 float64, d2 float64, b1 float64, b2 float64) (
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsbmv(ul blas.Uplo, n int, k int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
+	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Dsbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -460,12 +507,14 @@ func (w Implementation) Dsbmv(ul blas.Uplo, n int, k int, alpha float64, a []flo
 
 // Dscal calls the wrapped Dscal directly (Level 1).
 func (w Implementation) Dscal(n int, alpha float64, x []float64, incX int) {
+	defer w.enter().exit()
 	w.impl.Dscal(n, alpha, x, incX)
 }
 
 // Dsdot calls the wrapped Dsdot directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dsdot(n int, x []float32, incX int, y []float32, incY int) float64 {
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Dsdot(n, x, incX, y, incY)
 	}
@@ -478,6 +527,7 @@ func (w Implementation) Dsdot(n int, x []float32, incX int, y []float32, incY in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dspmv(ul blas.Uplo, n int, alpha float64, ap []float64, x []float64, incX int, beta float64, y []float64, incY int) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dspmv(ul, n, alpha, ap, x, incX, beta, y, incY)
 		return
@@ -489,6 +539,7 @@ func (w Implementation) Dspmv(ul blas.Uplo, n int, alpha float64, ap []float64, 
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dspr(ul blas.Uplo, n int, alpha float64, x []float64, incX int, ap []float64) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dspr(ul, n, alpha, x, incX, ap)
 		return
@@ -500,6 +551,7 @@ func (w Implementation) Dspr(ul blas.Uplo, n int, alpha float64, x []float64, in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dspr2(ul blas.Uplo, n int, alpha float64, x []float64, incX int, y []float64, incY int, a []float64) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dspr2(ul, n, alpha, x, incX, y, incY, a)
 		return
@@ -509,6 +561,7 @@ func (w Implementation) Dspr2(ul blas.Uplo, n int, alpha float64, x []float64, i
 
 // Dswap calls the wrapped Dswap directly (Level 1).
 func (w Implementation) Dswap(n int, x []float64, incX int, y []float64, incY int) {
+	defer w.enter().exit()
 	w.impl.Dswap(n, x, incX, y, incY)
 }
 
@@ -516,6 +569,7 @@ func (w Implementation) Dswap(n int, x []float64, incX int, y []float64, incY in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	defer w.enter().exit()
 	if workSide(s, m, n) < w.minFixed3() {
 		w.impl.Dsymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -527,6 +581,7 @@ func (w Implementation) Dsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha flo
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsymv(ul blas.Uplo, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dsymv(ul, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -538,6 +593,7 @@ func (w Implementation) Dsymv(ul blas.Uplo, n int, alpha float64, a []float64, l
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyr(ul blas.Uplo, n int, alpha float64, x []float64, incX int, a []float64, lda int) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dsyr(ul, n, alpha, x, incX, a, lda)
 		return
@@ -549,6 +605,7 @@ func (w Implementation) Dsyr(ul blas.Uplo, n int, alpha float64, x []float64, in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyr2(ul blas.Uplo, n int, alpha float64, x []float64, incX int, y []float64, incY int, a []float64, lda int) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dsyr2(ul, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -560,6 +617,7 @@ func (w Implementation) Dsyr2(ul blas.Uplo, n int, alpha float64, x []float64, i
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	defer w.enter().exit()
 	if work3(n, n, k) < w.minFixed3() {
 		w.impl.Dsyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -571,6 +629,7 @@ func (w Implementation) Dsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
+	defer w.enter().exit()
 	if work3(n, n, k) < w.minFixed3() {
 		w.impl.Dsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
@@ -582,6 +641,7 @@ func (w Implementation) Dsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float64, lda int, x []float64, incX int) {
+	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Dtbmv(ul, tA, d, n, k, a, lda, x, incX)
 		return
@@ -593,6 +653,7 @@ func (w Implementation) Dtbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float64, lda int, x []float64, incX int) {
+	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Dtbsv(ul, tA, d, n, k, a, lda, x, incX)
 		return
@@ -604,6 +665,7 @@ func (w Implementation) Dtbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float64, x []float64, incX int) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dtpmv(ul, tA, d, n, ap, x, incX)
 		return
@@ -615,6 +677,7 @@ func (w Implementation) Dtpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float64, x []float64, incX int) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dtpsv(ul, tA, d, n, ap, x, incX)
 		return
@@ -626,6 +689,7 @@ func (w Implementation) Dtpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
+	defer w.enter().exit()
 	if workSide(s, m, n) < w.minFixed3() {
 		w.impl.Dtrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
@@ -637,6 +701,7 @@ func (w Implementation) Dtrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float64, lda int, x []float64, incX int) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dtrmv(ul, tA, d, n, a, lda, x, incX)
 		return
@@ -648,6 +713,7 @@ func (w Implementation) Dtrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
+	defer w.enter().exit()
 	if workSide(s, m, n) < w.minFixed3() {
 		w.impl.Dtrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
@@ -659,6 +725,7 @@ func (w Implementation) Dtrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float64, lda int, x []float64, incX int) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dtrsv(ul, tA, d, n, a, lda, x, incX)
 		return
@@ -669,6 +736,7 @@ func (w Implementation) Dtrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // Dzasum calls the wrapped Dzasum directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dzasum(n int, x []complex128, incX int) float64 {
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Dzasum(n, x, incX)
 	}
@@ -680,6 +748,7 @@ func (w Implementation) Dzasum(n int, x []complex128, incX int) float64 {
 // Dznrm2 calls the wrapped Dznrm2 directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dznrm2(n int, x []complex128, incX int) float64 {
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Dznrm2(n, x, incX)
 	}
@@ -690,27 +759,32 @@ func (w Implementation) Dznrm2(n int, x []complex128, incX int) float64 {
 
 // Icamax calls the wrapped Icamax directly (Level 1).
 func (w Implementation) Icamax(n int, x []complex64, incX int) int {
+	defer w.enter().exit()
 	return w.impl.Icamax(n, x, incX)
 }
 
 // Idamax calls the wrapped Idamax directly (Level 1).
 func (w Implementation) Idamax(n int, x []float64, incX int) int {
+	defer w.enter().exit()
 	return w.impl.Idamax(n, x, incX)
 }
 
 // Isamax calls the wrapped Isamax directly (Level 1).
 func (w Implementation) Isamax(n int, x []float32, incX int) int {
+	defer w.enter().exit()
 	return w.impl.Isamax(n, x, incX)
 }
 
 // Izamax calls the wrapped Izamax directly (Level 1).
 func (w Implementation) Izamax(n int, x []complex128, incX int) int {
+	defer w.enter().exit()
 	return w.impl.Izamax(n, x, incX)
 }
 
 // Sasum calls the wrapped Sasum directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sasum(n int, x []float32, incX int) float32 {
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Sasum(n, x, incX)
 	}
@@ -721,12 +795,14 @@ func (w Implementation) Sasum(n int, x []float32, incX int) float32 {
 
 // Saxpy calls the wrapped Saxpy directly (Level 1).
 func (w Implementation) Saxpy(n int, alpha float32, x []float32, incX int, y []float32, incY int) {
+	defer w.enter().exit()
 	w.impl.Saxpy(n, alpha, x, incX, y, incY)
 }
 
 // Scasum calls the wrapped Scasum directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Scasum(n int, x []complex64, incX int) float32 {
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Scasum(n, x, incX)
 	}
@@ -738,6 +814,7 @@ func (w Implementation) Scasum(n int, x []complex64, incX int) float32 {
 // Scnrm2 calls the wrapped Scnrm2 directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Scnrm2(n int, x []complex64, incX int) float32 {
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Scnrm2(n, x, incX)
 	}
@@ -748,12 +825,14 @@ func (w Implementation) Scnrm2(n int, x []complex64, incX int) float32 {
 
 // Scopy calls the wrapped Scopy directly (Level 1).
 func (w Implementation) Scopy(n int, x []float32, incX int, y []float32, incY int) {
+	defer w.enter().exit()
 	w.impl.Scopy(n, x, incX, y, incY)
 }
 
 // Sdot calls the wrapped Sdot directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sdot(n int, x []float32, incX int, y []float32, incY int) float32 {
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Sdot(n, x, incX, y, incY)
 	}
@@ -765,6 +844,7 @@ func (w Implementation) Sdot(n int, x []float32, incX int, y []float32, incY int
 // Sdsdot calls the wrapped Sdsdot directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sdsdot(n int, alpha float32, x []float32, incX int, y []float32, incY int) float32 {
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Sdsdot(n, alpha, x, incX, y, incY)
 	}
@@ -777,6 +857,7 @@ func (w Implementation) Sdsdot(n int, alpha float32, x []float32, incX int, y []
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
+	defer w.enter().exit()
 	if workBand(m, n, kL+kU+1) < w.minFixed2() {
 		w.impl.Sgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -788,6 +869,7 @@ func (w Implementation) Sgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	defer w.enter().exit()
 	if work3(m, n, k) < w.minFixed3() {
 		w.impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -798,6 +880,7 @@ func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // Sgemv calls the wrapped Sgemv, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Sgemv(tA blas.Transpose, m int, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
+	defer w.enter().exit()
 	if work2(m, n) < minWork2 {
 		w.impl.Sgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -808,6 +891,7 @@ func (w Implementation) Sgemv(tA blas.Transpose, m int, n int, alpha float32, a 
 // Sger calls the wrapped Sger, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Sger(m int, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32, lda int) {
+	defer w.enter().exit()
 	if work2(m, n) < minWork2 {
 		w.impl.Sger(m, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -818,6 +902,7 @@ func (w Implementation) Sger(m int, n int, alpha float32, x []float32, incX int,
 // Snrm2 calls the wrapped Snrm2 directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Snrm2(n int, x []float32, incX int) float32 {
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Snrm2(n, x, incX)
 	}
@@ -828,21 +913,25 @@ func (w Implementation) Snrm2(n int, x []float32, incX int) float32 {
 
 // Srot calls the wrapped Srot directly (Level 1).
 func (w Implementation) Srot(n int, x []float32, incX int, y []float32, incY int, c float32, s float32) {
+	defer w.enter().exit()
 	w.impl.Srot(n, x, incX, y, incY, c, s)
 }
 
 // Srotg calls the wrapped Srotg directly (Level 1).
 func (w Implementation) Srotg(a float32, b float32) (float32, float32, float32, float32) {
+	defer w.enter().exit()
 	return w.impl.Srotg(a, b)
 }
 
 // Srotm calls the wrapped Srotm directly (Level 1).
 func (w Implementation) Srotm(n int, x []float32, incX int, y []float32, incY int, p blas.SrotmParams) {
+	defer w.enter().exit()
 	w.impl.Srotm(n, x, incX, y, incY, p)
 }
 
 // Srotmg calls the wrapped Srotmg directly (Level 1).
 func (w Implementation) Srotmg(d1 float32, d2 float32, b1 float32, b2 float32) (blas.SrotmParams, float32, float32, float32) {
+	defer w.enter().exit()
 	return w.impl.Srotmg(d1, d2, b1, b2)
 }
 
@@ -850,6 +939,7 @@ func (w Implementation) Srotmg(d1 float32, d2 float32, b1 float32, b2 float32) (
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssbmv(ul blas.Uplo, n int, k int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
+	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ssbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -859,6 +949,7 @@ func (w Implementation) Ssbmv(ul blas.Uplo, n int, k int, alpha float32, a []flo
 
 // Sscal calls the wrapped Sscal directly (Level 1).
 func (w Implementation) Sscal(n int, alpha float32, x []float32, incX int) {
+	defer w.enter().exit()
 	w.impl.Sscal(n, alpha, x, incX)
 }
 
@@ -866,6 +957,7 @@ func (w Implementation) Sscal(n int, alpha float32, x []float32, incX int) {
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sspmv(ul blas.Uplo, n int, alpha float32, ap []float32, x []float32, incX int, beta float32, y []float32, incY int) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Sspmv(ul, n, alpha, ap, x, incX, beta, y, incY)
 		return
@@ -877,6 +969,7 @@ func (w Implementation) Sspmv(ul blas.Uplo, n int, alpha float32, ap []float32, 
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sspr(ul blas.Uplo, n int, alpha float32, x []float32, incX int, ap []float32) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Sspr(ul, n, alpha, x, incX, ap)
 		return
@@ -888,6 +981,7 @@ func (w Implementation) Sspr(ul blas.Uplo, n int, alpha float32, x []float32, in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sspr2(ul blas.Uplo, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Sspr2(ul, n, alpha, x, incX, y, incY, a)
 		return
@@ -897,6 +991,7 @@ func (w Implementation) Sspr2(ul blas.Uplo, n int, alpha float32, x []float32, i
 
 // Sswap calls the wrapped Sswap directly (Level 1).
 func (w Implementation) Sswap(n int, x []float32, incX int, y []float32, incY int) {
+	defer w.enter().exit()
 	w.impl.Sswap(n, x, incX, y, incY)
 }
 
@@ -904,6 +999,7 @@ func (w Implementation) Sswap(n int, x []float32, incX int, y []float32, incY in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssymm(s blas.Side, ul blas.Uplo, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	defer w.enter().exit()
 	if workSide(s, m, n) < w.minFixed3() {
 		w.impl.Ssymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -915,6 +1011,7 @@ func (w Implementation) Ssymm(s blas.Side, ul blas.Uplo, m int, n int, alpha flo
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssymv(ul blas.Uplo, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Ssymv(ul, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -926,6 +1023,7 @@ func (w Implementation) Ssymv(ul blas.Uplo, n int, alpha float32, a []float32, l
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyr(ul blas.Uplo, n int, alpha float32, x []float32, incX int, a []float32, lda int) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Ssyr(ul, n, alpha, x, incX, a, lda)
 		return
@@ -937,6 +1035,7 @@ func (w Implementation) Ssyr(ul blas.Uplo, n int, alpha float32, x []float32, in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyr2(ul blas.Uplo, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32, lda int) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Ssyr2(ul, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -948,6 +1047,7 @@ func (w Implementation) Ssyr2(ul blas.Uplo, n int, alpha float32, x []float32, i
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	defer w.enter().exit()
 	if work3(n, n, k) < w.minFixed3() {
 		w.impl.Ssyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -959,6 +1059,7 @@ func (w Implementation) Ssyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) {
+	defer w.enter().exit()
 	if work3(n, n, k) < w.minFixed3() {
 		w.impl.Ssyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
@@ -970,6 +1071,7 @@ func (w Implementation) Ssyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Stbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float32, lda int, x []float32, incX int) {
+	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Stbmv(ul, tA, d, n, k, a, lda, x, incX)
 		return
@@ -981,6 +1083,7 @@ func (w Implementation) Stbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Stbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float32, lda int, x []float32, incX int) {
+	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Stbsv(ul, tA, d, n, k, a, lda, x, incX)
 		return
@@ -992,6 +1095,7 @@ func (w Implementation) Stbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Stpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float32, x []float32, incX int) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Stpmv(ul, tA, d, n, ap, x, incX)
 		return
@@ -1003,6 +1107,7 @@ func (w Implementation) Stpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Stpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float32, x []float32, incX int) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Stpsv(ul, tA, d, n, ap, x, incX)
 		return
@@ -1014,6 +1119,7 @@ func (w Implementation) Stpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Strmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int) {
+	defer w.enter().exit()
 	if workSide(s, m, n) < w.minFixed3() {
 		w.impl.Strmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
@@ -1025,6 +1131,7 @@ func (w Implementation) Strmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Strmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float32, lda int, x []float32, incX int) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Strmv(ul, tA, d, n, a, lda, x, incX)
 		return
@@ -1036,6 +1143,7 @@ func (w Implementation) Strmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Strsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int) {
+	defer w.enter().exit()
 	if workSide(s, m, n) < w.minFixed3() {
 		w.impl.Strsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
@@ -1047,6 +1155,7 @@ func (w Implementation) Strsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Strsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float32, lda int, x []float32, incX int) {
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Strsv(ul, tA, d, n, a, lda, x, incX)
 		return
@@ -1056,17 +1165,20 @@ func (w Implementation) Strsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 
 // Zaxpy calls the wrapped Zaxpy directly (Level 1).
 func (w Implementation) Zaxpy(n int, alpha complex128, x []complex128, incX int, y []complex128, incY int) {
+	defer w.enter().exit()
 	w.impl.Zaxpy(n, alpha, x, incX, y, incY)
 }
 
 // Zcopy calls the wrapped Zcopy directly (Level 1).
 func (w Implementation) Zcopy(n int, x []complex128, incX int, y []complex128, incY int) {
+	defer w.enter().exit()
 	w.impl.Zcopy(n, x, incX, y, incY)
 }
 
 // Zdotc calls the wrapped Zdotc directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Zdotc(n int, x []complex128, incX int, y []complex128, incY int) complex128 {
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Zdotc(n, x, incX, y, incY)
 	}
@@ -1078,6 +1190,7 @@ func (w Implementation) Zdotc(n int, x []complex128, incX int, y []complex128, i
 // Zdotu calls the wrapped Zdotu directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Zdotu(n int, x []complex128, incX int, y []complex128, incY int) complex128 {
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Zdotu(n, x, incX, y, incY)
 	}
@@ -1088,6 +1201,7 @@ func (w Implementation) Zdotu(n int, x []complex128, incX int, y []complex128, i
 
 // Zdscal calls the wrapped Zdscal directly (Level 1).
 func (w Implementation) Zdscal(n int, alpha float64, x []complex128, incX int) {
+	defer w.enter().exit()
 	w.impl.Zdscal(n, alpha, x, incX)
 }
 
@@ -1095,6 +1209,7 @@ func (w Implementation) Zdscal(n int, alpha float64, x []complex128, incX int) {
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
+	defer w.enter().exit()
 	if 4*workBand(m, n, kL+kU+1) < w.minFixed2() {
 		w.impl.Zgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -1105,6 +1220,7 @@ func (w Implementation) Zgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // Zgemm calls the wrapped Zgemm, inside blasctl.WithFairShare when its
 // work reaches the Level 3 threshold.
 func (w Implementation) Zgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
+	defer w.enter().exit()
 	if 4*work3(m, n, k) < minWork3 {
 		w.impl.Zgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -1115,6 +1231,7 @@ func (w Implementation) Zgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // Zgemv calls the wrapped Zgemv, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Zgemv(tA blas.Transpose, m int, n int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
+	defer w.enter().exit()
 	if 4*work2(m, n) < minWork2 {
 		w.impl.Zgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -1125,6 +1242,7 @@ func (w Implementation) Zgemv(tA blas.Transpose, m int, n int, alpha complex128,
 // Zgerc calls the wrapped Zgerc, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Zgerc(m int, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, a []complex128, lda int) {
+	defer w.enter().exit()
 	if 4*work2(m, n) < minWork2 {
 		w.impl.Zgerc(m, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -1135,6 +1253,7 @@ func (w Implementation) Zgerc(m int, n int, alpha complex128, x []complex128, in
 // Zgeru calls the wrapped Zgeru, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Zgeru(m int, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, a []complex128, lda int) {
+	defer w.enter().exit()
 	if 4*work2(m, n) < minWork2 {
 		w.impl.Zgeru(m, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -1146,6 +1265,7 @@ func (w Implementation) Zgeru(m int, n int, alpha complex128, x []complex128, in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhbmv(ul blas.Uplo, n int, k int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
+	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Zhbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -1157,6 +1277,7 @@ func (w Implementation) Zhbmv(ul blas.Uplo, n int, k int, alpha complex128, a []
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhemm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
+	defer w.enter().exit()
 	if 4*workSide(s, m, n) < w.minFixed3() {
 		w.impl.Zhemm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -1168,6 +1289,7 @@ func (w Implementation) Zhemm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhemv(ul blas.Uplo, n int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zhemv(ul, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -1179,6 +1301,7 @@ func (w Implementation) Zhemv(ul blas.Uplo, n int, alpha complex128, a []complex
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zher(ul blas.Uplo, n int, alpha float64, x []complex128, incX int, a []complex128, lda int) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zher(ul, n, alpha, x, incX, a, lda)
 		return
@@ -1190,6 +1313,7 @@ func (w Implementation) Zher(ul blas.Uplo, n int, alpha float64, x []complex128,
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zher2(ul blas.Uplo, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, a []complex128, lda int) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zher2(ul, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -1201,6 +1325,7 @@ func (w Implementation) Zher2(ul blas.Uplo, n int, alpha complex128, x []complex
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta float64, c []complex128, ldc int) {
+	defer w.enter().exit()
 	if 4*work3(n, n, k) < w.minFixed3() {
 		w.impl.Zher2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -1212,6 +1337,7 @@ func (w Implementation) Zher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zherk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []complex128, lda int, beta float64, c []complex128, ldc int) {
+	defer w.enter().exit()
 	if 4*work3(n, n, k) < w.minFixed3() {
 		w.impl.Zherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
@@ -1223,6 +1349,7 @@ func (w Implementation) Zherk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhpmv(ul blas.Uplo, n int, alpha complex128, ap []complex128, x []complex128, incX int, beta complex128, y []complex128, incY int) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zhpmv(ul, n, alpha, ap, x, incX, beta, y, incY)
 		return
@@ -1234,6 +1361,7 @@ func (w Implementation) Zhpmv(ul blas.Uplo, n int, alpha complex128, ap []comple
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhpr(ul blas.Uplo, n int, alpha float64, x []complex128, incX int, a []complex128) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zhpr(ul, n, alpha, x, incX, a)
 		return
@@ -1245,6 +1373,7 @@ func (w Implementation) Zhpr(ul blas.Uplo, n int, alpha float64, x []complex128,
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhpr2(ul blas.Uplo, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, ap []complex128) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zhpr2(ul, n, alpha, x, incX, y, incY, ap)
 		return
@@ -1254,11 +1383,13 @@ func (w Implementation) Zhpr2(ul blas.Uplo, n int, alpha complex128, x []complex
 
 // Zscal calls the wrapped Zscal directly (Level 1).
 func (w Implementation) Zscal(n int, alpha complex128, x []complex128, incX int) {
+	defer w.enter().exit()
 	w.impl.Zscal(n, alpha, x, incX)
 }
 
 // Zswap calls the wrapped Zswap directly (Level 1).
 func (w Implementation) Zswap(n int, x []complex128, incX int, y []complex128, incY int) {
+	defer w.enter().exit()
 	w.impl.Zswap(n, x, incX, y, incY)
 }
 
@@ -1266,6 +1397,7 @@ func (w Implementation) Zswap(n int, x []complex128, incX int, y []complex128, i
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
+	defer w.enter().exit()
 	if 4*workSide(s, m, n) < w.minFixed3() {
 		w.impl.Zsymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -1277,6 +1409,7 @@ func (w Implementation) Zsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
+	defer w.enter().exit()
 	if 4*work3(n, n, k) < w.minFixed3() {
 		w.impl.Zsyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -1288,6 +1421,7 @@ func (w Implementation) Zsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, beta complex128, c []complex128, ldc int) {
+	defer w.enter().exit()
 	if 4*work3(n, n, k) < w.minFixed3() {
 		w.impl.Zsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
@@ -1299,6 +1433,7 @@ func (w Implementation) Zsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex128, lda int, x []complex128, incX int) {
+	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ztbmv(ul, tA, d, n, k, a, lda, x, incX)
 		return
@@ -1310,6 +1445,7 @@ func (w Implementation) Ztbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex128, lda int, x []complex128, incX int) {
+	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ztbsv(ul, tA, d, n, k, a, lda, x, incX)
 		return
@@ -1321,6 +1457,7 @@ func (w Implementation) Ztbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex128, x []complex128, incX int) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ztpmv(ul, tA, d, n, ap, x, incX)
 		return
@@ -1332,6 +1469,7 @@ func (w Implementation) Ztpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex128, x []complex128, incX int) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ztpsv(ul, tA, d, n, ap, x, incX)
 		return
@@ -1343,6 +1481,7 @@ func (w Implementation) Ztpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int) {
+	defer w.enter().exit()
 	if 4*workSide(s, m, n) < w.minFixed3() {
 		w.impl.Ztrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
@@ -1354,6 +1493,7 @@ func (w Implementation) Ztrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex128, lda int, x []complex128, incX int) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ztrmv(ul, tA, d, n, a, lda, x, incX)
 		return
@@ -1365,6 +1505,7 @@ func (w Implementation) Ztrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int) {
+	defer w.enter().exit()
 	if 4*workSide(s, m, n) < w.minFixed3() {
 		w.impl.Ztrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
@@ -1376,6 +1517,7 @@ func (w Implementation) Ztrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex128, lda int, x []complex128, incX int) {
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ztrsv(ul, tA, d, n, a, lda, x, incX)
 		return

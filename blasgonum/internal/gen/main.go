@@ -260,14 +260,14 @@ func writeMethod(buf *bytes.Buffer, m method) error {
 			return fmt.Errorf("%s: a reduction with %d results", m.name, m.sig.Results().Len())
 		}
 		fmt.Fprintf(buf, "\n// %s calls the wrapped %s directly (Level 1), in the default mode at\n// the fixed count when n reaches minWork1: its bits depend on the count.\n", m.name, m.name)
-		fmt.Fprintf(buf, "func (%s Implementation) %s(%s)%s {\n", receiver, m.name, params, results)
+		writeHead(buf, m, params, results)
 		fmt.Fprintf(buf, "\tif %s.adaptive || float64(n) < minWork1 {\n\t\treturn %s\n\t}\n", receiver, call)
 		fmt.Fprintf(buf, "\tvar r%s\n\t%s.fixed(func() { r = %s })\n\treturn r\n}\n", results, receiver, call)
 		return nil
 	}
 	if m.level == 1 {
 		fmt.Fprintf(buf, "\n// %s calls the wrapped %s directly (Level 1).\n", m.name, m.name)
-		fmt.Fprintf(buf, "func (%s Implementation) %s(%s)%s {\n", receiver, m.name, params, results)
+		writeHead(buf, m, params, results)
 		if results != "" {
 			fmt.Fprintf(buf, "\treturn %s\n}\n", call)
 		} else {
@@ -284,16 +284,25 @@ func writeMethod(buf *bytes.Buffer, m method) error {
 	}
 	if countFree[m.name] {
 		fmt.Fprintf(buf, "\n// %s calls the wrapped %s, inside blasctl.WithFairShare when its\n// work reaches the Level %d threshold.\n", m.name, m.name, m.level)
-		fmt.Fprintf(buf, "func (%s Implementation) %s(%s)%s {\n", receiver, m.name, params, results)
+		writeHead(buf, m, params, results)
 		fmt.Fprintf(buf, "\tif %s < minWork%d {\n\t\t%s\n\t\treturn\n\t}\n", work, m.level, call)
 		fmt.Fprintf(buf, "\t%s.share(func() { %s })\n}\n", receiver, call)
 		return nil
 	}
 	fmt.Fprintf(buf, "\n// %s calls the wrapped %s, when its work reaches the Level %d\n// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed\n// count in the default mode (its bits depend on the count).\n", m.name, m.name, m.level)
-	fmt.Fprintf(buf, "func (%s Implementation) %s(%s)%s {\n", receiver, m.name, params, results)
+	writeHead(buf, m, params, results)
 	fmt.Fprintf(buf, "\tif %s < %s.minFixed%d() {\n\t\t%s\n\t\treturn\n\t}\n", work, receiver, m.level, call)
 	fmt.Fprintf(buf, "\t%s.fixed(func() { %s })\n}\n", receiver, call)
 	return nil
+}
+
+// writeHead opens the wrapper's method for m. Its first statement passes
+// the admission gate (gate.go): every call of the wrapped implementation
+// enters it there, before any scope starts, and leaves it on return or
+// panic.
+func writeHead(buf *bytes.Buffer, m method, params, results string) {
+	fmt.Fprintf(buf, "func (%s Implementation) %s(%s)%s {\n", receiver, m.name, params, results)
+	fmt.Fprintf(buf, "\tdefer %s.enter().exit()\n", receiver)
 }
 
 // countFree are the routines whose results have the same bits at every
