@@ -152,12 +152,10 @@ func (w Implementation) after(ran bool, err error, call func()) {
 	}
 }
 
-// The thresholds, in real multiply-adds, from which a Level 2 or Level 3
-// call runs in a scope. A Level 2 call is scoped when the scope costs at
-// most a tenth of the call's time on one thread; below that, the scope
-// costs more than sharing the CPUs can save. Every Level 3 call is scoped
-// (minWork3 is 0): each counts as a caller, so the share others get stays
-// honest, at a cost that matters only for the smallest products.
+// The threshold, in real multiply-adds, from which a Level 2 call runs in
+// a scope (Level 3: minWork3, threshold3.go). A Level 2 call is scoped
+// when the scope costs at most a tenth of the call's time on one thread;
+// below that, the scope costs more than sharing the CPUs can save.
 //
 // Measured with threshold_bench_test.go (netlib on Debian 12's OpenBLAS
 // 0.3.21 pthreads, a shared 2-vCPU VM under load, the smallest of 6 runs):
@@ -169,12 +167,9 @@ func (w Implementation) after(ran bool, err error, call func()) {
 // and 4% at 64^3. OpenBLAS runs gemv on one thread below m·n = 9216 and
 // gemm below m·n·k = 2^18 (interface/gemv.c, gemm.c; in the benchmark 1 and
 // 2 threads take the same time exactly there). A complex call counts 4 real
-// multiply-adds per complex one. Variables so that the package's tests can
-// scope every call.
-var (
-	minWork2 float64 = 1 << 16
-	minWork3 float64 = 0
-)
+// multiply-adds per complex one. A variable so that the package's tests
+// can scope every call.
+var minWork2 float64 = 1 << 16
 
 // The thresholds of the default mode for the calls whose bits depend on
 // the count. A Level 1 reduction runs at the fixed count from n =
@@ -184,7 +179,7 @@ var (
 // the calling thread's own, which no other goroutine moves). Every
 // count-dependent Level 2 call runs at the fixed count (minFixedWork2 is
 // 0): OpenBLAS's symv, hemv and trmv differ between 1 and 2 threads from n
-// = 16. Level 3 calls use minWork3 in both modes. Measured with
+// = 16. Level 3 calls: small3 (threshold3.go). Measured with
 // reproducible_test.go.
 var (
 	minWork1      float64 = 1 << 13
@@ -198,9 +193,6 @@ func (w Implementation) minFixed2() float64 {
 	}
 	return minFixedWork2
 }
-
-// minFixed3 is the Level 3 threshold, the same in both modes.
-func (w Implementation) minFixed3() float64 { return minWork3 }
 
 // work2 is the work of an m x n matrix-vector operation.
 func work2(m, n int) float64 { return float64(m) * float64(n) }

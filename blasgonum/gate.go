@@ -22,7 +22,8 @@ import (
 // never waits: it goes in over the cap (blasctl.InScope).
 //
 // The fast way in and out is one compare-and-swap and one atomic add on
-// one word; only a goroutine that finds the gate full takes the mutex.
+// one word; only a goroutine that finds the gate full, or one leaving
+// while others wait, takes the mutex.
 var gate gateState
 
 // gateState is the gate's state. word holds the goroutines inside (low 32
@@ -75,17 +76,18 @@ func (g *gateState) capacity() uint64 {
 func (g *gateState) refresh() uint64 {
 	c := int32(runtime.GOMAXPROCS(0))
 	if old := g.limit.Swap(c); c > old && old > 0 && g.waiters.Load() > 0 {
-		g.wake()
+		g.wake(int(c - old))
 	}
 	return uint64(c)
 }
 
 // enter admits the calling goroutine, waiting while the gate is full.
 func (g *gateState) enter() {
+	c := g.capacity()
 	for {
 		v := g.word.Load()
-		if v&insideMask >= g.capacity() || g.waiters.Load() > 0 {
-			break // full, or others queue first
+		if v&insideMask >= c {
+			break
 		}
 		if g.word.CompareAndSwap(v, v+inside+admitted) {
 			if (v>>32+1)%refreshEvery == 0 {
@@ -99,26 +101,34 @@ func (g *gateState) enter() {
 
 // enterSlow admits the calling goroutine once there is room: at once if
 // it is inside a blasctl scope (locked: it must not wait), else when a
-// goroutine leaving hands it its place.
+// goroutine leaving wakes it and it finds room. A woken goroutine competes
+// with the ones arriving, as a goroutine does for a sync.Mutex: handing
+// the place to a parked waiter would keep it empty until the scheduler
+// runs that waiter, and a queue, once formed, would then never drain.
 func (g *gateState) enterSlow() {
-	c := g.refresh() // a queue is the moment to notice a new GOMAXPROCS
+	c := g.refresh() // a full gate is the moment to notice a new GOMAXPROCS
 	if blasctl.InScope() {
 		g.word.Add(inside + admitted)
 		return
 	}
-	g.mu.Lock()
-	g.waiters.Add(1)
-	// Room made after the check above, before waiters counted this one:
-	// take it, as no leaver will hand it over.
-	if g.tryAdmit(c) {
-		g.waiters.Add(-1)
+	for {
+		g.mu.Lock()
+		g.waiters.Add(1)
+		// Room made after the last look, before waiters counted this
+		// goroutine: take it, as no leaver will wake it for that room.
+		if g.tryAdmit(c) {
+			g.waiters.Add(-1)
+			g.mu.Unlock()
+			return
+		}
+		ch := make(chan struct{})
+		g.queue = append(g.queue, ch)
 		g.mu.Unlock()
-		return
+		<-ch // a leaver made room; others may take it first
+		if g.tryAdmit(g.capacity()) {
+			return
+		}
 	}
-	ch := make(chan struct{})
-	g.queue = append(g.queue, ch)
-	g.mu.Unlock()
-	<-ch // the leaver counted this goroutine inside
 }
 
 // tryAdmit counts one goroutine inside if there is room under the cap c.
@@ -134,61 +144,37 @@ func (g *gateState) tryAdmit(c uint64) bool {
 	}
 }
 
-// exit lets a goroutine out: it hands its place to the first waiter, or
-// leaves the gate one emptier. Over the cap (a lowered GOMAXPROCS, or
-// goroutines let in from their scopes) it leaves without handing over.
+// exit lets a goroutine out, and wakes the first waiter.
 func (g *gateState) exit() {
-	if g.waiters.Load() > 0 && g.word.Load()&insideMask <= g.capacity() && g.handOff() {
-		return
-	}
 	if g.word.Add(^uint64(inside-1))&insideMask == 0 {
 		gateEmpty()
 	}
-	// A waiter that queued after the check above saw the gate full before
-	// this add; wake it now.
+	// Seen after the add: a waiter that counted itself before it is
+	// queued (it queues under mu), and one that counted itself after it
+	// finds the room itself.
 	if g.waiters.Load() > 0 {
-		g.wake()
+		g.wake(1)
 	}
 }
 
-// handOff passes the calling goroutine's place to the first waiter, if
-// any: the count inside stays.
-func (g *gateState) handOff() bool {
+// wake wakes up to n waiters, first come first.
+func (g *gateState) wake(n int) {
 	g.mu.Lock()
-	if len(g.queue) == 0 {
-		g.mu.Unlock()
-		return false
-	}
-	ch := g.pop()
-	g.mu.Unlock()
-	close(ch)
-	return true
-}
-
-// wake admits waiters while there is room.
-func (g *gateState) wake() {
-	g.mu.Lock()
-	c := uint64(g.limit.Load())
 	var woken []chan struct{}
-	for len(g.queue) > 0 && g.tryAdmit(c) {
-		woken = append(woken, g.pop())
+	for ; n > 0 && len(g.queue) > 0; n-- {
+		ch := g.queue[0]
+		g.queue[0] = nil
+		g.queue = g.queue[1:]
+		g.waiters.Add(-1)
+		woken = append(woken, ch)
+	}
+	if len(g.queue) == 0 {
+		g.queue = nil // let the backing array go
 	}
 	g.mu.Unlock()
 	for _, ch := range woken {
 		close(ch)
 	}
-}
-
-// pop dequeues the first waiter; mu is held.
-func (g *gateState) pop() chan struct{} {
-	ch := g.queue[0]
-	g.queue[0] = nil
-	g.queue = g.queue[1:]
-	if len(g.queue) == 0 {
-		g.queue = nil // let the backing array go
-	}
-	g.waiters.Add(-1)
-	return ch
 }
 
 // gateEmpty runs when the last goroutine inside the wrapped implementation

@@ -123,7 +123,7 @@ func (w Implementation) Chbmv(ul blas.Uplo, n int, k int, alpha complex64, a []c
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chemm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
 	defer w.enter().exit()
-	if 4*workSide(s, m, n) < w.minFixed3() {
+	if w.small3(4*workSide(s, m, n), false) {
 		w.impl.Chemm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -171,7 +171,7 @@ func (w Implementation) Cher2(ul blas.Uplo, n int, alpha complex64, x []complex6
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta float32, c []complex64, ldc int) {
 	defer w.enter().exit()
-	if 4*work3(n, n, k) < w.minFixed3() {
+	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Cher2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -183,7 +183,7 @@ func (w Implementation) Cher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cherk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []complex64, lda int, beta float32, c []complex64, ldc int) {
 	defer w.enter().exit()
-	if 4*work3(n, n, k) < w.minFixed3() {
+	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Cherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -249,7 +249,7 @@ func (w Implementation) Cswap(n int, x []complex64, incX int, y []complex64, inc
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Csymm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
 	defer w.enter().exit()
-	if 4*workSide(s, m, n) < w.minFixed3() {
+	if w.small3(4*workSide(s, m, n), false) {
 		w.impl.Csymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -261,7 +261,7 @@ func (w Implementation) Csymm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Csyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
 	defer w.enter().exit()
-	if 4*work3(n, n, k) < w.minFixed3() {
+	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Csyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -273,7 +273,7 @@ func (w Implementation) Csyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Csyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, beta complex64, c []complex64, ldc int) {
 	defer w.enter().exit()
-	if 4*work3(n, n, k) < w.minFixed3() {
+	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Csyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -333,7 +333,7 @@ func (w Implementation) Ctpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int) {
 	defer w.enter().exit()
-	if 4*workSide(s, m, n) < w.minFixed3() {
+	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true)) {
 		w.impl.Ctrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -357,7 +357,7 @@ func (w Implementation) Ctrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int) {
 	defer w.enter().exit()
-	if 4*workSide(s, m, n) < w.minFixed3() {
+	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true)) {
 		w.impl.Ctrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -570,7 +570,7 @@ func (w Implementation) Dswap(n int, x []float64, incX int, y []float64, incY in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	defer w.enter().exit()
-	if workSide(s, m, n) < w.minFixed3() {
+	if w.small3(workSide(s, m, n), false) {
 		w.impl.Dsymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -618,7 +618,7 @@ func (w Implementation) Dsyr2(ul blas.Uplo, n int, alpha float64, x []float64, i
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	defer w.enter().exit()
-	if work3(n, n, k) < w.minFixed3() {
+	if w.small3(work3(n, n, k), false) {
 		w.impl.Dsyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -630,7 +630,7 @@ func (w Implementation) Dsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
 	defer w.enter().exit()
-	if work3(n, n, k) < w.minFixed3() {
+	if w.small3(work3(n, n, k), false) {
 		w.impl.Dsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -690,7 +690,7 @@ func (w Implementation) Dtpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
 	defer w.enter().exit()
-	if workSide(s, m, n) < w.minFixed3() {
+	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false)) {
 		w.impl.Dtrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -714,7 +714,7 @@ func (w Implementation) Dtrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
 	defer w.enter().exit()
-	if workSide(s, m, n) < w.minFixed3() {
+	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false)) {
 		w.impl.Dtrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -870,7 +870,7 @@ func (w Implementation) Sgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	defer w.enter().exit()
-	if work3(m, n, k) < w.minFixed3() {
+	if w.small3(work3(m, n, k), true) {
 		w.impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1000,7 +1000,7 @@ func (w Implementation) Sswap(n int, x []float32, incX int, y []float32, incY in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssymm(s blas.Side, ul blas.Uplo, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	defer w.enter().exit()
-	if workSide(s, m, n) < w.minFixed3() {
+	if w.small3(workSide(s, m, n), false) {
 		w.impl.Ssymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1048,7 +1048,7 @@ func (w Implementation) Ssyr2(ul blas.Uplo, n int, alpha float32, x []float32, i
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	defer w.enter().exit()
-	if work3(n, n, k) < w.minFixed3() {
+	if w.small3(work3(n, n, k), false) {
 		w.impl.Ssyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1060,7 +1060,7 @@ func (w Implementation) Ssyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) {
 	defer w.enter().exit()
-	if work3(n, n, k) < w.minFixed3() {
+	if w.small3(work3(n, n, k), false) {
 		w.impl.Ssyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -1120,7 +1120,7 @@ func (w Implementation) Stpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Strmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int) {
 	defer w.enter().exit()
-	if workSide(s, m, n) < w.minFixed3() {
+	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false)) {
 		w.impl.Strmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -1144,7 +1144,7 @@ func (w Implementation) Strmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Strsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int) {
 	defer w.enter().exit()
-	if workSide(s, m, n) < w.minFixed3() {
+	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false)) {
 		w.impl.Strsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -1278,7 +1278,7 @@ func (w Implementation) Zhbmv(ul blas.Uplo, n int, k int, alpha complex128, a []
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhemm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
 	defer w.enter().exit()
-	if 4*workSide(s, m, n) < w.minFixed3() {
+	if w.small3(4*workSide(s, m, n), false) {
 		w.impl.Zhemm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1326,7 +1326,7 @@ func (w Implementation) Zher2(ul blas.Uplo, n int, alpha complex128, x []complex
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta float64, c []complex128, ldc int) {
 	defer w.enter().exit()
-	if 4*work3(n, n, k) < w.minFixed3() {
+	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Zher2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1338,7 +1338,7 @@ func (w Implementation) Zher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zherk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []complex128, lda int, beta float64, c []complex128, ldc int) {
 	defer w.enter().exit()
-	if 4*work3(n, n, k) < w.minFixed3() {
+	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Zherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -1398,7 +1398,7 @@ func (w Implementation) Zswap(n int, x []complex128, incX int, y []complex128, i
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
 	defer w.enter().exit()
-	if 4*workSide(s, m, n) < w.minFixed3() {
+	if w.small3(4*workSide(s, m, n), false) {
 		w.impl.Zsymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1410,7 +1410,7 @@ func (w Implementation) Zsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
 	defer w.enter().exit()
-	if 4*work3(n, n, k) < w.minFixed3() {
+	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Zsyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1422,7 +1422,7 @@ func (w Implementation) Zsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, beta complex128, c []complex128, ldc int) {
 	defer w.enter().exit()
-	if 4*work3(n, n, k) < w.minFixed3() {
+	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Zsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -1482,7 +1482,7 @@ func (w Implementation) Ztpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int) {
 	defer w.enter().exit()
-	if 4*workSide(s, m, n) < w.minFixed3() {
+	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true)) {
 		w.impl.Ztrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -1506,7 +1506,7 @@ func (w Implementation) Ztrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int) {
 	defer w.enter().exit()
-	if 4*workSide(s, m, n) < w.minFixed3() {
+	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true)) {
 		w.impl.Ztrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}

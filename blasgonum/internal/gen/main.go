@@ -291,9 +291,29 @@ func writeMethod(buf *bytes.Buffer, m method) error {
 	}
 	fmt.Fprintf(buf, "\n// %s calls the wrapped %s, when its work reaches the Level %d\n// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed\n// count in the default mode (its bits depend on the count).\n", m.name, m.name, m.level)
 	writeHead(buf, m, params, results)
-	fmt.Fprintf(buf, "\tif %s < %s.minFixed%d() {\n\t\t%s\n\t\treturn\n\t}\n", work, receiver, m.level, call)
+	if m.level == 3 {
+		fmt.Fprintf(buf, "\tif %s.small3(%s, %s) {\n\t\t%s\n\t\treturn\n\t}\n", receiver, work, oneThread(m), call)
+	} else {
+		fmt.Fprintf(buf, "\tif %s < %s.minFixed%d() {\n\t\t%s\n\t\treturn\n\t}\n", work, receiver, m.level, call)
+	}
 	fmt.Fprintf(buf, "\t%s.fixed(func() { %s })\n}\n", receiver, call)
 	return nil
+}
+
+// oneThread is the Go expression, for a count-dependent Level 3 call of
+// m, that is true where OpenBLAS runs the call on one thread at any count
+// and MKL's bits do not move with it below minFixedWork3 (threshold3.go):
+// the default mode skips the call's fixed-count scope only there.
+func oneThread(m method) string {
+	switch stem := m.name[1:]; stem {
+	case "gemm": // Sgemm: one thread below 2^18, above minWork3
+		return "true"
+	case "trmm", "trsm":
+		return fmt.Sprintf("oneThreadTri(m, n, %v)", m.complex)
+	default: // symm, hemm, syr2k, her2k: threaded at every size; syrk and
+		// herk: MKL's bits move with the count at every size
+		return "false"
+	}
 }
 
 // writeHead opens the wrapper's method for m. Its first statement passes
