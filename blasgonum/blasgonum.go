@@ -41,12 +41,30 @@
 // blasctltest.Pin(t, n), blasctl.Limit(n) and blasctl.WithThreads(n, ...)
 // cap every share inside them at n (a Limit on another goroutine does not).
 //
-// Small calls of the other routines go straight through: for them a scope
+// Small calls go straight through, without a scope: for them a scope
 // would cost more than it saves, and the libraries run them on one thread
 // at any count. The work of a call is
 // its count of real multiply-adds (m·n for gemv, the band's width for
 // banded routines, 4 per complex multiply-add); the thresholds, and the
-// measurements behind them, are at minWork2.
+// measurements behind them, are at minWork2 and minWork3. A Level 3 call
+// below 2^14 multiply-adds (a 25^3 dgemm) goes straight through, but in
+// the default mode a count-dependent one only up to 16^3 and only where
+// every library measured gives it the same bits at every count: Sgemm,
+// trmm and trsm; symm, hemm, syrk, herk, syr2k and her2k keep their scope
+// at every size.
+//
+// Every call, small or large, first passes an admission gate: at most
+// GOMAXPROCS goroutines (runtime.GOMAXPROCS, followed when it changes) are
+// inside the wrapped implementation at once, and the others wait, parked
+// and not locked to a thread, before their scope starts. Their fair share
+// would be one thread either way, so throughput stays, and 1000 goroutines
+// calling at once add no more OS threads than GOMAXPROCS callers do
+// (blasctl's scopes lock their goroutine to its thread while they run). A
+// goroutine already inside a blasctl scope or Limit of its own
+// (WithThreads, WithFairShare, Limit, blasctltest.Pin) never waits at the
+// gate: it goes in over the cap. A goroutine the caller locked itself
+// (runtime.LockOSThread) does wait, holding its thread. The gate costs a
+// call about two atomic operations while there is room.
 //
 // The wrapper is generated from gonum's interfaces (go generate runs
 // internal/gen); a test fails when gonum's interfaces have a method it lacks.
@@ -68,18 +86,20 @@ type BLAS interface {
 	blas.Complex128
 }
 
-// Implementation is a BLAS whose Level 3 and large Level 2 calls run inside
-// blasctl.WithFairShare. Make one with Wrap; it is safe for concurrent use
-// if the wrapped implementation is.
+// Implementation is a BLAS whose large Level 3 and Level 2 calls run in
+// blasctl scopes, behind an admission gate (see the package doc). Make one
+// with Wrap; it is safe for concurrent use if the wrapped implementation
+// is.
 type Implementation struct {
 	impl     BLAS
 	onError  func(error)
 	adaptive bool
 }
 
-// Wrap returns impl with every Level 3 call, and every Level 2 call whose
-// work reaches the threshold, run inside blasctl.WithFairShare. Wrapping an
-// Implementation again returns it unchanged. Wrap panics if impl is nil.
+// Wrap returns impl with every Level 2 and Level 3 call whose work reaches
+// its threshold run in a blasctl scope, and every call passing the
+// admission gate (see the package doc). Wrapping an Implementation again
+// returns it unchanged. Wrap panics if impl is nil.
 func Wrap(impl BLAS) Implementation {
 	if impl == nil {
 		panic("blasgonum: Wrap(nil)")
@@ -102,8 +122,8 @@ func (w Implementation) OnError(f func(error)) Implementation {
 	return w
 }
 
-// Adaptive returns a copy of w in the adaptive mode: every Level 3 call,
-// and every Level 2 call whose work reaches the threshold, runs inside
+// Adaptive returns a copy of w in the adaptive mode: every Level 2 and
+// Level 3 call whose work reaches its threshold runs inside
 // blasctl.WithFairShare, and Level 1 calls go straight through. A result
 // may then differ in its last bits with the thread count its call got,
 // which depends on how many goroutines call at the same moment. Without
