@@ -31,11 +31,19 @@ var gate gateState
 // runtime.GOMAXPROCS every refreshEvery admissions without a call to it on
 // every call. waiters counts the goroutines queued, which enqueue under mu.
 type gateState struct {
-	word    atomic.Uint64
+	word atomic.Uint64
+	// The fields below are read on every call and written rarely: a line
+	// of their own, apart from word, which every call writes.
+	_       [56]byte
 	limit   atomic.Int32 // the cap: runtime.GOMAXPROCS(0) when last read
 	waiters atomic.Int32
-	mu      sync.Mutex
-	queue   []chan struct{} // guarded by mu, first in first out
+	// woken is set while a waiter exit woke has not yet looked for room:
+	// exits meanwhile wake no other, as sync.Mutex does, so that a queue
+	// that never empties (1000 callers) costs a wake per scheduling round,
+	// not per call.
+	woken atomic.Bool
+	mu    sync.Mutex
+	queue []chan struct{} // guarded by mu, first in first out
 }
 
 const (
@@ -125,6 +133,7 @@ func (g *gateState) enterSlow() {
 		g.queue = append(g.queue, ch)
 		g.mu.Unlock()
 		<-ch // a leaver made room; others may take it first
+		g.woken.Store(false)
 		if g.tryAdmit(g.capacity()) {
 			return
 		}
@@ -144,21 +153,25 @@ func (g *gateState) tryAdmit(c uint64) bool {
 	}
 }
 
-// exit lets a goroutine out, and wakes the first waiter.
+// exit lets a goroutine out, and wakes the first waiter unless one woken
+// earlier has not yet looked for room.
 func (g *gateState) exit() {
 	if g.word.Add(^uint64(inside-1))&insideMask == 0 {
 		gateEmpty()
 	}
 	// Seen after the add: a waiter that counted itself before it is
 	// queued (it queues under mu), and one that counted itself after it
-	// finds the room itself.
-	if g.waiters.Load() > 0 {
-		g.wake(1)
+	// finds the room itself. A woken waiter clears woken before it looks
+	// for room, so an exit after that look wakes the next.
+	if g.waiters.Load() > 0 && !g.woken.Load() && g.woken.CompareAndSwap(false, true) {
+		if g.wake(1) == 0 {
+			g.woken.Store(false)
+		}
 	}
 }
 
-// wake wakes up to n waiters, first come first.
-func (g *gateState) wake(n int) {
+// wake wakes up to n waiters, first come first, and returns how many.
+func (g *gateState) wake(n int) int {
 	g.mu.Lock()
 	var woken []chan struct{}
 	for ; n > 0 && len(g.queue) > 0; n-- {
@@ -175,6 +188,7 @@ func (g *gateState) wake(n int) {
 	for _, ch := range woken {
 		close(ch)
 	}
+	return len(woken)
 }
 
 // gateEmpty runs when the last goroutine inside the wrapped implementation
