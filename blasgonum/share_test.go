@@ -294,7 +294,7 @@ func TestOnError(t *testing.T) {
 		errs int
 	}{
 		{"scoped, OnError", dgemm, w, 512, 1},
-		{"a small Level 3 call is scoped too, OnError", dgemm, w, 8, 1},
+		{"Level 3 below the threshold, OnError", dgemm, w, 8, 0},
 		{"Level 2 below the threshold, OnError", dgemv, w, 8, 0},
 		{"scoped, no OnError", dgemm, Wrap(fake{rec}), 512, 0},
 	} {
