@@ -64,7 +64,9 @@
 // (WithThreads, WithFairShare, Limit, blasctltest.Pin) never waits at the
 // gate: it goes in over the cap. A goroutine the caller locked itself
 // (runtime.LockOSThread) does wait, holding its thread. The gate costs a
-// call about two atomic operations while there is room.
+// call about two atomic operations while there is room. The wrapped
+// implementation must not call back into the wrapper (through blas64, for
+// example): the gate is not re-entrant.
 //
 // The wrapper is generated from gonum's interfaces (go generate runs
 // internal/gen); a test fails when gonum's interfaces have a method it lacks.
