@@ -41,12 +41,32 @@
 // blasctltest.Pin(t, n), blasctl.Limit(n) and blasctl.WithThreads(n, ...)
 // cap every share inside them at n (a Limit on another goroutine does not).
 //
-// Small calls of the other routines go straight through: for them a scope
+// Small calls go straight through, without a scope: for them a scope
 // would cost more than it saves, and the libraries run them on one thread
 // at any count. The work of a call is
 // its count of real multiply-adds (m·n for gemv, the band's width for
 // banded routines, 4 per complex multiply-add); the thresholds, and the
-// measurements behind them, are at minWork2.
+// measurements behind them, are at minWork2 and minWork3. A Level 3 call
+// below 2^14 multiply-adds (a 25^3 dgemm) goes straight through, but in
+// the default mode a count-dependent one only up to 16^3 and only where
+// every library measured gives it the same bits at every count: Sgemm,
+// trmm and trsm; symm, hemm, syrk, herk, syr2k and her2k keep their scope
+// at every size.
+//
+// Every call, small or large, first passes an admission gate: at most
+// GOMAXPROCS goroutines (runtime.GOMAXPROCS, followed when it changes) are
+// inside the wrapped implementation at once, and the others wait, parked
+// and not locked to a thread, before their scope starts. Their fair share
+// would be one thread either way, so throughput stays, and 1000 goroutines
+// calling at once add no more OS threads than GOMAXPROCS callers do
+// (blasctl's scopes lock their goroutine to its thread while they run). A
+// goroutine already inside a blasctl scope or Limit of its own
+// (WithThreads, WithFairShare, Limit, blasctltest.Pin) never waits at the
+// gate: it goes in over the cap. A goroutine the caller locked itself
+// (runtime.LockOSThread) does wait, holding its thread. The gate costs a
+// call about two atomic operations while there is room. The wrapped
+// implementation must not call back into the wrapper (through blas64, for
+// example): the gate is not re-entrant.
 //
 // On a library that is not safe to call from two OS threads at once
 // (blasctl.Library.ThreadUnsafe: Debian's serial OpenBLAS, built without
@@ -74,18 +94,20 @@ type BLAS interface {
 	blas.Complex128
 }
 
-// Implementation is a BLAS whose Level 3 and large Level 2 calls run inside
-// blasctl.WithFairShare. Make one with Wrap; it is safe for concurrent use
-// if the wrapped implementation is.
+// Implementation is a BLAS whose large Level 3 and Level 2 calls run in
+// blasctl scopes, behind an admission gate (see the package doc). Make one
+// with Wrap; it is safe for concurrent use if the wrapped implementation
+// is.
 type Implementation struct {
 	impl     BLAS
 	onError  func(error)
 	adaptive bool
 }
 
-// Wrap returns impl with every Level 3 call, and every Level 2 call whose
-// work reaches the threshold, run inside blasctl.WithFairShare. Wrapping an
-// Implementation again returns it unchanged. Wrap panics if impl is nil.
+// Wrap returns impl with every Level 2 and Level 3 call whose work reaches
+// its threshold run in a blasctl scope, and every call passing the
+// admission gate (see the package doc). Wrapping an Implementation again
+// returns it unchanged. Wrap panics if impl is nil.
 func Wrap(impl BLAS) Implementation {
 	if impl == nil {
 		panic("blasgonum: Wrap(nil)")
@@ -108,8 +130,8 @@ func (w Implementation) OnError(f func(error)) Implementation {
 	return w
 }
 
-// Adaptive returns a copy of w in the adaptive mode: every Level 3 call,
-// and every Level 2 call whose work reaches the threshold, runs inside
+// Adaptive returns a copy of w in the adaptive mode: every Level 2 and
+// Level 3 call whose work reaches its threshold runs inside
 // blasctl.WithFairShare, and Level 1 calls go straight through. A result
 // may then differ in its last bits with the thread count its call got,
 // which depends on how many goroutines call at the same moment. Without
@@ -158,12 +180,10 @@ func (w Implementation) after(ran bool, err error, call func()) {
 	}
 }
 
-// The thresholds, in real multiply-adds, from which a Level 2 or Level 3
-// call runs in a scope. A Level 2 call is scoped when the scope costs at
-// most a tenth of the call's time on one thread; below that, the scope
-// costs more than sharing the CPUs can save. Every Level 3 call is scoped
-// (minWork3 is 0): each counts as a caller, so the share others get stays
-// honest, at a cost that matters only for the smallest products.
+// The threshold, in real multiply-adds, from which a Level 2 call runs in
+// a scope (Level 3: minWork3, threshold3.go). A Level 2 call is scoped
+// when the scope costs at most a tenth of the call's time on one thread;
+// below that, the scope costs more than sharing the CPUs can save.
 //
 // Measured with threshold_bench_test.go (netlib on Debian 12's OpenBLAS
 // 0.3.21 pthreads, a shared 2-vCPU VM under load, the smallest of 6 runs):
@@ -175,12 +195,9 @@ func (w Implementation) after(ran bool, err error, call func()) {
 // and 4% at 64^3. OpenBLAS runs gemv on one thread below m·n = 9216 and
 // gemm below m·n·k = 2^18 (interface/gemv.c, gemm.c; in the benchmark 1 and
 // 2 threads take the same time exactly there). A complex call counts 4 real
-// multiply-adds per complex one. Variables so that the package's tests can
-// scope every call.
-var (
-	minWork2 float64 = 1 << 16
-	minWork3 float64 = 0
-)
+// multiply-adds per complex one. A variable so that the package's tests
+// can scope every call.
+var minWork2 float64 = 1 << 16
 
 // The thresholds of the default mode for the calls whose bits depend on
 // the count. A Level 1 reduction runs at the fixed count from n =
@@ -190,7 +207,7 @@ var (
 // the calling thread's own, which no other goroutine moves). Every
 // count-dependent Level 2 call runs at the fixed count (minFixedWork2 is
 // 0): OpenBLAS's symv, hemv and trmv differ between 1 and 2 threads from n
-// = 16. Level 3 calls use minWork3 in both modes. Measured with
+// = 16. Level 3 calls: small3 (threshold3.go). Measured with
 // reproducible_test.go.
 var (
 	minWork1      float64 = 1 << 13
@@ -204,9 +221,6 @@ func (w Implementation) minFixed2() float64 {
 	}
 	return minFixedWork2
 }
-
-// minFixed3 is the Level 3 threshold, the same in both modes.
-func (w Implementation) minFixed3() float64 { return minWork3 }
 
 // work2 is the work of an m x n matrix-vector operation.
 func work2(m, n int) float64 { return float64(m) * float64(n) }

@@ -202,8 +202,8 @@ func TestWork(t *testing.T) {
 			t.Errorf("%s: work %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	if minWork3 != 0 || minWork2 != work2(256, 256) {
-		t.Errorf("thresholds %v, %v differ from the documented 0 (every Level 3 call) and 256^2", minWork3, minWork2)
+	if minWork3 != 1<<14 || minFixedWork3 != work3(16, 16, 16)+1 || minWork2 != work2(256, 256) {
+		t.Errorf("thresholds %v, %v, %v differ from the documented 2^14, 16^3+1 and 256^2", minWork3, minFixedWork3, minWork2)
 	}
 }
 

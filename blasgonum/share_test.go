@@ -36,8 +36,11 @@ func openBLASScope(t *testing.T) blasctl.Scope {
 // TestScopedCalls calls every method of the wrapper around a double that
 // reads OpenBLAS's own count, with GOMAXPROCS 1 and OpenBLAS at 2:
 // a call that runs in a fair-share scope reads 1, one that goes straight
-// through reads 2. Level 3 calls always run in a scope; in the default mode
-// count-dependent Level 2 calls too, and Level 1 reductions from minWork1;
+// through reads 2. Level 3 calls run in a scope from minWork3, and in the
+// default mode below it too for the routines OpenBLAS threads at every size
+// (threadedAtEverySize) or at that size (oneThreadTri, oneThreadRank);
+// in the default mode count-dependent Level 2 calls too, and Level 1
+// reductions from minWork1;
 // other Level 1 calls never; count-free Level 2 calls exactly when their
 // work reaches the threshold.
 func TestScopedCalls(t *testing.T) {
@@ -68,7 +71,8 @@ func TestScopedCalls(t *testing.T) {
 		for i, name := range calls {
 			want := 2
 			switch {
-			case lv[name] == 3, lv[name] == 2 && (dim == 512 || !countFree[name]):
+			case lv[name] == 3 && (dim == 512 || threadedAtEverySize(name)),
+				lv[name] == 2 && (dim == 512 || !countFree[name]):
 				want = 1
 			}
 			if readings[i] != want {
@@ -83,8 +87,42 @@ func TestScopedCalls(t *testing.T) {
 		call func()
 		want int
 	}{
-		{"Dgemm 1x1x1", func() { w.Dgemm(blas.NoTrans, blas.NoTrans, 1, 1, 1, 1, a, 1, a, 1, 0, a, 1) }, 1},
-		{"Dgemm 64x64x64", func() { w.Dgemm(blas.NoTrans, blas.NoTrans, 64, 64, 64, 1, a, 1, a, 1, 0, a, 1) }, 1},
+		{"Dgemm 1x1x1", func() { w.Dgemm(blas.NoTrans, blas.NoTrans, 1, 1, 1, 1, a, 1, a, 1, 0, a, 1) }, 2},
+		{"Dgemm 16x32x31", func() { w.Dgemm(blas.NoTrans, blas.NoTrans, 16, 32, 31, 1, a, 1, a, 1, 0, a, 1) }, 2},
+		{"Dgemm 16x32x32", func() { w.Dgemm(blas.NoTrans, blas.NoTrans, 16, 32, 32, 1, a, 1, a, 1, 0, a, 1) }, 1},
+		{"Zgemm 8x16x31 (4 real multiply-adds each)", func() {
+			w.Zgemm(blas.NoTrans, blas.NoTrans, 8, 16, 31, 1, nil, 1, nil, 1, 0, nil, 1)
+		}, 2},
+		{"Zgemm 8x16x32", func() {
+			w.Zgemm(blas.NoTrans, blas.NoTrans, 8, 16, 32, 1, nil, 1, nil, 1, 0, nil, 1)
+		}, 1},
+		{"Sgemm 16x16x32 (count-dependent: minFixedWork3)", func() {
+			w.Sgemm(blas.NoTrans, blas.NoTrans, 16, 16, 32, 1, nil, 1, nil, 1, 0, nil, 1)
+		}, 1},
+		{"Sgemm 16x16x32, adaptive", func() {
+			w.Adaptive().Sgemm(blas.NoTrans, blas.NoTrans, 16, 16, 32, 1, nil, 1, nil, 1, 0, nil, 1)
+		}, 2},
+		{"Sgemm 16x16x16 (count-dependent, one thread in OpenBLAS)", func() {
+			w.Sgemm(blas.NoTrans, blas.NoTrans, 16, 16, 16, 1, nil, 1, nil, 1, 0, nil, 1)
+		}, 2},
+		{"Dtrsm 16x16 (count-dependent, below minFixedWork3, one thread in OpenBLAS)", func() {
+			w.Dtrsm(blas.Left, blas.Upper, blas.NoTrans, blas.Unit, 16, 16, 1, a, 1, a, 1)
+		}, 2},
+		{"Dtrsm 1x1024 (m·n 1024: threaded in OpenBLAS)", func() {
+			w.Dtrsm(blas.Left, blas.Upper, blas.NoTrans, blas.Unit, 1, 1024, 1, a, 1, a, 1)
+		}, 1},
+		{"Ztrmm 1x511", func() {
+			w.Ztrmm(blas.Left, blas.Upper, blas.NoTrans, blas.Unit, 1, 511, 1, nil, 1, nil, 1)
+		}, 2},
+		{"Ztrmm 1x512 (m·n 512: threaded in OpenBLAS)", func() {
+			w.Ztrmm(blas.Left, blas.Upper, blas.NoTrans, blas.Unit, 1, 512, 1, nil, 1, nil, 1)
+		}, 1},
+		{"Dsyrk 4, k 4 (MKL's bits move at every size)", func() { w.Dsyrk(blas.Upper, blas.NoTrans, 4, 4, 1, a, 1, 0, a, 1) }, 1},
+		{"Dsyrk 4, k 4, adaptive", func() { w.Adaptive().Dsyrk(blas.Upper, blas.NoTrans, 4, 4, 1, a, 1, 0, a, 1) }, 2},
+		{"Dsymm 2x2 (threaded in OpenBLAS at every size)", func() {
+			w.Dsymm(blas.Left, blas.Upper, 2, 2, 1, a, 1, a, 1, 0, a, 1)
+		}, 1},
+		{"Dsymm 2x2, adaptive", func() { w.Adaptive().Dsymm(blas.Left, blas.Upper, 2, 2, 1, a, 1, a, 1, 0, a, 1) }, 2},
 		{"Dgemv 255x256", func() { w.Dgemv(blas.NoTrans, 255, 256, 1, a, 1, a, 1, 0, a, 1) }, 2},
 		{"Dgemv 256x256", func() { w.Dgemv(blas.NoTrans, 256, 256, 1, a, 1, a, 1, 0, a, 1) }, 1},
 		{"Zgemv 128x128 (4 real multiply-adds each)", func() {
@@ -106,6 +144,17 @@ func TestScopedCalls(t *testing.T) {
 			t.Errorf("%s ran with %v OpenBLAS threads, want %d", c.name, readings, c.want)
 		}
 	}
+}
+
+// threadedAtEverySize reports whether the default mode runs name at the
+// fixed count at every size: symm, hemm, syr2k, her2k (OpenBLAS threads
+// them at any size), syrk and herk (MKL's bits move at any size).
+func threadedAtEverySize(name string) bool {
+	switch name[1:] {
+	case "symm", "hemm", "syr2k", "her2k", "syrk", "herk":
+		return true
+	}
+	return false
 }
 
 // probe is netlib with a Dgemm that reports what OpenBLAS's own getter
@@ -245,7 +294,7 @@ func TestOnError(t *testing.T) {
 		errs int
 	}{
 		{"scoped, OnError", dgemm, w, 512, 1},
-		{"a small Level 3 call is scoped too, OnError", dgemm, w, 8, 1},
+		{"Level 3 below the threshold, OnError", dgemm, w, 8, 0},
 		{"Level 2 below the threshold, OnError", dgemv, w, 8, 0},
 		{"scoped, no OnError", dgemm, Wrap(fake{rec}), 512, 0},
 	} {

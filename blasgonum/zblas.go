@@ -17,12 +17,14 @@ var (
 // Caxpy calls the wrapped Caxpy directly (Level 1).
 func (w Implementation) Caxpy(n int, alpha complex64, x []complex64, incX int, y []complex64, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Caxpy(n, alpha, x, incX, y, incY)
 }
 
 // Ccopy calls the wrapped Ccopy directly (Level 1).
 func (w Implementation) Ccopy(n int, x []complex64, incX int, y []complex64, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Ccopy(n, x, incX, y, incY)
 }
 
@@ -30,6 +32,7 @@ func (w Implementation) Ccopy(n int, x []complex64, incX int, y []complex64, inc
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Cdotc(n int, x []complex64, incX int, y []complex64, incY int) complex64 {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Cdotc(n, x, incX, y, incY)
 	}
@@ -42,6 +45,7 @@ func (w Implementation) Cdotc(n int, x []complex64, incX int, y []complex64, inc
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Cdotu(n int, x []complex64, incX int, y []complex64, incY int) complex64 {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Cdotu(n, x, incX, y, incY)
 	}
@@ -55,6 +59,7 @@ func (w Implementation) Cdotu(n int, x []complex64, incX int, y []complex64, inc
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*workBand(m, n, kL+kU+1) < w.minFixed2() {
 		w.impl.Cgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -66,6 +71,7 @@ func (w Implementation) Cgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // work reaches the Level 3 threshold.
 func (w Implementation) Cgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work3(m, n, k) < minWork3 {
 		w.impl.Cgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -77,6 +83,7 @@ func (w Implementation) Cgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // work reaches the Level 2 threshold.
 func (w Implementation) Cgemv(tA blas.Transpose, m int, n int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(m, n) < minWork2 {
 		w.impl.Cgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -88,6 +95,7 @@ func (w Implementation) Cgemv(tA blas.Transpose, m int, n int, alpha complex64, 
 // work reaches the Level 2 threshold.
 func (w Implementation) Cgerc(m int, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, a []complex64, lda int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(m, n) < minWork2 {
 		w.impl.Cgerc(m, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -99,6 +107,7 @@ func (w Implementation) Cgerc(m int, n int, alpha complex64, x []complex64, incX
 // work reaches the Level 2 threshold.
 func (w Implementation) Cgeru(m int, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, a []complex64, lda int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(m, n) < minWork2 {
 		w.impl.Cgeru(m, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -111,6 +120,7 @@ func (w Implementation) Cgeru(m int, n int, alpha complex64, x []complex64, incX
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chbmv(ul blas.Uplo, n int, k int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Chbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -123,7 +133,8 @@ func (w Implementation) Chbmv(ul blas.Uplo, n int, k int, alpha complex64, a []c
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chemm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
 	defer serialize().Unlock()
-	if 4*workSide(s, m, n) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(4*workSide(s, m, n), false) {
 		w.impl.Chemm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -135,6 +146,7 @@ func (w Implementation) Chemm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chemv(ul blas.Uplo, n int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Chemv(ul, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -147,6 +159,7 @@ func (w Implementation) Chemv(ul blas.Uplo, n int, alpha complex64, a []complex6
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cher(ul blas.Uplo, n int, alpha float32, x []complex64, incX int, a []complex64, lda int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Cher(ul, n, alpha, x, incX, a, lda)
 		return
@@ -159,6 +172,7 @@ func (w Implementation) Cher(ul blas.Uplo, n int, alpha float32, x []complex64, 
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cher2(ul blas.Uplo, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, a []complex64, lda int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Cher2(ul, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -171,7 +185,8 @@ func (w Implementation) Cher2(ul blas.Uplo, n int, alpha complex64, x []complex6
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta float32, c []complex64, ldc int) {
 	defer serialize().Unlock()
-	if 4*work3(n, n, k) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Cher2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -183,7 +198,8 @@ func (w Implementation) Cher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cherk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []complex64, lda int, beta float32, c []complex64, ldc int) {
 	defer serialize().Unlock()
-	if 4*work3(n, n, k) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Cherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -195,6 +211,7 @@ func (w Implementation) Cherk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chpmv(ul blas.Uplo, n int, alpha complex64, ap []complex64, x []complex64, incX int, beta complex64, y []complex64, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Chpmv(ul, n, alpha, ap, x, incX, beta, y, incY)
 		return
@@ -207,6 +224,7 @@ func (w Implementation) Chpmv(ul blas.Uplo, n int, alpha complex64, ap []complex
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chpr(ul blas.Uplo, n int, alpha float32, x []complex64, incX int, a []complex64) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Chpr(ul, n, alpha, x, incX, a)
 		return
@@ -219,6 +237,7 @@ func (w Implementation) Chpr(ul blas.Uplo, n int, alpha float32, x []complex64, 
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chpr2(ul blas.Uplo, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, ap []complex64) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Chpr2(ul, n, alpha, x, incX, y, incY, ap)
 		return
@@ -229,18 +248,21 @@ func (w Implementation) Chpr2(ul blas.Uplo, n int, alpha complex64, x []complex6
 // Cscal calls the wrapped Cscal directly (Level 1).
 func (w Implementation) Cscal(n int, alpha complex64, x []complex64, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Cscal(n, alpha, x, incX)
 }
 
 // Csscal calls the wrapped Csscal directly (Level 1).
 func (w Implementation) Csscal(n int, alpha float32, x []complex64, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Csscal(n, alpha, x, incX)
 }
 
 // Cswap calls the wrapped Cswap directly (Level 1).
 func (w Implementation) Cswap(n int, x []complex64, incX int, y []complex64, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Cswap(n, x, incX, y, incY)
 }
 
@@ -249,7 +271,8 @@ func (w Implementation) Cswap(n int, x []complex64, incX int, y []complex64, inc
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Csymm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
 	defer serialize().Unlock()
-	if 4*workSide(s, m, n) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(4*workSide(s, m, n), false) {
 		w.impl.Csymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -261,7 +284,8 @@ func (w Implementation) Csymm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Csyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
 	defer serialize().Unlock()
-	if 4*work3(n, n, k) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Csyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -273,7 +297,8 @@ func (w Implementation) Csyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Csyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, beta complex64, c []complex64, ldc int) {
 	defer serialize().Unlock()
-	if 4*work3(n, n, k) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Csyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -285,6 +310,7 @@ func (w Implementation) Csyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex64, lda int, x []complex64, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ctbmv(ul, tA, d, n, k, a, lda, x, incX)
 		return
@@ -297,6 +323,7 @@ func (w Implementation) Ctbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex64, lda int, x []complex64, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ctbsv(ul, tA, d, n, k, a, lda, x, incX)
 		return
@@ -309,6 +336,7 @@ func (w Implementation) Ctbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex64, x []complex64, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ctpmv(ul, tA, d, n, ap, x, incX)
 		return
@@ -321,6 +349,7 @@ func (w Implementation) Ctpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex64, x []complex64, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ctpsv(ul, tA, d, n, ap, x, incX)
 		return
@@ -333,7 +362,8 @@ func (w Implementation) Ctpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int) {
 	defer serialize().Unlock()
-	if 4*workSide(s, m, n) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true)) {
 		w.impl.Ctrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -345,6 +375,7 @@ func (w Implementation) Ctrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex64, lda int, x []complex64, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ctrmv(ul, tA, d, n, a, lda, x, incX)
 		return
@@ -357,7 +388,8 @@ func (w Implementation) Ctrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int) {
 	defer serialize().Unlock()
-	if 4*workSide(s, m, n) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true)) {
 		w.impl.Ctrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -369,6 +401,7 @@ func (w Implementation) Ctrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex64, lda int, x []complex64, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ctrsv(ul, tA, d, n, a, lda, x, incX)
 		return
@@ -380,6 +413,7 @@ func (w Implementation) Ctrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dasum(n int, x []float64, incX int) float64 {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Dasum(n, x, incX)
 	}
@@ -391,12 +425,14 @@ func (w Implementation) Dasum(n int, x []float64, incX int) float64 {
 // Daxpy calls the wrapped Daxpy directly (Level 1).
 func (w Implementation) Daxpy(n int, alpha float64, x []float64, incX int, y []float64, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Daxpy(n, alpha, x, incX, y, incY)
 }
 
 // Dcopy calls the wrapped Dcopy directly (Level 1).
 func (w Implementation) Dcopy(n int, x []float64, incX int, y []float64, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Dcopy(n, x, incX, y, incY)
 }
 
@@ -404,6 +440,7 @@ func (w Implementation) Dcopy(n int, x []float64, incX int, y []float64, incY in
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Ddot(n int, x []float64, incX int, y []float64, incY int) float64 {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Ddot(n, x, incX, y, incY)
 	}
@@ -417,6 +454,7 @@ func (w Implementation) Ddot(n int, x []float64, incX int, y []float64, incY int
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if workBand(m, n, kL+kU+1) < w.minFixed2() {
 		w.impl.Dgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -428,6 +466,7 @@ func (w Implementation) Dgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // work reaches the Level 3 threshold.
 func (w Implementation) Dgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work3(m, n, k) < minWork3 {
 		w.impl.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -439,6 +478,7 @@ func (w Implementation) Dgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // work reaches the Level 2 threshold.
 func (w Implementation) Dgemv(tA blas.Transpose, m int, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(m, n) < minWork2 {
 		w.impl.Dgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -450,6 +490,7 @@ func (w Implementation) Dgemv(tA blas.Transpose, m int, n int, alpha float64, a 
 // work reaches the Level 2 threshold.
 func (w Implementation) Dger(m int, n int, alpha float64, x []float64, incX int, y []float64, incY int, a []float64, lda int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(m, n) < minWork2 {
 		w.impl.Dger(m, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -461,6 +502,7 @@ func (w Implementation) Dger(m int, n int, alpha float64, x []float64, incX int,
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dnrm2(n int, x []float64, incX int) float64 {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Dnrm2(n, x, incX)
 	}
@@ -472,24 +514,28 @@ func (w Implementation) Dnrm2(n int, x []float64, incX int) float64 {
 // Drot calls the wrapped Drot directly (Level 1).
 func (w Implementation) Drot(n int, x []float64, incX int, y []float64, incY int, c float64, s float64) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Drot(n, x, incX, y, incY, c, s)
 }
 
 // Drotg calls the wrapped Drotg directly (Level 1).
 func (w Implementation) Drotg(a float64, b float64) (float64, float64, float64, float64) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	return w.impl.Drotg(a, b)
 }
 
 // Drotm calls the wrapped Drotm directly (Level 1).
 func (w Implementation) Drotm(n int, x []float64, incX int, y []float64, incY int, p blas.DrotmParams) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Drotm(n, x, incX, y, incY, p)
 }
 
 // Drotmg calls the wrapped Drotmg directly (Level 1).
 func (w Implementation) Drotmg(d1 float64, d2 float64, b1 float64, b2 float64) (blas.DrotmParams, float64, float64, float64) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	return w.impl.Drotmg(d1, d2, b1, b2)
 }
 
@@ -498,6 +544,7 @@ func (w Implementation) Drotmg(d1 float64, d2 float64, b1 float64, b2 float64) (
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsbmv(ul blas.Uplo, n int, k int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Dsbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -508,6 +555,7 @@ func (w Implementation) Dsbmv(ul blas.Uplo, n int, k int, alpha float64, a []flo
 // Dscal calls the wrapped Dscal directly (Level 1).
 func (w Implementation) Dscal(n int, alpha float64, x []float64, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Dscal(n, alpha, x, incX)
 }
 
@@ -515,6 +563,7 @@ func (w Implementation) Dscal(n int, alpha float64, x []float64, incX int) {
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dsdot(n int, x []float32, incX int, y []float32, incY int) float64 {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Dsdot(n, x, incX, y, incY)
 	}
@@ -528,6 +577,7 @@ func (w Implementation) Dsdot(n int, x []float32, incX int, y []float32, incY in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dspmv(ul blas.Uplo, n int, alpha float64, ap []float64, x []float64, incX int, beta float64, y []float64, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dspmv(ul, n, alpha, ap, x, incX, beta, y, incY)
 		return
@@ -540,6 +590,7 @@ func (w Implementation) Dspmv(ul blas.Uplo, n int, alpha float64, ap []float64, 
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dspr(ul blas.Uplo, n int, alpha float64, x []float64, incX int, ap []float64) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dspr(ul, n, alpha, x, incX, ap)
 		return
@@ -552,6 +603,7 @@ func (w Implementation) Dspr(ul blas.Uplo, n int, alpha float64, x []float64, in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dspr2(ul blas.Uplo, n int, alpha float64, x []float64, incX int, y []float64, incY int, a []float64) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dspr2(ul, n, alpha, x, incX, y, incY, a)
 		return
@@ -562,6 +614,7 @@ func (w Implementation) Dspr2(ul blas.Uplo, n int, alpha float64, x []float64, i
 // Dswap calls the wrapped Dswap directly (Level 1).
 func (w Implementation) Dswap(n int, x []float64, incX int, y []float64, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Dswap(n, x, incX, y, incY)
 }
 
@@ -570,7 +623,8 @@ func (w Implementation) Dswap(n int, x []float64, incX int, y []float64, incY in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	defer serialize().Unlock()
-	if workSide(s, m, n) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(workSide(s, m, n), false) {
 		w.impl.Dsymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -582,6 +636,7 @@ func (w Implementation) Dsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha flo
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsymv(ul blas.Uplo, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dsymv(ul, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -594,6 +649,7 @@ func (w Implementation) Dsymv(ul blas.Uplo, n int, alpha float64, a []float64, l
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyr(ul blas.Uplo, n int, alpha float64, x []float64, incX int, a []float64, lda int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dsyr(ul, n, alpha, x, incX, a, lda)
 		return
@@ -606,6 +662,7 @@ func (w Implementation) Dsyr(ul blas.Uplo, n int, alpha float64, x []float64, in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyr2(ul blas.Uplo, n int, alpha float64, x []float64, incX int, y []float64, incY int, a []float64, lda int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dsyr2(ul, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -618,7 +675,8 @@ func (w Implementation) Dsyr2(ul blas.Uplo, n int, alpha float64, x []float64, i
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	defer serialize().Unlock()
-	if work3(n, n, k) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(work3(n, n, k), false) {
 		w.impl.Dsyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -630,7 +688,8 @@ func (w Implementation) Dsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
 	defer serialize().Unlock()
-	if work3(n, n, k) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(work3(n, n, k), false) {
 		w.impl.Dsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -642,6 +701,7 @@ func (w Implementation) Dsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float64, lda int, x []float64, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Dtbmv(ul, tA, d, n, k, a, lda, x, incX)
 		return
@@ -654,6 +714,7 @@ func (w Implementation) Dtbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float64, lda int, x []float64, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Dtbsv(ul, tA, d, n, k, a, lda, x, incX)
 		return
@@ -666,6 +727,7 @@ func (w Implementation) Dtbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float64, x []float64, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dtpmv(ul, tA, d, n, ap, x, incX)
 		return
@@ -678,6 +740,7 @@ func (w Implementation) Dtpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float64, x []float64, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dtpsv(ul, tA, d, n, ap, x, incX)
 		return
@@ -690,7 +753,8 @@ func (w Implementation) Dtpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
 	defer serialize().Unlock()
-	if workSide(s, m, n) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false)) {
 		w.impl.Dtrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -702,6 +766,7 @@ func (w Implementation) Dtrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float64, lda int, x []float64, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dtrmv(ul, tA, d, n, a, lda, x, incX)
 		return
@@ -714,7 +779,8 @@ func (w Implementation) Dtrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
 	defer serialize().Unlock()
-	if workSide(s, m, n) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false)) {
 		w.impl.Dtrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -726,6 +792,7 @@ func (w Implementation) Dtrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float64, lda int, x []float64, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dtrsv(ul, tA, d, n, a, lda, x, incX)
 		return
@@ -737,6 +804,7 @@ func (w Implementation) Dtrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dzasum(n int, x []complex128, incX int) float64 {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Dzasum(n, x, incX)
 	}
@@ -749,6 +817,7 @@ func (w Implementation) Dzasum(n int, x []complex128, incX int) float64 {
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dznrm2(n int, x []complex128, incX int) float64 {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Dznrm2(n, x, incX)
 	}
@@ -760,24 +829,28 @@ func (w Implementation) Dznrm2(n int, x []complex128, incX int) float64 {
 // Icamax calls the wrapped Icamax directly (Level 1).
 func (w Implementation) Icamax(n int, x []complex64, incX int) int {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	return w.impl.Icamax(n, x, incX)
 }
 
 // Idamax calls the wrapped Idamax directly (Level 1).
 func (w Implementation) Idamax(n int, x []float64, incX int) int {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	return w.impl.Idamax(n, x, incX)
 }
 
 // Isamax calls the wrapped Isamax directly (Level 1).
 func (w Implementation) Isamax(n int, x []float32, incX int) int {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	return w.impl.Isamax(n, x, incX)
 }
 
 // Izamax calls the wrapped Izamax directly (Level 1).
 func (w Implementation) Izamax(n int, x []complex128, incX int) int {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	return w.impl.Izamax(n, x, incX)
 }
 
@@ -785,6 +858,7 @@ func (w Implementation) Izamax(n int, x []complex128, incX int) int {
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sasum(n int, x []float32, incX int) float32 {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Sasum(n, x, incX)
 	}
@@ -796,6 +870,7 @@ func (w Implementation) Sasum(n int, x []float32, incX int) float32 {
 // Saxpy calls the wrapped Saxpy directly (Level 1).
 func (w Implementation) Saxpy(n int, alpha float32, x []float32, incX int, y []float32, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Saxpy(n, alpha, x, incX, y, incY)
 }
 
@@ -803,6 +878,7 @@ func (w Implementation) Saxpy(n int, alpha float32, x []float32, incX int, y []f
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Scasum(n int, x []complex64, incX int) float32 {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Scasum(n, x, incX)
 	}
@@ -815,6 +891,7 @@ func (w Implementation) Scasum(n int, x []complex64, incX int) float32 {
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Scnrm2(n int, x []complex64, incX int) float32 {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Scnrm2(n, x, incX)
 	}
@@ -826,6 +903,7 @@ func (w Implementation) Scnrm2(n int, x []complex64, incX int) float32 {
 // Scopy calls the wrapped Scopy directly (Level 1).
 func (w Implementation) Scopy(n int, x []float32, incX int, y []float32, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Scopy(n, x, incX, y, incY)
 }
 
@@ -833,6 +911,7 @@ func (w Implementation) Scopy(n int, x []float32, incX int, y []float32, incY in
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sdot(n int, x []float32, incX int, y []float32, incY int) float32 {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Sdot(n, x, incX, y, incY)
 	}
@@ -845,6 +924,7 @@ func (w Implementation) Sdot(n int, x []float32, incX int, y []float32, incY int
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sdsdot(n int, alpha float32, x []float32, incX int, y []float32, incY int) float32 {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Sdsdot(n, alpha, x, incX, y, incY)
 	}
@@ -858,6 +938,7 @@ func (w Implementation) Sdsdot(n int, alpha float32, x []float32, incX int, y []
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if workBand(m, n, kL+kU+1) < w.minFixed2() {
 		w.impl.Sgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -870,7 +951,8 @@ func (w Implementation) Sgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	defer serialize().Unlock()
-	if work3(m, n, k) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(work3(m, n, k), true) {
 		w.impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -881,6 +963,7 @@ func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // work reaches the Level 2 threshold.
 func (w Implementation) Sgemv(tA blas.Transpose, m int, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(m, n) < minWork2 {
 		w.impl.Sgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -892,6 +975,7 @@ func (w Implementation) Sgemv(tA blas.Transpose, m int, n int, alpha float32, a 
 // work reaches the Level 2 threshold.
 func (w Implementation) Sger(m int, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32, lda int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(m, n) < minWork2 {
 		w.impl.Sger(m, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -903,6 +987,7 @@ func (w Implementation) Sger(m int, n int, alpha float32, x []float32, incX int,
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Snrm2(n int, x []float32, incX int) float32 {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Snrm2(n, x, incX)
 	}
@@ -914,24 +999,28 @@ func (w Implementation) Snrm2(n int, x []float32, incX int) float32 {
 // Srot calls the wrapped Srot directly (Level 1).
 func (w Implementation) Srot(n int, x []float32, incX int, y []float32, incY int, c float32, s float32) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Srot(n, x, incX, y, incY, c, s)
 }
 
 // Srotg calls the wrapped Srotg directly (Level 1).
 func (w Implementation) Srotg(a float32, b float32) (float32, float32, float32, float32) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	return w.impl.Srotg(a, b)
 }
 
 // Srotm calls the wrapped Srotm directly (Level 1).
 func (w Implementation) Srotm(n int, x []float32, incX int, y []float32, incY int, p blas.SrotmParams) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Srotm(n, x, incX, y, incY, p)
 }
 
 // Srotmg calls the wrapped Srotmg directly (Level 1).
 func (w Implementation) Srotmg(d1 float32, d2 float32, b1 float32, b2 float32) (blas.SrotmParams, float32, float32, float32) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	return w.impl.Srotmg(d1, d2, b1, b2)
 }
 
@@ -940,6 +1029,7 @@ func (w Implementation) Srotmg(d1 float32, d2 float32, b1 float32, b2 float32) (
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssbmv(ul blas.Uplo, n int, k int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ssbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -950,6 +1040,7 @@ func (w Implementation) Ssbmv(ul blas.Uplo, n int, k int, alpha float32, a []flo
 // Sscal calls the wrapped Sscal directly (Level 1).
 func (w Implementation) Sscal(n int, alpha float32, x []float32, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Sscal(n, alpha, x, incX)
 }
 
@@ -958,6 +1049,7 @@ func (w Implementation) Sscal(n int, alpha float32, x []float32, incX int) {
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sspmv(ul blas.Uplo, n int, alpha float32, ap []float32, x []float32, incX int, beta float32, y []float32, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Sspmv(ul, n, alpha, ap, x, incX, beta, y, incY)
 		return
@@ -970,6 +1062,7 @@ func (w Implementation) Sspmv(ul blas.Uplo, n int, alpha float32, ap []float32, 
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sspr(ul blas.Uplo, n int, alpha float32, x []float32, incX int, ap []float32) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Sspr(ul, n, alpha, x, incX, ap)
 		return
@@ -982,6 +1075,7 @@ func (w Implementation) Sspr(ul blas.Uplo, n int, alpha float32, x []float32, in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sspr2(ul blas.Uplo, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Sspr2(ul, n, alpha, x, incX, y, incY, a)
 		return
@@ -992,6 +1086,7 @@ func (w Implementation) Sspr2(ul blas.Uplo, n int, alpha float32, x []float32, i
 // Sswap calls the wrapped Sswap directly (Level 1).
 func (w Implementation) Sswap(n int, x []float32, incX int, y []float32, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Sswap(n, x, incX, y, incY)
 }
 
@@ -1000,7 +1095,8 @@ func (w Implementation) Sswap(n int, x []float32, incX int, y []float32, incY in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssymm(s blas.Side, ul blas.Uplo, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	defer serialize().Unlock()
-	if workSide(s, m, n) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(workSide(s, m, n), false) {
 		w.impl.Ssymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1012,6 +1108,7 @@ func (w Implementation) Ssymm(s blas.Side, ul blas.Uplo, m int, n int, alpha flo
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssymv(ul blas.Uplo, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Ssymv(ul, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -1024,6 +1121,7 @@ func (w Implementation) Ssymv(ul blas.Uplo, n int, alpha float32, a []float32, l
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyr(ul blas.Uplo, n int, alpha float32, x []float32, incX int, a []float32, lda int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Ssyr(ul, n, alpha, x, incX, a, lda)
 		return
@@ -1036,6 +1134,7 @@ func (w Implementation) Ssyr(ul blas.Uplo, n int, alpha float32, x []float32, in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyr2(ul blas.Uplo, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32, lda int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Ssyr2(ul, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -1048,7 +1147,8 @@ func (w Implementation) Ssyr2(ul blas.Uplo, n int, alpha float32, x []float32, i
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	defer serialize().Unlock()
-	if work3(n, n, k) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(work3(n, n, k), false) {
 		w.impl.Ssyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1060,7 +1160,8 @@ func (w Implementation) Ssyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) {
 	defer serialize().Unlock()
-	if work3(n, n, k) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(work3(n, n, k), false) {
 		w.impl.Ssyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -1072,6 +1173,7 @@ func (w Implementation) Ssyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Stbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float32, lda int, x []float32, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Stbmv(ul, tA, d, n, k, a, lda, x, incX)
 		return
@@ -1084,6 +1186,7 @@ func (w Implementation) Stbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Stbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float32, lda int, x []float32, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Stbsv(ul, tA, d, n, k, a, lda, x, incX)
 		return
@@ -1096,6 +1199,7 @@ func (w Implementation) Stbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Stpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float32, x []float32, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Stpmv(ul, tA, d, n, ap, x, incX)
 		return
@@ -1108,6 +1212,7 @@ func (w Implementation) Stpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Stpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float32, x []float32, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Stpsv(ul, tA, d, n, ap, x, incX)
 		return
@@ -1120,7 +1225,8 @@ func (w Implementation) Stpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Strmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int) {
 	defer serialize().Unlock()
-	if workSide(s, m, n) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false)) {
 		w.impl.Strmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -1132,6 +1238,7 @@ func (w Implementation) Strmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Strmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float32, lda int, x []float32, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Strmv(ul, tA, d, n, a, lda, x, incX)
 		return
@@ -1144,7 +1251,8 @@ func (w Implementation) Strmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Strsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int) {
 	defer serialize().Unlock()
-	if workSide(s, m, n) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false)) {
 		w.impl.Strsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -1156,6 +1264,7 @@ func (w Implementation) Strsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Strsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float32, lda int, x []float32, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Strsv(ul, tA, d, n, a, lda, x, incX)
 		return
@@ -1166,12 +1275,14 @@ func (w Implementation) Strsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // Zaxpy calls the wrapped Zaxpy directly (Level 1).
 func (w Implementation) Zaxpy(n int, alpha complex128, x []complex128, incX int, y []complex128, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Zaxpy(n, alpha, x, incX, y, incY)
 }
 
 // Zcopy calls the wrapped Zcopy directly (Level 1).
 func (w Implementation) Zcopy(n int, x []complex128, incX int, y []complex128, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Zcopy(n, x, incX, y, incY)
 }
 
@@ -1179,6 +1290,7 @@ func (w Implementation) Zcopy(n int, x []complex128, incX int, y []complex128, i
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Zdotc(n int, x []complex128, incX int, y []complex128, incY int) complex128 {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Zdotc(n, x, incX, y, incY)
 	}
@@ -1191,6 +1303,7 @@ func (w Implementation) Zdotc(n int, x []complex128, incX int, y []complex128, i
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Zdotu(n int, x []complex128, incX int, y []complex128, incY int) complex128 {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if w.adaptive || float64(n) < minWork1 {
 		return w.impl.Zdotu(n, x, incX, y, incY)
 	}
@@ -1202,6 +1315,7 @@ func (w Implementation) Zdotu(n int, x []complex128, incX int, y []complex128, i
 // Zdscal calls the wrapped Zdscal directly (Level 1).
 func (w Implementation) Zdscal(n int, alpha float64, x []complex128, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Zdscal(n, alpha, x, incX)
 }
 
@@ -1210,6 +1324,7 @@ func (w Implementation) Zdscal(n int, alpha float64, x []complex128, incX int) {
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*workBand(m, n, kL+kU+1) < w.minFixed2() {
 		w.impl.Zgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -1221,6 +1336,7 @@ func (w Implementation) Zgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // work reaches the Level 3 threshold.
 func (w Implementation) Zgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work3(m, n, k) < minWork3 {
 		w.impl.Zgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
@@ -1232,6 +1348,7 @@ func (w Implementation) Zgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // work reaches the Level 2 threshold.
 func (w Implementation) Zgemv(tA blas.Transpose, m int, n int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(m, n) < minWork2 {
 		w.impl.Zgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -1243,6 +1360,7 @@ func (w Implementation) Zgemv(tA blas.Transpose, m int, n int, alpha complex128,
 // work reaches the Level 2 threshold.
 func (w Implementation) Zgerc(m int, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, a []complex128, lda int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(m, n) < minWork2 {
 		w.impl.Zgerc(m, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -1254,6 +1372,7 @@ func (w Implementation) Zgerc(m int, n int, alpha complex128, x []complex128, in
 // work reaches the Level 2 threshold.
 func (w Implementation) Zgeru(m int, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, a []complex128, lda int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(m, n) < minWork2 {
 		w.impl.Zgeru(m, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -1266,6 +1385,7 @@ func (w Implementation) Zgeru(m int, n int, alpha complex128, x []complex128, in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhbmv(ul blas.Uplo, n int, k int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Zhbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -1278,7 +1398,8 @@ func (w Implementation) Zhbmv(ul blas.Uplo, n int, k int, alpha complex128, a []
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhemm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
 	defer serialize().Unlock()
-	if 4*workSide(s, m, n) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(4*workSide(s, m, n), false) {
 		w.impl.Zhemm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1290,6 +1411,7 @@ func (w Implementation) Zhemm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhemv(ul blas.Uplo, n int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zhemv(ul, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
@@ -1302,6 +1424,7 @@ func (w Implementation) Zhemv(ul blas.Uplo, n int, alpha complex128, a []complex
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zher(ul blas.Uplo, n int, alpha float64, x []complex128, incX int, a []complex128, lda int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zher(ul, n, alpha, x, incX, a, lda)
 		return
@@ -1314,6 +1437,7 @@ func (w Implementation) Zher(ul blas.Uplo, n int, alpha float64, x []complex128,
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zher2(ul blas.Uplo, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, a []complex128, lda int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zher2(ul, n, alpha, x, incX, y, incY, a, lda)
 		return
@@ -1326,7 +1450,8 @@ func (w Implementation) Zher2(ul blas.Uplo, n int, alpha complex128, x []complex
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta float64, c []complex128, ldc int) {
 	defer serialize().Unlock()
-	if 4*work3(n, n, k) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Zher2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1338,7 +1463,8 @@ func (w Implementation) Zher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zherk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []complex128, lda int, beta float64, c []complex128, ldc int) {
 	defer serialize().Unlock()
-	if 4*work3(n, n, k) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Zherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -1350,6 +1476,7 @@ func (w Implementation) Zherk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhpmv(ul blas.Uplo, n int, alpha complex128, ap []complex128, x []complex128, incX int, beta complex128, y []complex128, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zhpmv(ul, n, alpha, ap, x, incX, beta, y, incY)
 		return
@@ -1362,6 +1489,7 @@ func (w Implementation) Zhpmv(ul blas.Uplo, n int, alpha complex128, ap []comple
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhpr(ul blas.Uplo, n int, alpha float64, x []complex128, incX int, a []complex128) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zhpr(ul, n, alpha, x, incX, a)
 		return
@@ -1374,6 +1502,7 @@ func (w Implementation) Zhpr(ul blas.Uplo, n int, alpha float64, x []complex128,
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhpr2(ul blas.Uplo, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, ap []complex128) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zhpr2(ul, n, alpha, x, incX, y, incY, ap)
 		return
@@ -1384,12 +1513,14 @@ func (w Implementation) Zhpr2(ul blas.Uplo, n int, alpha complex128, x []complex
 // Zscal calls the wrapped Zscal directly (Level 1).
 func (w Implementation) Zscal(n int, alpha complex128, x []complex128, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Zscal(n, alpha, x, incX)
 }
 
 // Zswap calls the wrapped Zswap directly (Level 1).
 func (w Implementation) Zswap(n int, x []complex128, incX int, y []complex128, incY int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	w.impl.Zswap(n, x, incX, y, incY)
 }
 
@@ -1398,7 +1529,8 @@ func (w Implementation) Zswap(n int, x []complex128, incX int, y []complex128, i
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
 	defer serialize().Unlock()
-	if 4*workSide(s, m, n) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(4*workSide(s, m, n), false) {
 		w.impl.Zsymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1410,7 +1542,8 @@ func (w Implementation) Zsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
 	defer serialize().Unlock()
-	if 4*work3(n, n, k) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Zsyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1422,7 +1555,8 @@ func (w Implementation) Zsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, beta complex128, c []complex128, ldc int) {
 	defer serialize().Unlock()
-	if 4*work3(n, n, k) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Zsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -1434,6 +1568,7 @@ func (w Implementation) Zsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex128, lda int, x []complex128, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ztbmv(ul, tA, d, n, k, a, lda, x, incX)
 		return
@@ -1446,6 +1581,7 @@ func (w Implementation) Ztbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex128, lda int, x []complex128, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ztbsv(ul, tA, d, n, k, a, lda, x, incX)
 		return
@@ -1458,6 +1594,7 @@ func (w Implementation) Ztbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex128, x []complex128, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ztpmv(ul, tA, d, n, ap, x, incX)
 		return
@@ -1470,6 +1607,7 @@ func (w Implementation) Ztpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex128, x []complex128, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ztpsv(ul, tA, d, n, ap, x, incX)
 		return
@@ -1482,7 +1620,8 @@ func (w Implementation) Ztpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int) {
 	defer serialize().Unlock()
-	if 4*workSide(s, m, n) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true)) {
 		w.impl.Ztrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -1494,6 +1633,7 @@ func (w Implementation) Ztrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex128, lda int, x []complex128, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ztrmv(ul, tA, d, n, a, lda, x, incX)
 		return
@@ -1506,7 +1646,8 @@ func (w Implementation) Ztrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int) {
 	defer serialize().Unlock()
-	if 4*workSide(s, m, n) < w.minFixed3() {
+	defer w.enter().exit()
+	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true)) {
 		w.impl.Ztrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -1518,6 +1659,7 @@ func (w Implementation) Ztrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex128, lda int, x []complex128, incX int) {
 	defer serialize().Unlock()
+	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ztrsv(ul, tA, d, n, a, lda, x, incX)
 		return

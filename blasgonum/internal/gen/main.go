@@ -260,14 +260,14 @@ func writeMethod(buf *bytes.Buffer, m method) error {
 			return fmt.Errorf("%s: a reduction with %d results", m.name, m.sig.Results().Len())
 		}
 		fmt.Fprintf(buf, "\n// %s calls the wrapped %s directly (Level 1), in the default mode at\n// the fixed count when n reaches minWork1: its bits depend on the count.\n", m.name, m.name)
-		methodStart(buf, m, params, results)
+		writeHead(buf, m, params, results)
 		fmt.Fprintf(buf, "\tif %s.adaptive || float64(n) < minWork1 {\n\t\treturn %s\n\t}\n", receiver, call)
 		fmt.Fprintf(buf, "\tvar r%s\n\t%s.fixed(func() { r = %s })\n\treturn r\n}\n", results, receiver, call)
 		return nil
 	}
 	if m.level == 1 {
 		fmt.Fprintf(buf, "\n// %s calls the wrapped %s directly (Level 1).\n", m.name, m.name)
-		methodStart(buf, m, params, results)
+		writeHead(buf, m, params, results)
 		if results != "" {
 			fmt.Fprintf(buf, "\treturn %s\n}\n", call)
 		} else {
@@ -284,28 +284,52 @@ func writeMethod(buf *bytes.Buffer, m method) error {
 	}
 	if countFree[m.name] {
 		fmt.Fprintf(buf, "\n// %s calls the wrapped %s, inside blasctl.WithFairShare when its\n// work reaches the Level %d threshold.\n", m.name, m.name, m.level)
-		methodStart(buf, m, params, results)
+		writeHead(buf, m, params, results)
 		fmt.Fprintf(buf, "\tif %s < minWork%d {\n\t\t%s\n\t\treturn\n\t}\n", work, m.level, call)
 		fmt.Fprintf(buf, "\t%s.share(func() { %s })\n}\n", receiver, call)
 		return nil
 	}
 	fmt.Fprintf(buf, "\n// %s calls the wrapped %s, when its work reaches the Level %d\n// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed\n// count in the default mode (its bits depend on the count).\n", m.name, m.name, m.level)
-	methodStart(buf, m, params, results)
-	fmt.Fprintf(buf, "\tif %s < %s.minFixed%d() {\n\t\t%s\n\t\treturn\n\t}\n", work, receiver, m.level, call)
+	writeHead(buf, m, params, results)
+	if m.level == 3 {
+		fmt.Fprintf(buf, "\tif %s.small3(%s, %s) {\n\t\t%s\n\t\treturn\n\t}\n", receiver, work, oneThread(m), call)
+	} else {
+		fmt.Fprintf(buf, "\tif %s < %s.minFixed%d() {\n\t\t%s\n\t\treturn\n\t}\n", work, receiver, m.level, call)
+	}
 	fmt.Fprintf(buf, "\t%s.fixed(func() { %s })\n}\n", receiver, call)
 	return nil
 }
 
-// methodStart writes the wrapper method's signature and the statements
-// that open every method's body.
-func methodStart(buf *bytes.Buffer, m method, params, results string) {
+// oneThread is the Go expression, for a count-dependent Level 3 call of
+// m, that is true where OpenBLAS runs the call on one thread at any count
+// and MKL's bits do not move with it below minFixedWork3 (threshold3.go):
+// the default mode skips the call's fixed-count scope only there.
+func oneThread(m method) string {
+	switch stem := m.name[1:]; stem {
+	case "gemm": // Sgemm: one thread below 2^18, above minWork3
+		return "true"
+	case "trmm", "trsm":
+		return fmt.Sprintf("oneThreadTri(m, n, %v)", m.complex)
+	default: // symm, hemm, syr2k, her2k: threaded at every size; syrk and
+		// herk: MKL's bits move with the count at every size
+		return "false"
+	}
+}
+
+// writeHead opens the wrapper's method for m. After the guard of an
+// unsafe build (writeSerialize), it passes the admission gate (gate.go):
+// every call of the wrapped implementation enters it there, before any
+// scope starts, and leaves it on return or panic.
+func writeHead(buf *bytes.Buffer, m method, params, results string) {
 	fmt.Fprintf(buf, "func (%s Implementation) %s(%s)%s {\n", receiver, m.name, params, results)
 	writeSerialize(buf)
+	fmt.Fprintf(buf, "\tdefer %s.enter().exit()\n", receiver)
 }
 
 // writeSerialize writes the call that serializes a call into a library
 // unsafe from two threads at once (serialize.go), first in each method,
-// before any scope locks the goroutine to its thread.
+// before the gate and before any scope locks the goroutine to its thread:
+// always the guard, then the gate, so that the two cannot deadlock.
 func writeSerialize(buf *bytes.Buffer) {
 	buf.WriteString("\tdefer serialize().Unlock()\n")
 }
