@@ -123,7 +123,7 @@ func (g *gateState) enter() {
 func (g *gateState) enterSlow() {
 	c := g.refresh() // a full gate is the moment to notice a new GOMAXPROCS
 	if blasctl.InScope() {
-		g.word.Add(inside + admitted)
+		g.enterOverCap()
 		return
 	}
 	for {
@@ -142,6 +142,22 @@ func (g *gateState) enterSlow() {
 		<-ch // a leaver made room; others may take it first
 		g.woken.Store(false)
 		if g.tryAdmit(g.capacity()) {
+			return
+		}
+	}
+}
+
+// enterOverCap admits a goroutine locked inside a blasctl scope over the
+// cap. It waits only while the parker holds the gate closed (park.go), a
+// wait as long as one blasctl.ParkWorkers call: no call may start then.
+func (g *gateState) enterOverCap() {
+	for {
+		v := g.word.Load()
+		if v&insideMask >= parkMark {
+			runtime.Gosched()
+			continue
+		}
+		if g.word.CompareAndSwap(v, v+inside+admitted) {
 			return
 		}
 	}
@@ -197,12 +213,3 @@ func (g *gateState) wake(n int) int {
 	}
 	return len(woken)
 }
-
-// gateEmpty runs when the last goroutine inside the wrapped implementation
-// has left the gate (the count inside went to 0). Nothing is in flight at
-// that moment, but a goroutine may enter right after, and waiters may still
-// be queued (exit wakes them next). This is the place for work that needs
-// no call in flight, such as parking the libraries' idle workers
-// (blasctl.ParkWorkers); such work must first close the gate to newcomers
-// itself. It does nothing today.
-func gateEmpty() {}
