@@ -8,9 +8,12 @@ import (
 	"github.com/blasctl/blasctl"
 )
 
-// The admission gate: every call of a wrapped implementation passes it
-// (enter, from the top of each generated method), and at most about
-// GOMAXPROCS goroutines are inside the wrapped implementation at once.
+// The admission gate: every Level 2 and Level 3 call of a wrapped
+// implementation passes it, and every Level 1 call of length from
+// minWork1 (enter, from the top of each generated method; a shorter Level
+// 1 call runs on the calling thread in every library, never in its pool,
+// and goes straight through), and at most about GOMAXPROCS goroutines are
+// inside the wrapped implementation at once.
 // The others wait before their scope starts, unlocked, parked by the Go
 // scheduler, so that they hold no OS thread: a goroutine that waits while
 // locked to its thread holds that thread, and Go never retires idle

@@ -17,6 +17,10 @@ var (
 // Caxpy calls the wrapped Caxpy directly (Level 1).
 func (w Implementation) Caxpy(n int, alpha complex64, x []complex64, incX int, y []complex64, incY int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Caxpy(n, alpha, x, incX, y, incY)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Caxpy(n, alpha, x, incX, y, incY)
 }
@@ -24,6 +28,10 @@ func (w Implementation) Caxpy(n int, alpha complex64, x []complex64, incX int, y
 // Ccopy calls the wrapped Ccopy directly (Level 1).
 func (w Implementation) Ccopy(n int, x []complex64, incX int, y []complex64, incY int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Ccopy(n, x, incX, y, incY)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Ccopy(n, x, incX, y, incY)
 }
@@ -32,8 +40,11 @@ func (w Implementation) Ccopy(n int, x []complex64, incX int, y []complex64, inc
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Cdotc(n int, x []complex64, incX int, y []complex64, incY int) complex64 {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Cdotc(n, x, incX, y, incY)
+	}
 	defer w.enter().exit()
-	if w.adaptive || float64(n) < minWork1 {
+	if w.adaptive {
 		return w.impl.Cdotc(n, x, incX, y, incY)
 	}
 	var r complex64
@@ -45,8 +56,11 @@ func (w Implementation) Cdotc(n int, x []complex64, incX int, y []complex64, inc
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Cdotu(n int, x []complex64, incX int, y []complex64, incY int) complex64 {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Cdotu(n, x, incX, y, incY)
+	}
 	defer w.enter().exit()
-	if w.adaptive || float64(n) < minWork1 {
+	if w.adaptive {
 		return w.impl.Cdotu(n, x, incX, y, incY)
 	}
 	var r complex64
@@ -248,6 +262,10 @@ func (w Implementation) Chpr2(ul blas.Uplo, n int, alpha complex64, x []complex6
 // Cscal calls the wrapped Cscal directly (Level 1).
 func (w Implementation) Cscal(n int, alpha complex64, x []complex64, incX int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Cscal(n, alpha, x, incX)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Cscal(n, alpha, x, incX)
 }
@@ -255,6 +273,10 @@ func (w Implementation) Cscal(n int, alpha complex64, x []complex64, incX int) {
 // Csscal calls the wrapped Csscal directly (Level 1).
 func (w Implementation) Csscal(n int, alpha float32, x []complex64, incX int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Csscal(n, alpha, x, incX)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Csscal(n, alpha, x, incX)
 }
@@ -262,6 +284,10 @@ func (w Implementation) Csscal(n int, alpha float32, x []complex64, incX int) {
 // Cswap calls the wrapped Cswap directly (Level 1).
 func (w Implementation) Cswap(n int, x []complex64, incX int, y []complex64, incY int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Cswap(n, x, incX, y, incY)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Cswap(n, x, incX, y, incY)
 }
@@ -413,8 +439,11 @@ func (w Implementation) Ctrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dasum(n int, x []float64, incX int) float64 {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Dasum(n, x, incX)
+	}
 	defer w.enter().exit()
-	if w.adaptive || float64(n) < minWork1 {
+	if w.adaptive {
 		return w.impl.Dasum(n, x, incX)
 	}
 	var r float64
@@ -425,6 +454,10 @@ func (w Implementation) Dasum(n int, x []float64, incX int) float64 {
 // Daxpy calls the wrapped Daxpy directly (Level 1).
 func (w Implementation) Daxpy(n int, alpha float64, x []float64, incX int, y []float64, incY int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Daxpy(n, alpha, x, incX, y, incY)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Daxpy(n, alpha, x, incX, y, incY)
 }
@@ -432,6 +465,10 @@ func (w Implementation) Daxpy(n int, alpha float64, x []float64, incX int, y []f
 // Dcopy calls the wrapped Dcopy directly (Level 1).
 func (w Implementation) Dcopy(n int, x []float64, incX int, y []float64, incY int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Dcopy(n, x, incX, y, incY)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Dcopy(n, x, incX, y, incY)
 }
@@ -440,8 +477,11 @@ func (w Implementation) Dcopy(n int, x []float64, incX int, y []float64, incY in
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Ddot(n int, x []float64, incX int, y []float64, incY int) float64 {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Ddot(n, x, incX, y, incY)
+	}
 	defer w.enter().exit()
-	if w.adaptive || float64(n) < minWork1 {
+	if w.adaptive {
 		return w.impl.Ddot(n, x, incX, y, incY)
 	}
 	var r float64
@@ -502,8 +542,11 @@ func (w Implementation) Dger(m int, n int, alpha float64, x []float64, incX int,
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dnrm2(n int, x []float64, incX int) float64 {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Dnrm2(n, x, incX)
+	}
 	defer w.enter().exit()
-	if w.adaptive || float64(n) < minWork1 {
+	if w.adaptive {
 		return w.impl.Dnrm2(n, x, incX)
 	}
 	var r float64
@@ -514,6 +557,10 @@ func (w Implementation) Dnrm2(n int, x []float64, incX int) float64 {
 // Drot calls the wrapped Drot directly (Level 1).
 func (w Implementation) Drot(n int, x []float64, incX int, y []float64, incY int, c float64, s float64) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Drot(n, x, incX, y, incY, c, s)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Drot(n, x, incX, y, incY, c, s)
 }
@@ -521,13 +568,16 @@ func (w Implementation) Drot(n int, x []float64, incX int, y []float64, incY int
 // Drotg calls the wrapped Drotg directly (Level 1).
 func (w Implementation) Drotg(a float64, b float64) (float64, float64, float64, float64) {
 	defer serialize().Unlock()
-	defer w.enter().exit()
 	return w.impl.Drotg(a, b)
 }
 
 // Drotm calls the wrapped Drotm directly (Level 1).
 func (w Implementation) Drotm(n int, x []float64, incX int, y []float64, incY int, p blas.DrotmParams) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Drotm(n, x, incX, y, incY, p)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Drotm(n, x, incX, y, incY, p)
 }
@@ -535,7 +585,6 @@ func (w Implementation) Drotm(n int, x []float64, incX int, y []float64, incY in
 // Drotmg calls the wrapped Drotmg directly (Level 1).
 func (w Implementation) Drotmg(d1 float64, d2 float64, b1 float64, b2 float64) (blas.DrotmParams, float64, float64, float64) {
 	defer serialize().Unlock()
-	defer w.enter().exit()
 	return w.impl.Drotmg(d1, d2, b1, b2)
 }
 
@@ -555,6 +604,10 @@ func (w Implementation) Dsbmv(ul blas.Uplo, n int, k int, alpha float64, a []flo
 // Dscal calls the wrapped Dscal directly (Level 1).
 func (w Implementation) Dscal(n int, alpha float64, x []float64, incX int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Dscal(n, alpha, x, incX)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Dscal(n, alpha, x, incX)
 }
@@ -563,8 +616,11 @@ func (w Implementation) Dscal(n int, alpha float64, x []float64, incX int) {
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dsdot(n int, x []float32, incX int, y []float32, incY int) float64 {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Dsdot(n, x, incX, y, incY)
+	}
 	defer w.enter().exit()
-	if w.adaptive || float64(n) < minWork1 {
+	if w.adaptive {
 		return w.impl.Dsdot(n, x, incX, y, incY)
 	}
 	var r float64
@@ -614,6 +670,10 @@ func (w Implementation) Dspr2(ul blas.Uplo, n int, alpha float64, x []float64, i
 // Dswap calls the wrapped Dswap directly (Level 1).
 func (w Implementation) Dswap(n int, x []float64, incX int, y []float64, incY int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Dswap(n, x, incX, y, incY)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Dswap(n, x, incX, y, incY)
 }
@@ -804,8 +864,11 @@ func (w Implementation) Dtrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dzasum(n int, x []complex128, incX int) float64 {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Dzasum(n, x, incX)
+	}
 	defer w.enter().exit()
-	if w.adaptive || float64(n) < minWork1 {
+	if w.adaptive {
 		return w.impl.Dzasum(n, x, incX)
 	}
 	var r float64
@@ -817,8 +880,11 @@ func (w Implementation) Dzasum(n int, x []complex128, incX int) float64 {
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dznrm2(n int, x []complex128, incX int) float64 {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Dznrm2(n, x, incX)
+	}
 	defer w.enter().exit()
-	if w.adaptive || float64(n) < minWork1 {
+	if w.adaptive {
 		return w.impl.Dznrm2(n, x, incX)
 	}
 	var r float64
@@ -829,6 +895,9 @@ func (w Implementation) Dznrm2(n int, x []complex128, incX int) float64 {
 // Icamax calls the wrapped Icamax directly (Level 1).
 func (w Implementation) Icamax(n int, x []complex64, incX int) int {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Icamax(n, x, incX)
+	}
 	defer w.enter().exit()
 	return w.impl.Icamax(n, x, incX)
 }
@@ -836,6 +905,9 @@ func (w Implementation) Icamax(n int, x []complex64, incX int) int {
 // Idamax calls the wrapped Idamax directly (Level 1).
 func (w Implementation) Idamax(n int, x []float64, incX int) int {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Idamax(n, x, incX)
+	}
 	defer w.enter().exit()
 	return w.impl.Idamax(n, x, incX)
 }
@@ -843,6 +915,9 @@ func (w Implementation) Idamax(n int, x []float64, incX int) int {
 // Isamax calls the wrapped Isamax directly (Level 1).
 func (w Implementation) Isamax(n int, x []float32, incX int) int {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Isamax(n, x, incX)
+	}
 	defer w.enter().exit()
 	return w.impl.Isamax(n, x, incX)
 }
@@ -850,6 +925,9 @@ func (w Implementation) Isamax(n int, x []float32, incX int) int {
 // Izamax calls the wrapped Izamax directly (Level 1).
 func (w Implementation) Izamax(n int, x []complex128, incX int) int {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Izamax(n, x, incX)
+	}
 	defer w.enter().exit()
 	return w.impl.Izamax(n, x, incX)
 }
@@ -858,8 +936,11 @@ func (w Implementation) Izamax(n int, x []complex128, incX int) int {
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sasum(n int, x []float32, incX int) float32 {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Sasum(n, x, incX)
+	}
 	defer w.enter().exit()
-	if w.adaptive || float64(n) < minWork1 {
+	if w.adaptive {
 		return w.impl.Sasum(n, x, incX)
 	}
 	var r float32
@@ -870,6 +951,10 @@ func (w Implementation) Sasum(n int, x []float32, incX int) float32 {
 // Saxpy calls the wrapped Saxpy directly (Level 1).
 func (w Implementation) Saxpy(n int, alpha float32, x []float32, incX int, y []float32, incY int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Saxpy(n, alpha, x, incX, y, incY)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Saxpy(n, alpha, x, incX, y, incY)
 }
@@ -878,8 +963,11 @@ func (w Implementation) Saxpy(n int, alpha float32, x []float32, incX int, y []f
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Scasum(n int, x []complex64, incX int) float32 {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Scasum(n, x, incX)
+	}
 	defer w.enter().exit()
-	if w.adaptive || float64(n) < minWork1 {
+	if w.adaptive {
 		return w.impl.Scasum(n, x, incX)
 	}
 	var r float32
@@ -891,8 +979,11 @@ func (w Implementation) Scasum(n int, x []complex64, incX int) float32 {
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Scnrm2(n int, x []complex64, incX int) float32 {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Scnrm2(n, x, incX)
+	}
 	defer w.enter().exit()
-	if w.adaptive || float64(n) < minWork1 {
+	if w.adaptive {
 		return w.impl.Scnrm2(n, x, incX)
 	}
 	var r float32
@@ -903,6 +994,10 @@ func (w Implementation) Scnrm2(n int, x []complex64, incX int) float32 {
 // Scopy calls the wrapped Scopy directly (Level 1).
 func (w Implementation) Scopy(n int, x []float32, incX int, y []float32, incY int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Scopy(n, x, incX, y, incY)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Scopy(n, x, incX, y, incY)
 }
@@ -911,8 +1006,11 @@ func (w Implementation) Scopy(n int, x []float32, incX int, y []float32, incY in
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sdot(n int, x []float32, incX int, y []float32, incY int) float32 {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Sdot(n, x, incX, y, incY)
+	}
 	defer w.enter().exit()
-	if w.adaptive || float64(n) < minWork1 {
+	if w.adaptive {
 		return w.impl.Sdot(n, x, incX, y, incY)
 	}
 	var r float32
@@ -924,8 +1022,11 @@ func (w Implementation) Sdot(n int, x []float32, incX int, y []float32, incY int
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sdsdot(n int, alpha float32, x []float32, incX int, y []float32, incY int) float32 {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Sdsdot(n, alpha, x, incX, y, incY)
+	}
 	defer w.enter().exit()
-	if w.adaptive || float64(n) < minWork1 {
+	if w.adaptive {
 		return w.impl.Sdsdot(n, alpha, x, incX, y, incY)
 	}
 	var r float32
@@ -987,8 +1088,11 @@ func (w Implementation) Sger(m int, n int, alpha float32, x []float32, incX int,
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Snrm2(n int, x []float32, incX int) float32 {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Snrm2(n, x, incX)
+	}
 	defer w.enter().exit()
-	if w.adaptive || float64(n) < minWork1 {
+	if w.adaptive {
 		return w.impl.Snrm2(n, x, incX)
 	}
 	var r float32
@@ -999,6 +1103,10 @@ func (w Implementation) Snrm2(n int, x []float32, incX int) float32 {
 // Srot calls the wrapped Srot directly (Level 1).
 func (w Implementation) Srot(n int, x []float32, incX int, y []float32, incY int, c float32, s float32) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Srot(n, x, incX, y, incY, c, s)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Srot(n, x, incX, y, incY, c, s)
 }
@@ -1006,13 +1114,16 @@ func (w Implementation) Srot(n int, x []float32, incX int, y []float32, incY int
 // Srotg calls the wrapped Srotg directly (Level 1).
 func (w Implementation) Srotg(a float32, b float32) (float32, float32, float32, float32) {
 	defer serialize().Unlock()
-	defer w.enter().exit()
 	return w.impl.Srotg(a, b)
 }
 
 // Srotm calls the wrapped Srotm directly (Level 1).
 func (w Implementation) Srotm(n int, x []float32, incX int, y []float32, incY int, p blas.SrotmParams) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Srotm(n, x, incX, y, incY, p)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Srotm(n, x, incX, y, incY, p)
 }
@@ -1020,7 +1131,6 @@ func (w Implementation) Srotm(n int, x []float32, incX int, y []float32, incY in
 // Srotmg calls the wrapped Srotmg directly (Level 1).
 func (w Implementation) Srotmg(d1 float32, d2 float32, b1 float32, b2 float32) (blas.SrotmParams, float32, float32, float32) {
 	defer serialize().Unlock()
-	defer w.enter().exit()
 	return w.impl.Srotmg(d1, d2, b1, b2)
 }
 
@@ -1040,6 +1150,10 @@ func (w Implementation) Ssbmv(ul blas.Uplo, n int, k int, alpha float32, a []flo
 // Sscal calls the wrapped Sscal directly (Level 1).
 func (w Implementation) Sscal(n int, alpha float32, x []float32, incX int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Sscal(n, alpha, x, incX)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Sscal(n, alpha, x, incX)
 }
@@ -1086,6 +1200,10 @@ func (w Implementation) Sspr2(ul blas.Uplo, n int, alpha float32, x []float32, i
 // Sswap calls the wrapped Sswap directly (Level 1).
 func (w Implementation) Sswap(n int, x []float32, incX int, y []float32, incY int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Sswap(n, x, incX, y, incY)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Sswap(n, x, incX, y, incY)
 }
@@ -1275,6 +1393,10 @@ func (w Implementation) Strsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // Zaxpy calls the wrapped Zaxpy directly (Level 1).
 func (w Implementation) Zaxpy(n int, alpha complex128, x []complex128, incX int, y []complex128, incY int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Zaxpy(n, alpha, x, incX, y, incY)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Zaxpy(n, alpha, x, incX, y, incY)
 }
@@ -1282,6 +1404,10 @@ func (w Implementation) Zaxpy(n int, alpha complex128, x []complex128, incX int,
 // Zcopy calls the wrapped Zcopy directly (Level 1).
 func (w Implementation) Zcopy(n int, x []complex128, incX int, y []complex128, incY int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Zcopy(n, x, incX, y, incY)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Zcopy(n, x, incX, y, incY)
 }
@@ -1290,8 +1416,11 @@ func (w Implementation) Zcopy(n int, x []complex128, incX int, y []complex128, i
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Zdotc(n int, x []complex128, incX int, y []complex128, incY int) complex128 {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Zdotc(n, x, incX, y, incY)
+	}
 	defer w.enter().exit()
-	if w.adaptive || float64(n) < minWork1 {
+	if w.adaptive {
 		return w.impl.Zdotc(n, x, incX, y, incY)
 	}
 	var r complex128
@@ -1303,8 +1432,11 @@ func (w Implementation) Zdotc(n int, x []complex128, incX int, y []complex128, i
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Zdotu(n int, x []complex128, incX int, y []complex128, incY int) complex128 {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		return w.impl.Zdotu(n, x, incX, y, incY)
+	}
 	defer w.enter().exit()
-	if w.adaptive || float64(n) < minWork1 {
+	if w.adaptive {
 		return w.impl.Zdotu(n, x, incX, y, incY)
 	}
 	var r complex128
@@ -1315,6 +1447,10 @@ func (w Implementation) Zdotu(n int, x []complex128, incX int, y []complex128, i
 // Zdscal calls the wrapped Zdscal directly (Level 1).
 func (w Implementation) Zdscal(n int, alpha float64, x []complex128, incX int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Zdscal(n, alpha, x, incX)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Zdscal(n, alpha, x, incX)
 }
@@ -1513,6 +1649,10 @@ func (w Implementation) Zhpr2(ul blas.Uplo, n int, alpha complex128, x []complex
 // Zscal calls the wrapped Zscal directly (Level 1).
 func (w Implementation) Zscal(n int, alpha complex128, x []complex128, incX int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Zscal(n, alpha, x, incX)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Zscal(n, alpha, x, incX)
 }
@@ -1520,6 +1660,10 @@ func (w Implementation) Zscal(n int, alpha complex128, x []complex128, incX int)
 // Zswap calls the wrapped Zswap directly (Level 1).
 func (w Implementation) Zswap(n int, x []complex128, incX int, y []complex128, incY int) {
 	defer serialize().Unlock()
+	if float64(n) < minWork1 {
+		w.impl.Zswap(n, x, incX, y, incY)
+		return
+	}
 	defer w.enter().exit()
 	w.impl.Zswap(n, x, incX, y, incY)
 }

@@ -260,14 +260,20 @@ func writeMethod(buf *bytes.Buffer, m method) error {
 			return fmt.Errorf("%s: a reduction with %d results", m.name, m.sig.Results().Len())
 		}
 		fmt.Fprintf(buf, "\n// %s calls the wrapped %s directly (Level 1), in the default mode at\n// the fixed count when n reaches minWork1: its bits depend on the count.\n", m.name, m.name)
-		writeHead(buf, m, params, results)
-		fmt.Fprintf(buf, "\tif %s.adaptive || float64(n) < minWork1 {\n\t\treturn %s\n\t}\n", receiver, call)
+		writeHeadSmall(buf, m, params, results, call)
+		fmt.Fprintf(buf, "\tif %s.adaptive {\n\t\treturn %s\n\t}\n", receiver, call)
 		fmt.Fprintf(buf, "\tvar r%s\n\t%s.fixed(func() { r = %s })\n\treturn r\n}\n", results, receiver, call)
 		return nil
 	}
 	if m.level == 1 {
 		fmt.Fprintf(buf, "\n// %s calls the wrapped %s directly (Level 1).\n", m.name, m.name)
-		writeHead(buf, m, params, results)
+		if !slices.Contains(m.params, "n") {
+			// rotg, rotmg: scalars, never the library's threads
+			fmt.Fprintf(buf, "func (%s Implementation) %s(%s)%s {\n", receiver, m.name, params, results)
+			writeSerialize(buf)
+		} else {
+			writeHeadSmall(buf, m, params, results, call)
+		}
 		if results != "" {
 			fmt.Fprintf(buf, "\treturn %s\n}\n", call)
 		} else {
@@ -323,6 +329,23 @@ func oneThread(m method) string {
 func writeHead(buf *bytes.Buffer, m method, params, results string) {
 	fmt.Fprintf(buf, "func (%s Implementation) %s(%s)%s {\n", receiver, m.name, params, results)
 	writeSerialize(buf)
+	fmt.Fprintf(buf, "\tdefer %s.enter().exit()\n", receiver)
+}
+
+// writeHeadSmall opens the wrapper's method for a Level 1 call m: after
+// the guard of an unsafe build, a call of n below minWork1 goes straight
+// through, without the gate: OpenBLAS runs it on the calling thread,
+// without its pool (it threads Level 1 from n = 10000), so parking cannot
+// meet it, and the gate's atomic word would cost such a call more than
+// the call itself from many goroutines. A larger call passes the gate.
+func writeHeadSmall(buf *bytes.Buffer, m method, params, results, call string) {
+	fmt.Fprintf(buf, "func (%s Implementation) %s(%s)%s {\n", receiver, m.name, params, results)
+	writeSerialize(buf)
+	if results != "" {
+		fmt.Fprintf(buf, "\tif float64(n) < minWork1 {\n\t\treturn %s\n\t}\n", call)
+	} else {
+		fmt.Fprintf(buf, "\tif float64(n) < minWork1 {\n\t\t%s\n\t\treturn\n\t}\n", call)
+	}
 	fmt.Fprintf(buf, "\tdefer %s.enter().exit()\n", receiver)
 }
 
