@@ -1,6 +1,6 @@
-// Package blasgonum gives gonum's BLAS calls a fair share of the CPUs,
-// and by default aims at results that do not depend on what other
-// goroutines do:
+// Package blasgonum runs gonum's BLAS calls in blasctl scopes: by default
+// at counts that make their results independent of what other goroutines
+// do, or, in the adaptive mode, each at a fair share of the CPUs:
 //
 //	blas64.Use(blasgonum.Wrap(netlib.Implementation{}))
 //
@@ -10,26 +10,30 @@
 //
 // The default mode is reproducible: the same call on the same data gives
 // the same bits whatever other goroutines are doing. It fair-shares only
-// the routines whose bits are the same at every thread count on every
-// library measured (OpenBLAS pthreads and OpenMP, MKL, BLIS; the test
-// TestCountDependence measures it): gemm (but Sgemm), gemv, ger, geru and
-// gerc run inside blasctl.WithFairShare, so a goroutine alone multiplies
-// with all of GOMAXPROCS threads and k goroutines multiplying at once get
-// GOMAXPROCS/k each. Every other Level 3 call (Sgemm, whose bits differ at
-// 4 threads in OpenBLAS; symm, hemm, syrk, herk, syr2k, her2k, trmm, trsm:
-// MKL's or OpenBLAS's bits depend on the count), every other Level 2 call
-// (symv, hemv and trmv depend on it in OpenBLAS, at every size) and the
-// Level 1 reductions (dot, asum, nrm2) from n = 8192 run inside
-// blasctl.WithThreads(1): one fixed count, the only one no other
-// goroutine's scope can lower, on a process-wide count too. The routines measured are listed in
-// reproducible_test.go; the others are classed with their family.
-// One case is known to miss it: gonum's lapack TestDgesvd still fails at
-// times through the default mode, where plain netlib passes (see the
-// README's Known limits); Pin or WithThreads(1, ...) around the calls gives
-// reproducible bits. The guarantee holds for the calls made through the
-// wrapper; a call made
-// to the library directly, on a process-wide count (pthreads OpenBLAS,
-// BLIS 0.9), runs with whatever count another goroutine's scope set.
+// the routines whose bits are the same at every thread count, at every
+// shape, on every library measured (OpenBLAS pthreads and OpenMP, MKL,
+// BLIS; the test TestCountDependence measures it): the rank-1 updates ger,
+// geru and gerc, which add one product to each entry of the matrix, run
+// inside blasctl.WithFairShare from minWork2, so a goroutine alone updates
+// with all of GOMAXPROCS threads and k goroutines at once get GOMAXPROCS/k
+// each. Every other Level 3 and Level 2 call, and the Level 1 reductions
+// (dot, asum, nrm2) from n = minWork1, run inside blasctl.WithThreads(1):
+// one fixed count, the only one no other goroutine's scope can lower, on a
+// process-wide count too. Their bits depend on the count. gemm and gemv
+// too: the libraries give each thread a range of rows (or columns) and
+// compute the rows at the edge of a range with another kernel than the
+// rows inside one, so the bits change with the count at every shape whose
+// ranges do not fall on the kernels' blocks. OpenBLAS 0.3.21 gives other
+// bits at 2 threads than at 1 for dgemm at m = 150 (the 150 x 150 and 300
+// x 150 SVDs of gonum's lapack TestDgesvd; in a scan of m and n from 8 to
+// 300 at k = 32, at every m that is not a multiple of 8) and for dgemv at m
+// = 75; MKL for dgemm at 4 threads; at 384 x 384 neither does. The default
+// mode therefore runs nearly all of a gonum program's BLAS work on one
+// thread per call: the parallelism is the program's own goroutines'. The routines measured are listed in
+// reproducible_test.go; the others are classed with their family. The
+// guarantee holds for the calls made through the wrapper; a call made to
+// the library directly, on a process-wide count (pthreads OpenBLAS, BLIS
+// 0.9), runs with whatever count another goroutine's scope set.
 //
 // The adaptive mode, Wrap(impl).Adaptive(), fair-shares every Level 3 call
 // and every large Level 2 call, and runs Level 1 calls unscoped: the most
@@ -68,18 +72,22 @@ type BLAS interface {
 	blas.Complex128
 }
 
-// Implementation is a BLAS whose Level 3 and large Level 2 calls run inside
-// blasctl.WithFairShare. Make one with Wrap; it is safe for concurrent use
-// if the wrapped implementation is.
+// Implementation is a BLAS whose calls run in blasctl scopes, in the
+// default, reproducible mode or the adaptive one (see the package doc).
+// Make one with Wrap; it is safe for concurrent use if the wrapped
+// implementation is.
 type Implementation struct {
 	impl     BLAS
 	onError  func(error)
 	adaptive bool
 }
 
-// Wrap returns impl with every Level 3 call, and every Level 2 call whose
-// work reaches the threshold, run inside blasctl.WithFairShare. Wrapping an
-// Implementation again returns it unchanged. Wrap panics if impl is nil.
+// Wrap returns impl in the default, reproducible mode: the count-free
+// rank-1 updates whose work reaches the threshold run inside
+// blasctl.WithFairShare, every other Level 3 and Level 2 call and the large
+// Level 1 reductions inside blasctl.WithThreads(1) (see the package doc).
+// Wrapping an Implementation again returns it unchanged. Wrap panics if
+// impl is nil.
 func Wrap(impl BLAS) Implementation {
 	if impl == nil {
 		panic("blasgonum: Wrap(nil)")
