@@ -8,32 +8,33 @@
 // takes any implementation of gonum's four BLAS interfaces and returns one
 // that runs large calls in blasctl scopes, in one of two modes.
 //
-// The default mode is reproducible: the same call on the same data gives
-// the same bits whatever other goroutines are doing. It fair-shares only
-// the routines whose bits are the same at every thread count, at every
-// shape, on every library measured (OpenBLAS pthreads and OpenMP, MKL,
-// BLIS; the test TestCountDependence measures it): the rank-1 updates ger,
-// geru and gerc, which add one product to each entry of the matrix, run
-// inside blasctl.WithFairShare from minWork2, so a goroutine alone updates
-// with all of GOMAXPROCS threads and k goroutines at once get GOMAXPROCS/k
-// each. Every other Level 3 and Level 2 call, and the Level 1 reductions
-// (dot, asum, nrm2) from n = minWork1, run inside blasctl.WithThreads(1):
-// one fixed count, the only one no other goroutine's scope can lower, on a
-// process-wide count too. Their bits depend on the count. gemm and gemv
-// too: the libraries give each thread a range of rows (or columns) and
-// compute the rows at the edge of a range with another kernel than the
-// rows inside one, so the bits change with the count at every shape whose
-// ranges do not fall on the kernels' blocks. OpenBLAS 0.3.21 gives other
-// bits at 2 threads than at 1 for dgemm at m = 150 (the 150 x 150 and 300
-// x 150 SVDs of gonum's lapack TestDgesvd; in a scan of m and n from 8 to
-// 300 at k = 32, at every m that is not a multiple of 8) and for dgemv at m
-// = 75; MKL for dgemm at 4 threads; at 384 x 384 neither does. The default
+// The default mode is reproducible: the same call on the same data gives the
+// same bits whatever other goroutines are doing. It fair-shares only the
+// routines whose bits are the same at every thread count, at every shape, on
+// every library measured (OpenBLAS pthreads and OpenMP, MKL, BLIS; the test
+// TestCountDependence measures it): the rank-1 updates ger, geru and gerc,
+// which add one product to each entry of the matrix, run inside
+// blasctl.WithFairShare from minWork2, so a goroutine alone updates with all
+// of GOMAXPROCS threads and k goroutines at once get GOMAXPROCS/k each.
+// Every other Level 3 and Level 2 call, and the Level 1 reductions (dot,
+// asum, nrm2) from n = minWork1, run inside blasctl.WithThreads(1): one
+// fixed count, the only one no other goroutine's scope can lower, on a
+// process-wide count too. Their bits depend on the count. gemm and gemv too:
+// the libraries give each thread a range of rows (or columns) and compute
+// the rows at the edge of a range with another kernel than the rows inside
+// one, so the bits change with the count at every shape whose ranges do not
+// fall on the kernels' blocks. OpenBLAS 0.3.21 gives other bits at 2 threads
+// than at 1 for dgemm at m = 150 (the 150 x 150 and 300 x 150 SVDs of
+// gonum's lapack TestDgesvd; in a scan of m and n from 8 to 300 in steps of
+// 4 at k = 32, at every m that is not a multiple of 8) and for dgemv at m =
+// 75; MKL for dgemm at 4 threads; at 384 x 384 neither does. The default
 // mode therefore runs nearly all of a gonum program's BLAS work on one
-// thread per call: the parallelism is the program's own goroutines'. The routines measured are listed in
-// reproducible_test.go; the others are classed with their family. The
-// guarantee holds for the calls made through the wrapper; a call made to
-// the library directly, on a process-wide count (pthreads OpenBLAS, BLIS
-// 0.9), runs with whatever count another goroutine's scope set.
+// thread per call: the parallelism is the program's own goroutines'. The
+// routines measured are listed in reproducible_test.go; the others are
+// classed with their family. The guarantee holds for the calls made through
+// the wrapper; a call made to the library directly, on a process-wide count
+// (pthreads OpenBLAS, BLIS 0.9), runs with whatever count another
+// goroutine's scope set.
 //
 // The adaptive mode, Wrap(impl).Adaptive(), fair-shares every Level 3 call
 // and every large Level 2 call, and runs Level 1 calls unscoped: the most
