@@ -22,9 +22,9 @@ import (
 // pins overlap, a process-wide count is the smallest n among them.
 //
 // A pin is an explicit count, and an explicit count wins over the automatic
-// one: blasctl.WithFairShare calls on the test's goroutine (among them every
-// call through blasgonum's drop-in) run with min(n, their share) threads
-// until cleanup. A pin on another goroutine caps them only through a
+// one: blasctl.WithFairShare calls on the test's goroutine (among them the
+// fair-shared calls of blasgonum's drop-in) run with min(n, their share)
+// threads until cleanup. A pin on another goroutine caps them only through a
 // process-wide count.
 //
 // Call Pin from the test's goroutine, after the libraries are loaded: it

@@ -1,6 +1,6 @@
-// Package blasgonum gives gonum's BLAS calls a fair share of the CPUs,
-// and by default aims at results that do not depend on what other
-// goroutines do:
+// Package blasgonum runs gonum's BLAS calls in blasctl scopes: by default
+// at counts that make their results independent of what other goroutines
+// do, or, in the adaptive mode, each at a fair share of the CPUs:
 //
 //	blas64.Use(blasgonum.Wrap(netlib.Implementation{}))
 //
@@ -8,28 +8,33 @@
 // takes any implementation of gonum's four BLAS interfaces and returns one
 // that runs large calls in blasctl scopes, in one of two modes.
 //
-// The default mode is reproducible: the same call on the same data gives
-// the same bits whatever other goroutines are doing. It fair-shares only
-// the routines whose bits are the same at every thread count on every
-// library measured (OpenBLAS pthreads and OpenMP, MKL, BLIS; the test
-// TestCountDependence measures it): gemm (but Sgemm), gemv, ger, geru and
-// gerc run inside blasctl.WithFairShare, so a goroutine alone multiplies
-// with all of GOMAXPROCS threads and k goroutines multiplying at once get
-// GOMAXPROCS/k each. Every other Level 3 call (Sgemm, whose bits differ at
-// 4 threads in OpenBLAS; symm, hemm, syrk, herk, syr2k, her2k, trmm, trsm:
-// MKL's or OpenBLAS's bits depend on the count), every other Level 2 call
-// (symv, hemv and trmv depend on it in OpenBLAS, at every size) and the
-// Level 1 reductions (dot, asum, nrm2) from n = 8192 run inside
-// blasctl.WithThreads(1): one fixed count, the only one no other
-// goroutine's scope can lower, on a process-wide count too. The routines measured are listed in
-// reproducible_test.go; the others are classed with their family.
-// One case is known to miss it: gonum's lapack TestDgesvd still fails at
-// times through the default mode, where plain netlib passes (see the
-// README's Known limits); Pin or WithThreads(1, ...) around the calls gives
-// reproducible bits. The guarantee holds for the calls made through the
-// wrapper; a call made
-// to the library directly, on a process-wide count (pthreads OpenBLAS,
-// BLIS 0.9), runs with whatever count another goroutine's scope set.
+// The default mode is reproducible: the same call on the same data gives the
+// same bits whatever other goroutines are doing. It fair-shares only the
+// routines whose bits are the same at every thread count, at every shape, on
+// every library measured (OpenBLAS pthreads and OpenMP, MKL, BLIS; the test
+// TestCountDependence measures it): the rank-1 updates ger, geru and gerc,
+// which add one product to each entry of the matrix, run inside
+// blasctl.WithFairShare from minWork2, so a goroutine alone updates with all
+// of GOMAXPROCS threads and k goroutines at once get GOMAXPROCS/k each.
+// Every other Level 3 and Level 2 call, and the Level 1 reductions (dot,
+// asum, nrm2) from n = minWork1, run inside blasctl.WithThreads(1): one
+// fixed count, the only one no other goroutine's scope can lower, on a
+// process-wide count too. Their bits depend on the count. gemm and gemv too:
+// the libraries give each thread a range of rows (or columns) and compute
+// the rows at the edge of a range with another kernel than the rows inside
+// one, so the bits change with the count at every shape whose ranges do not
+// fall on the kernels' blocks. OpenBLAS 0.3.21 gives other bits at 2 threads
+// than at 1 for dgemm at m = 150 (the 150 x 150 and 300 x 150 SVDs of
+// gonum's lapack TestDgesvd; in a scan of m and n from 8 to 300 in steps of
+// 4 at k = 32, at every m that is not a multiple of 8) and for dgemv at m =
+// 75; MKL for dgemm at 4 threads; at 384 x 384 neither does. The default
+// mode therefore runs nearly all of a gonum program's BLAS work on one
+// thread per call: the parallelism is the program's own goroutines'. The
+// routines measured are listed in reproducible_test.go; the others are
+// classed with their family. The guarantee holds for the calls made through
+// the wrapper; a call made to the library directly, on a process-wide count
+// (pthreads OpenBLAS, BLIS 0.9), runs with whatever count another
+// goroutine's scope set.
 //
 // The adaptive mode, Wrap(impl).Adaptive(), fair-shares every Level 3 call
 // and every large Level 2 call, and runs Level 1 calls unscoped: the most
@@ -49,11 +54,13 @@
 // measurements behind them, are at minWork2 and minWork3. A Level 3 call
 // below 2^14 multiply-adds (a 25^3 dgemm) goes straight through, but in
 // the default mode a count-dependent one only up to 16^3 and only where
-// every library measured gives it the same bits at every count: Sgemm,
+// every library measured gives it the same bits at every count: gemm,
 // trmm and trsm; symm, hemm, syrk, herk, syr2k and her2k keep their scope
 // at every size.
 //
-// Every call, small or large, first passes an admission gate: at most
+// Every Level 2 and Level 3 call, and every Level 1 call from n =
+// minWork1, first passes an admission gate (a shorter Level 1 call runs on
+// the calling thread in every library and goes straight through): at most
 // GOMAXPROCS goroutines (runtime.GOMAXPROCS, followed when it changes) are
 // inside the wrapped implementation at once, and the others wait, parked
 // and not locked to a thread, before their scope starts. Their fair share
@@ -67,6 +74,14 @@
 // call about two atomic operations while there is room. The wrapped
 // implementation must not call back into the wrapper (through blas64, for
 // example): the gate is not re-entrant.
+//
+// Under blasctl.IdleSleep, with the pthreads OpenBLAS loaded, the gate also
+// parks the library's workers (blasctl.ParkWorkers) once it has stayed
+// empty for a millisecond, closing itself while it does: an idle program
+// then uses no CPU, where the workers would spin for about 0.1 s after each
+// call. The first call after a park starts the pool again. The drop-in
+// knows only its own calls: a program that also calls the library
+// directly must not use IdleSleep with the pthreads OpenBLAS.
 //
 // On a library that is not safe to call from two OS threads at once
 // (blasctl.Library.ThreadUnsafe: Debian's serial OpenBLAS, built without
@@ -94,20 +109,23 @@ type BLAS interface {
 	blas.Complex128
 }
 
-// Implementation is a BLAS whose large Level 3 and Level 2 calls run in
-// blasctl scopes, behind an admission gate (see the package doc). Make one
-// with Wrap; it is safe for concurrent use if the wrapped implementation
-// is.
+// Implementation is a BLAS whose calls run in blasctl scopes, in the
+// default, reproducible mode or the adaptive one, behind an admission gate
+// (see the package doc). Make one with Wrap; it is safe for concurrent use
+// if the wrapped implementation is.
 type Implementation struct {
 	impl     BLAS
 	onError  func(error)
 	adaptive bool
 }
 
-// Wrap returns impl with every Level 2 and Level 3 call whose work reaches
-// its threshold run in a blasctl scope, and every call passing the
-// admission gate (see the package doc). Wrapping an Implementation again
-// returns it unchanged. Wrap panics if impl is nil.
+// Wrap returns impl in the default, reproducible mode: the count-free
+// rank-1 updates whose work reaches the threshold run inside
+// blasctl.WithFairShare, every other Level 3 and Level 2 call above its
+// threshold and the large Level 1 reductions inside blasctl.WithThreads(1),
+// and every call that may reach the library's threads passes the admission
+// gate (see the package doc). Wrapping an Implementation again returns it
+// unchanged. Wrap panics if impl is nil.
 func Wrap(impl BLAS) Implementation {
 	if impl == nil {
 		panic("blasgonum: Wrap(nil)")

@@ -2,8 +2,8 @@ package blasgonum
 
 import (
 	"runtime"
-	"sync"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"

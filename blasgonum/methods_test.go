@@ -217,7 +217,9 @@ func TestNoAllocation(t *testing.T) {
 		name string
 		call func()
 	}{
-		{"a fair-shared Dgemm", func() { w.Dgemm(blas.NoTrans, blas.NoTrans, n, n, n, 1, a, n, a, n, 0, a, n) }},
+		{"a Dgemm at the fixed count", func() { w.Dgemm(blas.NoTrans, blas.NoTrans, n, n, n, 1, a, n, a, n, 0, a, n) }},
+		{"a fair-shared Dger", func() { w.Dger(n, n, 1, a, 1, a, 1, a, n) }},
+		{"an adaptive Dgemm", func() { w.Adaptive().Dgemm(blas.NoTrans, blas.NoTrans, n, n, n, 1, a, n, a, n, 0, a, n) }},
 		{"a Dsyrk at the fixed count", func() { w.Dsyrk(blas.Upper, blas.NoTrans, n, n, 1, a, n, 0, a, n) }},
 		{"a Ddot at the fixed count", func() { w.Ddot(1<<14, a, 1, a, 1) }},
 		{"an adaptive Dsyrk", func() { w.Adaptive().Dsyrk(blas.Upper, blas.NoTrans, n, n, 1, a, n, 0, a, n) }},

@@ -111,9 +111,10 @@ func busyThreads(t *testing.T, call func()) int {
 // TestPinHoldsThroughWrap checks, on the pthreads and the OpenMP OpenBLAS,
 // that an explicit count of 1 on the calling goroutine (blasctltest.Pin,
 // blasctl.Limit, blasctl.WithThreads) caps the fair share of a 512 x 512
-// blas64.Gemm through the drop-in: OpenBLAS's own count reads 1 inside the
-// call, and one thread is busy, with OpenBLAS started at 2 threads and
-// GOMAXPROCS 2 (alone, the share would be 2).
+// blas64.Gemm through the drop-in's adaptive mode: OpenBLAS's own count
+// reads 1 inside the call, and one thread is busy, with OpenBLAS started at
+// 2 threads and GOMAXPROCS 2 (alone, the share would be 2). The default
+// mode runs the product at the fixed count, 1, pinned or not.
 func TestPinHoldsThroughWrap(t *testing.T) {
 	libtest.PerBuild(t, openBLASBuilds(t), pinSuite)
 }
@@ -134,6 +135,12 @@ func pinSuite(t *testing.T, b libtest.Build) {
 	var read int
 	blas64.Use(Wrap(counter{read: &read}))
 	defer blas64.Use(netlib.Implementation{})
+	gemmDefault := func() { blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, a, a, 0, c) }
+	gemmDefault()
+	if read != 1 {
+		t.Errorf("default mode, unpinned: OpenBLAS reads %d threads inside the call, want the fixed count 1", read)
+	}
+	blas64.Use(Wrap(counter{read: &read}).Adaptive())
 	gemm := func() { blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, a, a, 0, c) }
 
 	check := func(t *testing.T, name string, wantRead, wantBusy int) {

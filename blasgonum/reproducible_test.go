@@ -159,6 +159,77 @@ func routines() []routine {
 			impl.Dger(m, n, 0.5, y1[:m], 1, y1[:n], 1, a, n)
 			return bits(a...)
 		}},
+		// Shapes whose rows do not split evenly into the kernels' blocks
+		// (m = 150, 75: gonum's lapack TestDgesvd factors 150 x 150 and
+		// 300 x 150 matrices): a library whose threads each take a
+		// range of rows computes a row at the edge of a range with another
+		// kernel, and so in another order, than the same row inside one.
+		routine{"dgemm-odd", func(impl BLAS) []uint64 {
+			const m, n, k = 150, 150, 32
+			c := cp(b3[:m*n])
+			impl.Dgemm(blas.NoTrans, blas.Trans, m, n, k, 1, a3, n3, b3, n3, 1, c, n)
+			return bits(c...)
+		}},
+		routine{"dgemm-tn-odd", func(impl BLAS) []uint64 {
+			const m, n, k = 75, 118, 300
+			c := make([]float64, m*n)
+			impl.Dgemm(blas.Trans, blas.NoTrans, m, n, k, 1, a3, n3, b3, n3, 0, c, n)
+			return bits(c...)
+		}},
+		routine{"dgemv-n-odd", func(impl BLAS) []uint64 {
+			const m, n = 75, 300
+			y := cp(y2[:m])
+			impl.Dgemv(blas.NoTrans, m, n, 1, a2, n2, x2, 1, 0.5, y, 1)
+			return bits(y...)
+		}},
+		routine{"dgemv-t-odd", func(impl BLAS) []uint64 {
+			const m, n = 300, 75
+			y := cp(y2[:n])
+			impl.Dgemv(blas.Trans, m, n, 1, a2, n2, x2, 1, 0.5, y, 1)
+			return bits(y...)
+		}},
+		routine{"dger-odd", func(impl BLAS) []uint64 {
+			const m, n = 75, 300
+			a := cp(a2[:m*n])
+			impl.Dger(m, n, 0.5, x2, 1, y2, 1, a, n)
+			return bits(a...)
+		}},
+		routine{"zgemm-odd", func(impl BLAS) []uint64 {
+			const m, n, k = 75, 75, 75
+			a, c := cfilled(a3), cfilled(b3[:2*m*n])
+			impl.Zgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, n3/2, a, n3/2, 0.5, c, n)
+			return cbits(c)
+		}},
+		routine{"zgemv-odd", func(impl BLAS) []uint64 {
+			const m, n = 75, 150
+			a, x, y := cfilled(a2), cfilled(x2), cfilled(y2[:2*m])
+			impl.Zgemv(blas.NoTrans, m, n, 1, a, n2/2, x, 1, 0.5, y, 1)
+			return cbits(y)
+		}},
+		routine{"zgeru-odd", func(impl BLAS) []uint64 {
+			const m, n = 75, 150
+			a, x := cfilled(a2[:2*m*n]), cfilled(x2)
+			impl.Zgeru(m, n, 1, x, 1, x, 1, a, n)
+			return cbits(a)
+		}},
+		routine{"cgemm-odd", func(impl BLAS) []uint64 {
+			const m, n, k = 75, 75, 75
+			a, c := c64(a3), c64(b3[:2*m*n])
+			impl.Cgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, n3/2, a, n3/2, 0.5, c, n)
+			return cbits64(c)
+		}},
+		routine{"sgemv-odd", func(impl BLAS) []uint64 {
+			const m, n = 75, 300
+			a, x, y := f32(a2), f32(x2), f32(y2[:m])
+			impl.Sgemv(blas.NoTrans, m, n, 1, a, n2, x, 1, 0.5, y, 1)
+			return bits32(y)
+		}},
+		routine{"sger-odd", func(impl BLAS) []uint64 {
+			const m, n = 75, 300
+			a, x := f32(a2[:m*n]), f32(x2)
+			impl.Sger(m, n, 0.5, x, 1, x, 1, a, n)
+			return bits32(a)
+		}},
 		l3("dsymm", func(impl BLAS, c []float64) {
 			impl.Dsymm(blas.Left, blas.Upper, n3, n3, 1, a3, n3, b3, n3, 0.5, c, n3)
 		}),
@@ -367,9 +438,9 @@ func TestCountDependence(t *testing.T) {
 }
 
 // TestReproducibleDefault checks, on the pthreads and the OpenMP OpenBLAS,
-// that calls whose bits depend on the count (dsymv, a small one too,
-// dtrmv, zherk, ddot, dasum)
-// give the same bits through the default mode whatever other goroutines
+// that calls whose bits depend on the count (dgemm and dgemv at the shapes
+// of gonum's lapack TestDgesvd, dsymv, a small one too, dtrmv, zherk, ddot,
+// dasum) give the same bits through the default mode whatever other goroutines
 // do: with another goroutine inside WithFairShare (which halves the share)
 // and while two goroutines multiply through the wrapper in a loop. Through
 // the adaptive mode the share, and so the bits, follow the other
@@ -384,7 +455,7 @@ func TestReproducibleDefault(t *testing.T) {
 		var picked []routine
 		for _, r := range routines() {
 			switch r.name {
-			case "dsymv", "dsymv-small", "dtrmv", "zherk", "ddot", "dasum":
+			case "dgemm-odd", "dgemv-n-odd", "dsymv", "dsymv-small", "dtrmv", "zherk", "ddot", "dasum":
 				picked = append(picked, r)
 			}
 		}
@@ -455,8 +526,8 @@ func TestReproducibleDefault(t *testing.T) {
 // BenchmarkModes is what the default mode costs against the adaptive one,
 // one goroutine calling (so the adaptive share is GOMAXPROCS): the
 // count-dependent calls it runs at the fixed count (a Level 1 reduction at
-// the threshold and above it, a small and a large Level 2 and Level 3 one),
-// and Dgemm, fair-shared in both.
+// the threshold and above it, a small and a large Level 2 and Level 3 one,
+// and Dgemm at two sizes), and Dger, fair-shared in both.
 //
 //	go test -run '^$' -bench Modes -count 6
 func BenchmarkModes(b *testing.B) {
@@ -479,6 +550,10 @@ func BenchmarkModes(b *testing.B) {
 		{"dgemm/n=256", func(w Implementation) {
 			w.Dgemm(blas.NoTrans, blas.NoTrans, 256, 256, 256, 1, x, 256, x, 256, 0, make([]float64, 256*256), 256)
 		}},
+		{"dgemm/n=1024", func(w Implementation) {
+			w.Dgemm(blas.NoTrans, blas.NoTrans, 1024, 1024, 1024, 1, x, 1024, x, 1024, 0, make([]float64, 1024*1024), 1024)
+		}},
+		{"dger/n=1024", func(w Implementation) { w.Dger(1024, 1024, 1, x, 1, x, 1, make([]float64, 1024*1024), 1024) }},
 	}
 	for _, c := range calls {
 		for _, m := range []struct {

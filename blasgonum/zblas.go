@@ -81,28 +81,30 @@ func (w Implementation) Cgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 	w.fixed(func() { w.impl.Cgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
-// Cgemm calls the wrapped Cgemm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Cgemm calls the wrapped Cgemm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Cgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
 	defer serialize().Unlock()
 	defer w.enter().exit()
-	if 4*work3(m, n, k) < minWork3 {
+	if w.small3(4*work3(m, n, k), true) {
 		w.impl.Cgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Cgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Cgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Cgemv calls the wrapped Cgemv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Cgemv calls the wrapped Cgemv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Cgemv(tA blas.Transpose, m int, n int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
 	defer serialize().Unlock()
 	defer w.enter().exit()
-	if 4*work2(m, n) < minWork2 {
+	if 4*work2(m, n) < w.minFixed2() {
 		w.impl.Cgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Cgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Cgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
 // Cgerc calls the wrapped Cgerc, inside blasctl.WithFairShare when its
@@ -502,28 +504,30 @@ func (w Implementation) Dgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 	w.fixed(func() { w.impl.Dgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
-// Dgemm calls the wrapped Dgemm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Dgemm calls the wrapped Dgemm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	defer serialize().Unlock()
 	defer w.enter().exit()
-	if work3(m, n, k) < minWork3 {
+	if w.small3(work3(m, n, k), true) {
 		w.impl.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Dgemv calls the wrapped Dgemv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Dgemv calls the wrapped Dgemv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Dgemv(tA blas.Transpose, m int, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
 	defer serialize().Unlock()
 	defer w.enter().exit()
-	if work2(m, n) < minWork2 {
+	if work2(m, n) < w.minFixed2() {
 		w.impl.Dgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Dgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Dgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
 // Dger calls the wrapped Dger, inside blasctl.WithFairShare when its
@@ -1060,16 +1064,17 @@ func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 	w.fixed(func() { w.impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Sgemv calls the wrapped Sgemv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Sgemv calls the wrapped Sgemv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Sgemv(tA blas.Transpose, m int, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
 	defer serialize().Unlock()
 	defer w.enter().exit()
-	if work2(m, n) < minWork2 {
+	if work2(m, n) < w.minFixed2() {
 		w.impl.Sgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Sgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Sgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
 // Sger calls the wrapped Sger, inside blasctl.WithFairShare when its
@@ -1468,28 +1473,30 @@ func (w Implementation) Zgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 	w.fixed(func() { w.impl.Zgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
-// Zgemm calls the wrapped Zgemm, inside blasctl.WithFairShare when its
-// work reaches the Level 3 threshold.
+// Zgemm calls the wrapped Zgemm, when its work reaches the Level 3
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Zgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
 	defer serialize().Unlock()
 	defer w.enter().exit()
-	if 4*work3(m, n, k) < minWork3 {
+	if w.small3(4*work3(m, n, k), true) {
 		w.impl.Zgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	w.share(func() { w.impl.Zgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
+	w.fixed(func() { w.impl.Zgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) })
 }
 
-// Zgemv calls the wrapped Zgemv, inside blasctl.WithFairShare when its
-// work reaches the Level 2 threshold.
+// Zgemv calls the wrapped Zgemv, when its work reaches the Level 2
+// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
+// count in the default mode (its bits depend on the count).
 func (w Implementation) Zgemv(tA blas.Transpose, m int, n int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
 	defer serialize().Unlock()
 	defer w.enter().exit()
-	if 4*work2(m, n) < minWork2 {
+	if 4*work2(m, n) < w.minFixed2() {
 		w.impl.Zgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
-	w.share(func() { w.impl.Zgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY) })
+	w.fixed(func() { w.impl.Zgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY) })
 }
 
 // Zgerc calls the wrapped Zgerc, inside blasctl.WithFairShare when its

@@ -36,11 +36,6 @@ excluded() {
   # LAPACK; through plain netlib on OpenBLAS the images differ. With it
   # skipped no test of the package reaches the BLAS.
   graph/layout/*) echo '^TestIsomapR2$' ;;
-  # The drop-in's open failure, not OpenBLAS's alone: through the default
-  # mode TestDgesvd still fails at times on both builds (about two runs in
-  # three on pthreads), where plain netlib passes it: some call still runs
-  # at a count that other goroutines move (README, Known limits).
-  lapack/gonum/*) echo '^TestDgesvd$' ;;
   *) echo '' ;;
   esac
 }
