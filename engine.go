@@ -1,6 +1,9 @@
 package blasctl
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // The engine: every scope and limit is a frame; enter saves every count the
 // frame touches, then applies it and checks what the calling thread will run
@@ -38,8 +41,10 @@ var counts struct {
 	limits map[int][]*frame
 	// lastMark numbers the thread lives that took a Limit (markThread).
 	lastMark uintptr
-	// stranded counts the knobs' stranded values (knob.stranded).
-	stranded int
+	// stranded counts the knobs' stranded values (knob.stranded); atomic,
+	// written under mu, so that a scope's entry without the lock can tell
+	// that it has none to put back (ownhold.go).
+	stranded atomic.Int64
 }
 
 // newFrameID numbers a frame; called with counts.mu held.
@@ -73,7 +78,7 @@ func (f *frame) knobs(l *lib) (*knob, *knob) {
 	if !f.limit {
 		return l.scopeKnob(), nil
 	}
-	if l.proc != nil && l.thread != nil && len(l.thread.stacks[f.tid]) > 0 {
+	if l.proc != nil && l.thread != nil && (len(l.thread.stacks[f.tid]) > 0 || f.ts.own.k == l.thread) {
 		return l.proc, l.thread
 	}
 	return l.limitKnob(), nil
@@ -87,10 +92,17 @@ func (f *frame) knobs(l *lib) (*knob, *knob) {
 func enter(f *frame) error {
 	counts.mu.Lock()
 	defer counts.mu.Unlock()
+	return enterLocked(f)
+}
+
+// enterLocked is enter with counts.mu held: a scope takes the lock before
+// it locks its goroutine to the thread, so that it never waits while locked
+// (scopeentry.go).
+func enterLocked(f *frame) error {
 	f.id = newFrameID()
 	retireEnded(f.tid)
 	convertFast(f.tid, f.ts)
-	if counts.stranded > 0 {
+	if counts.stranded.Load() > 0 {
 		putBackStranded(f)
 	}
 	if k := f.soleThreadCount(); k != nil {
@@ -170,7 +182,7 @@ func release(f *frame) error {
 	return releaseLocked(f)
 }
 
-// releaseMoved ends f, fast if it entered as a fast member, from an OS
+// releaseMoved ends f, which entered by how, from an OS
 // thread other than f.tid, the one it began on: its goroutine was unlocked
 // inside it and moved. It calls nothing per-thread, since this thread's
 // counts are not the ones f saved: process-wide holds are released as
@@ -179,10 +191,15 @@ func release(f *frame) error {
 // knob's stranded values, which the next frame on tid puts back. Another
 // goroutine may be locked to tid by now, so f.ts's member fields are
 // changed under counts.mu, as convertFast reads them.
-func releaseMoved(f *frame, fast bool) error {
+func releaseMoved(f *frame, how entryPath) error {
 	refreshGone()
 	counts.mu.Lock()
-	if fast {
+	if how == viaOwn {
+		strandOwn(f)
+		counts.mu.Unlock()
+		return nil
+	}
+	if how == viaFast {
 		if f.ts.member == groupMember {
 			f.ts.member, f.ts.fastLibs = notMember, nil
 			counts.mu.Unlock()
@@ -211,7 +228,7 @@ func putBackStranded(f *frame) {
 				continue
 			}
 			delete(k.stranded, f.tid)
-			counts.stranded--
+			counts.stranded.Add(-1)
 			if st := k.stacks[f.tid]; len(st) > 0 {
 				v = st[len(st)-1].n
 			}

@@ -71,36 +71,57 @@ func (c *Controller) WithFairShare(fn func()) error {
 	if fn == nil {
 		return ErrNilFunc
 	}
-	runtime.LockOSThread() // the thread id names this goroutine until the end
-	defer runtime.UnlockOSThread()
-	// The thread's state counts the WithFairShare calls active on it (thread
-	// id 0, a platform without thread ids, where WithThreads returns
-	// ErrUnsupported before fn runs, gets a fresh one: goroutines are never
-	// merged).
-	tid := cdl.ThreadID()
-	t := threadStateOf(tid)
+	// A goroutine inside a scope or Limit is locked to its thread already:
+	// it passes straight through. Any other waits here, unlocked.
+	runtime.LockOSThread()
+	nested := threadStateOf(cdl.ThreadID()).depth.Load() > 0
+	runtime.UnlockOSThread()
+	if !nested && admitEnter() {
+		defer admitLeave()
+	}
+	return c.scope(0, true, fn)
+}
+
+// enterFair counts a WithFairShare call on the thread tid, whose state t
+// is, and returns its share, capped by the thread's innermost explicit
+// count. held says the caller holds counts.mu. The thread's state counts
+// the calls active on it (thread id 0, a platform without thread ids,
+// where the scope returns ErrUnsupported before fn runs, gets a fresh one:
+// goroutines are never merged).
+func (t *threadState) enterFair(tid int, held bool) int {
 	if t.fairDepth.Add(1) == 1 {
 		fair.callers.Add(1)
-		defer fair.callers.Add(-1)
 	}
-	defer t.fairDepth.Add(-1)
 	n := min(fairShare(fair.callers.Load()), maxCount)
 	if t.nExplicit.Load() > 0 {
-		n = min(n, t.explicitCap(tid))
+		n = min(n, t.explicitCap(tid, held))
 	}
-	return c.scope(n, fn, tid, t)
+	return n
+}
+
+// leaveFair undoes enterFair.
+func (t *threadState) leaveFair() {
+	if t.fairDepth.Add(-1) == 0 {
+		fair.callers.Add(-1)
+	}
 }
 
 // explicitCap returns the innermost explicit count active on the thread
 // tid, whose state t has at least one. A Limit's entry may be left by an
 // earlier life of the thread's pthread_t (a goroutine that ended without
 // restoring): the Limit's holds are then retired first, as a frame's enter
-// does, and its entry with them.
-func (t *threadState) explicitCap(tid int) int {
+// does, and its entry with them, under counts.mu (held: the caller holds
+// it; otherwise taken here, a wait while locked, on a goroutine that a
+// Limit or scope has locked already).
+func (t *threadState) explicitCap(tid int, held bool) int {
 	if t.explicit[len(t.explicit)-1].limit != 0 {
-		counts.mu.Lock()
+		if !held {
+			counts.mu.Lock()
+		}
 		retireEnded(tid)
-		counts.mu.Unlock()
+		if !held {
+			counts.mu.Unlock()
+		}
 		if t.nExplicit.Load() == 0 {
 			return maxCount
 		}

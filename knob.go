@@ -83,14 +83,21 @@ func (k *knob) hold(f *frame) {
 // the read of the value to save, the set of f.n and the read-back make one
 // trip into C. It returns the read-back.
 func (k *knob) holdApplyRead(f *frame) int {
+	saved, got := k.saveApplyRead(f.n)
+	k.stacks[f.tid] = append(k.stacks[f.tid], hold{frame: f.id, n: f.n, saved: saved})
+	return got
+}
+
+// saveApplyRead reads a per-thread intCount k, sets it to n and reads it
+// back, in one trip into C; it returns the value read before and after.
+func (k *knob) saveApplyRead(n int) (saved, got int) {
 	c := k.ctl.(intCount)
 	var q cdl.Seq
 	before := q.Add(c.getFn, 0)
-	q.Add(c.setFn, uintptr(f.n))
+	q.Add(c.setFn, uintptr(n))
 	after := q.Add(c.getFn, 0)
 	q.Run()
-	k.stacks[f.tid] = append(k.stacks[f.tid], hold{frame: f.id, n: f.n, saved: int(int32(q.Ret[before]))})
-	return int(int32(q.Ret[after]))
+	return int(int32(q.Ret[before])), int(int32(q.Ret[after]))
 }
 
 // apply makes the knob read what its holds ask: a per-thread knob the
@@ -143,13 +150,7 @@ func (k *knob) pop(f *frame) *mismatch {
 		if f.moved {
 			// Not this thread's count: the thread f began on keeps f's
 			// until a frame there puts h.saved back.
-			if k.stranded == nil {
-				k.stranded = map[int]int{}
-			}
-			if _, ok := k.stranded[f.tid]; !ok {
-				counts.stranded++
-			}
-			k.stranded[f.tid] = h.saved
+			k.strand(f.tid, h.saved)
 			return nil
 		}
 		if got := k.setRead(h.saved); got != h.saved {
@@ -158,6 +159,19 @@ func (k *knob) pop(f *frame) *mismatch {
 		return nil
 	}
 	return k.dropHold(false)
+}
+
+// strand records v as the value the per-thread knob k is to be put back to
+// on the thread tid by the next frame there (putBackStranded); called with
+// counts.mu held.
+func (k *knob) strand(tid, v int) {
+	if k.stranded == nil {
+		k.stranded = map[int]int{}
+	}
+	if _, ok := k.stranded[tid]; !ok {
+		counts.stranded.Add(1)
+	}
+	k.stranded[tid] = v
 }
 
 // dropHold takes one hold off a process-wide knob: the smallest of those
