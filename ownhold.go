@@ -1,93 +1,169 @@
 package blasctl
 
-// A thread's own hold: the outermost scope on an OS thread whose one
-// library keeps its count per thread in a plain int (an OpenMP runtime
-// alone, an OpenMP OpenBLAS selected alone: frame.soleThreadCount) keeps
-// the value it saved in the thread's state (threadState.own) instead of on
-// the knob's stacks. Only the goroutine locked to the thread reads or
-// writes it, so such a scope enters and ends without counts.mu: under many
-// goroutines none of them parks on the lock while locked to its thread, a
-// parked locked goroutine keeping its thread for good.
+// A thread's own holds: the outermost scope on an OS thread whose libraries
+// all keep their scope count per thread (OpenMP runtimes, an OpenMP
+// OpenBLAS, MKL's local count, BLIS 1.x; not a Custom, whose controls are
+// promised one call at a time) keeps the values it saved in the thread's
+// state (threadState.own) instead of on the knobs' stacks. Only the
+// goroutine locked to the thread reads or writes them, and a per-thread
+// count is the calling thread's own, so such a scope enters and ends
+// without counts.mu: under many goroutines none of them parks on the lock
+// while locked to its thread, a parked locked goroutine keeping its thread
+// for good.
 //
-// Nothing else needs the hold on the stacks: a frame that begins inside it
-// on the same thread saves the count the hold applied, as it saves any
-// count, and puts it back; only a Limit taken inside can outlive the scope
-// (restore comes later), and the scope then hands its saved value to the
-// Limit's hold under counts.mu, as pop hands it to the next hold. The
-// conditions are read where the lock would guard them: the thread has no
-// active frame (threadState.depth, which also counts the Limits of an
+// Nothing else needs these holds on the stacks: a frame that begins inside
+// the scope on the same thread saves the count the scope applied, as it
+// saves any count, and puts it back; only a Limit taken inside can outlive
+// the scope (restore comes later), and the scope then hands its saved value
+// to the Limit's hold under counts.mu, as pop hands it to the next hold.
+// The conditions are read where the lock would guard them: the thread has
+// no active frame (threadState.depth, which also counts the Limits of an
 // earlier life of its pthread_t until retireEnded), and no knob has a
 // stranded value anywhere (counts.stranded).
 
-// ownHold is the hold a thread's outermost scope keeps in the thread's
-// state: the knob, nil when there is none, and the raw value to put back.
-type ownHold struct {
-	k     *knob
-	saved int
+// maxOwn is the most libraries a scope may hold in its thread's state.
+const maxOwn = 4
+
+// ownHolds are the holds a thread's outermost scope keeps in the thread's
+// state: n knobs, in the order of the frame's libraries, and the raw values
+// to put back.
+type ownHolds struct {
+	n     int
+	k     [maxOwn]*knob
+	saved [maxOwn]int
 }
 
-// ownKnob returns the knob a scope f may hold in its thread's own state,
-// nil when it must enter through enter.
-func (f *frame) ownKnob() *knob {
-	if f.ts.depth.Load() != 0 || counts.stranded.Load() != 0 {
-		return nil
+// has reports whether k is one of the holds.
+func (o *ownHolds) has(k *knob) bool {
+	for i := range o.n {
+		if o.k[i] == k {
+			return true
+		}
 	}
-	return f.soleThreadCount()
+	return false
 }
 
-// enterOwn saves k, applies f.n and reads it back, in one trip into C and
-// without counts.mu, and keeps the saved value in the thread's state. If
-// the library then runs more than f.n, it puts the value back and fails.
-func enterOwn(f *frame, k *knob) error {
-	saved, got := k.saveApplyRead(f.n)
-	if got > f.n {
-		_ = k.setRead(saved)
-		return f.libs[0].countError(opApply, f.n, got)
+// ownEligible reports whether a scope of n on libs, as its thread's
+// outermost frame, may hold its counts in the thread's state: every
+// library's scope count is per thread, a built-in control (l.fault is set
+// for a Custom's only) with nothing held beside it, and n is within the
+// CPU count (above it, hold's cap reads the count under counts.mu).
+func ownEligible(libs []*lib, n int) bool {
+	if n > numCPU || len(libs) == 0 || len(libs) > maxOwn {
+		return false
 	}
-	f.ts.own = ownHold{k: k, saved: saved}
+	for _, l := range libs {
+		k := l.scopeKnob()
+		if !k.perThread || l.fault != nil || len(l.with(k)) > 0 || l.gone.Load() {
+			return false
+		}
+	}
+	return true
+}
+
+// ownReady reports whether the scope f may enter through enterOwn now.
+func (f *frame) ownReady() bool {
+	return f.ts.depth.Load() == 0 && counts.stranded.Load() == 0 && ownEligible(f.libs, f.n)
+}
+
+// enterOwn holds f's counts in its thread's state, without counts.mu, in
+// the order of enter: every value is saved before any is changed, then
+// each is applied, then what calls from the thread run with is read. One
+// library of one plain C count makes it one trip into C. If a library then
+// runs more than f.n, every value is put back and enterOwn fails.
+func enterOwn(f *frame) error {
+	o := &f.ts.own
+	if len(f.libs) == 1 {
+		if k := f.libs[0].scopeKnob(); isIntCount(k) {
+			saved, got := k.saveApplyRead(f.n)
+			*o = ownHolds{n: 1}
+			o.k[0], o.saved[0] = k, saved
+			if got > f.n {
+				_ = releaseOwnOnThread(f)
+				return f.libs[0].countError(opApply, f.n, got)
+			}
+			return nil
+		}
+	}
+	*o = ownHolds{n: len(f.libs)}
+	for i, l := range f.libs {
+		o.k[i] = l.scopeKnob()
+		o.saved[i] = o.k[i].ctl.get()
+	}
+	for i := range o.n {
+		o.k[i].ctl.set(f.n)
+	}
+	for i, l := range f.libs {
+		if got := o.k[i].ctl.threads(); got > f.n {
+			_ = releaseOwnOnThread(f)
+			return l.countError(opApply, f.n, got)
+		}
+	}
 	return nil
+}
+
+func isIntCount(k *knob) bool {
+	_, ok := k.ctl.(intCount)
+	return ok
 }
 
 // releaseOwn ends a scope f that entered through enterOwn, on its thread:
-// it puts the saved value back and reads it back, without counts.mu. A
-// Limit taken inside f and not restored yet (the thread's depth counts f
-// and it) gets the saved value instead, under counts.mu.
+// it puts each saved value back, libraries in reverse order, and reads it
+// back, without counts.mu. A Limit taken inside f and not restored yet
+// (the thread's depth counts f and it) gets the saved values instead, under
+// counts.mu: the one wait of this path, and only then.
 func releaseOwn(f *frame) error {
-	o := f.ts.own
-	f.ts.own = ownHold{}
-	l := f.libs[0]
 	if f.ts.depth.Load() > 1 {
 		counts.mu.Lock()
-		if st := o.k.stacks[f.tid]; len(st) > 0 {
-			st[0].saved = o.saved
-			counts.mu.Unlock()
-			return nil
-		}
+		handOwn(f)
 		counts.mu.Unlock()
 	}
-	refreshGone() // the owner may have unloaded the library since f began
-	if l.gone.Load() {
-		return nil
+	refreshGone() // the owner may have unloaded a library since f began
+	return releaseOwnOnThread(f)
+}
+
+// releaseOwnOnThread puts back the saved values still held in the thread's
+// state and forgets them; it returns the first that did not read back.
+func releaseOwnOnThread(f *frame) error {
+	o := &f.ts.own
+	var first error
+	for i := o.n - 1; i >= 0; i-- {
+		k, v := o.k[i], o.saved[i]
+		if k == nil || f.libs[i].gone.Load() {
+			continue
+		}
+		if got := k.setRead(v); got != v && first == nil {
+			first = f.libs[i].countError(opRestore, v, got)
+		}
 	}
-	if got := o.k.setRead(o.saved); got != o.saved {
-		return l.countError(opRestore, o.saved, got)
+	*o = ownHolds{}
+	return first
+}
+
+// handOwn gives each saved value of f's own holds to the oldest hold left
+// on f's thread for its knob (a Limit taken inside f), as pop hands a saved
+// value to the next hold, and forgets it. Called with counts.mu held.
+func handOwn(f *frame) {
+	o := &f.ts.own
+	for i := range o.n {
+		if st := o.k[i].stacks[f.tid]; len(st) > 0 {
+			st[0].saved = o.saved[i]
+			o.k[i] = nil
+		}
 	}
-	return nil
 }
 
 // strandOwn ends a scope f that entered through enterOwn from another
-// thread (releaseMoved): the thread f began on keeps f's count until a
-// frame there puts the saved value back, or a Limit taken inside f gets
-// it. Called with counts.mu held.
+// thread (releaseMoved): a Limit taken inside f gets its saved values, and
+// the thread f began on otherwise keeps f's counts until a frame there puts
+// the saved values back (knob.stranded). Called with counts.mu held.
 func strandOwn(f *frame) {
-	o := f.ts.own
-	f.ts.own = ownHold{}
-	if o.k == nil || f.libs[0].gone.Load() {
-		return
+	handOwn(f)
+	o := &f.ts.own
+	for i := range o.n {
+		if k := o.k[i]; k != nil && !f.libs[i].gone.Load() {
+			k.strand(f.tid, o.saved[i])
+		}
 	}
-	if st := o.k.stacks[f.tid]; len(st) > 0 {
-		st[0].saved = o.saved
-		return
-	}
-	o.k.strand(f.tid, o.saved)
+	*o = ownHolds{}
 }

@@ -57,7 +57,7 @@ func (c *Controller) scope(n int, share bool, fn func()) (err error) {
 		}
 	}
 	// A scope that will take counts.mu to enter takes it before it locks.
-	held := !cached && !fastEligible(libs, want) && !soleScope(libs, want)
+	held := !cached && !fastEligible(libs, want) && !ownEligible(libs, want)
 	var f frame
 	var how entryPath
 	for {
@@ -111,14 +111,6 @@ func (c *Controller) scope(n int, share bool, fn func()) (err error) {
 	return nil
 }
 
-// soleScope reports whether a scope of n on libs would, as its thread's
-// outermost frame, keep its hold in the thread's state (ownhold.go), which
-// takes no lock.
-func soleScope(libs []*lib, n int) bool {
-	f := frame{n: n, libs: libs}
-	return f.soleThreadCount() != nil
-}
-
 // enterScope enters f, on its locked thread, the first way that applies
 // (ARCHITECTURE.md lists them). busy means nothing changed and counts.mu,
 // which held says the caller does not hold, is taken by another goroutine:
@@ -144,10 +136,8 @@ func (f *frame) enterScope(c *Controller, gen generation, cached, held bool) (ho
 			return viaFast, busy, err
 		}
 	}
-	if outer {
-		if k := f.ownKnob(); k != nil {
-			return viaOwn, false, enterOwn(f, k)
-		}
+	if outer && f.ownReady() {
+		return viaOwn, false, enterOwn(f)
 	}
 	if !held {
 		if !counts.mu.TryLock() {
