@@ -25,12 +25,16 @@ import (
 //     move of its fast group's member count between 0 and 1 (fastgroup.go);
 //   - every call of a detected library's control, save the lock-free
 //     reads and C sequences fastgroup.go and guardedseq.go make on a
-//     seqCount (a CustomControl is promised one call at a time);
+//     seqCount, and the calls an own-hold scope makes of its thread's
+//     built-in per-thread counts (ownhold.go; a CustomControl is promised
+//     one call at a time);
 //   - the writes of lib.gone;
 //   - the fields below.
 //
 // Lock order: a Controller's mu (or a Limit's restore lock), then det.mu,
 // then counts.mu; no lock of blasctl's is taken while counts.mu is held.
+// A scope takes counts.mu, when it will need it, before it locks its
+// goroutine to the thread (scopeentry.go).
 // ARCHITECTURE.md lists every mutable package global and what guards it.
 var counts struct {
 	mu sync.Mutex

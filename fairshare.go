@@ -67,6 +67,26 @@ func WithFairShare(fn func()) error { return all.WithFairShare(fn) }
 // goroutine locked (a scope that ends on another OS thread returns an error
 // matching ErrThreadChanged), and each goroutine inside holds an OS thread,
 // which runtime/debug.SetMaxThreads counts.
+//
+// Admission: at most runtime.GOMAXPROCS(0) goroutines run inside
+// WithFairShare at once, whatever their Controllers; the others wait before
+// their scope starts, with their goroutine not locked to its thread, so
+// that unbounded goroutines calling WithFairShare keep a bounded number of
+// OS threads (their share would be 1 thread each anyway). A free place goes
+// to the first goroutine that asks, a waiter or a newcomer, and a waiter
+// that keeps losing it for 1 ms is handed the next. A call nested in a
+// scope or Limit of its own goroutine passes straight through: it is
+// locked already. The rule for fn: do not make fn wait for a goroutine
+// that is about to call WithFairShare (a channel receive from it, a
+// WaitGroup it joins, a lock it needs inside its call). That cannot
+// deadlock: after 50 ms in which no admitted call has ended and no other
+// waiter has entered anyway, one waiter enters anyway, then the next 50 ms
+// later; but each such wait costs 50 ms and may start one more OS thread.
+// Calls that do BLAS work end far more often than that and never get
+// there: 1000 goroutines x 200 calls of a 16x16 dgemm end with no more
+// threads than the same calls without blasctl (TestProbeThreadGrowth;
+// BENCHMARKS.md, "Many goroutines"). A goroutine that locked itself to its
+// thread before calling waits locked.
 func (c *Controller) WithFairShare(fn func()) error {
 	if fn == nil {
 		return ErrNilFunc

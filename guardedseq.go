@@ -113,10 +113,28 @@ func createGroupChecked(f *frame, l *lib, gen generation, held bool) (got int, o
 // readChecked reads what calls run with (the getter of knob.seq), behind
 // the loader check on gen; ok is false, with nothing read, when the
 // counters moved or the knob has no sequence control.
+//
+// Where the library's object was identified (seqCount.obj), the check is
+// the lock-free lookup instead: a member's read runs with its goroutine
+// locked to its thread, and the loader check's dl_iterate_phdr takes the C
+// library's loader lock, which many members at once contend for, each
+// keeping its thread while it waits. A read changes nothing, so the
+// lookup's proof that the getter's object is still the one identified at
+// detection is all it needs.
 func (k *knob) readChecked(gen generation) (got int, ok bool) {
 	c := k.seq
 	var q cdl.Seq
-	if c == nil || !startChecked(&q, gen) {
+	if c == nil {
+		return 0, false
+	}
+	if c.obj != (objectID{}) && startFound(&q, c.getFn, c.obj) {
+		i := q.Add(c.getCall(), 0)
+		if q.Run(); found(&q) {
+			return c.got(q.Ret[i]), true
+		}
+		q = cdl.Seq{}
+	}
+	if !startChecked(&q, gen) {
 		return 0, false
 	}
 	i := q.Add(c.getCall(), 0)

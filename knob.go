@@ -20,6 +20,12 @@ type knob struct {
 	// perThread marks a count each OS thread has its own of (ScopeThread);
 	// otherwise one count applies to the whole process (ScopeProcess).
 	perThread bool
+	// obj is the loaded object holding a per-thread count's C functions
+	// (an intCount's or a localCount's), as identified when the library was
+	// detected (zero otherwise, where it cannot be, or when they lie in two
+	// objects): an own-hold scope's release checks that it is still there
+	// without the loader's lock (ownhold.go).
+	obj objectID
 
 	// stacks holds, per OS thread, the active holds in the order they began.
 	stacks map[int][]hold
@@ -54,7 +60,37 @@ func newKnob(c control, s Scope) *knob {
 	if sc, ok := c.(seqControl); ok {
 		k.seq = sc.sequence()
 	}
+	if k.perThread {
+		k.obj = identifyAll(cFuncs(c)...)
+	}
 	return k
+}
+
+// cFuncs lists the C functions of a per-thread control whose calls are
+// all C calls, nil for any other.
+func cFuncs(c control) []uintptr {
+	switch c := c.(type) {
+	case intCount:
+		return []uintptr{c.getFn, c.setFn}
+	case localCount:
+		return []uintptr{c.getMax, c.setLocal}
+	}
+	return nil
+}
+
+// identifyAll is the identity of the one object holding every pc, zero
+// when there is none, or no lookup.
+func identifyAll(pcs ...uintptr) objectID {
+	if len(pcs) == 0 {
+		return objectID{}
+	}
+	id := identify(pcs[0])
+	for _, pc := range pcs[1:] {
+		if identify(pc) != id {
+			return objectID{}
+		}
+	}
+	return id
 }
 
 // hold records f's claim on the knob and saves what it reads now. The

@@ -1,5 +1,7 @@
 package blasctl
 
+import "github.com/blasctl/blasctl/internal/cdl"
+
 // A thread's own holds: the outermost scope on an OS thread whose libraries
 // all keep their scope count per thread (OpenMP runtimes, an OpenMP
 // OpenBLAS, MKL's local count, BLIS 1.x; not a Custom, whose controls are
@@ -118,8 +120,72 @@ func releaseOwn(f *frame) error {
 		handOwn(f)
 		counts.mu.Unlock()
 	}
-	refreshGone() // the owner may have unloaded a library since f began
+	if releaseOwnFound(f) {
+		return nil
+	}
+	if !ownStillLoaded(f) {
+		refreshGone() // the owner may have unloaded a library since f began
+	}
 	return releaseOwnOnThread(f)
+}
+
+// ownStillLoaded reports whether the lock-free lookup finds every library
+// of f's own holds still in the object identified at detection; false
+// when one is not, or cannot be looked up (the caller then checks the
+// loader, whose dl_iterate_phdr takes the C library's loader lock). The
+// lookup and the calls that follow are two trips into C, as the loader
+// check and the calls are: a library unloaded in between is its owner's
+// race (refreshGone).
+func ownStillLoaded(f *frame) bool {
+	o := &f.ts.own
+	for i := range o.n {
+		k := o.k[i]
+		if k == nil {
+			continue
+		}
+		pcs := cFuncs(k.ctl)
+		var q cdl.Seq
+		if len(pcs) == 0 || !startFound(&q, pcs[0], k.obj) {
+			return false
+		}
+		if q.Run(); !found(&q) {
+			return false
+		}
+	}
+	return true
+}
+
+// releaseOwnFound puts back the one plain C count (an intCount) of a scope
+// f that holds only it, in one trip into C behind the lock-free lookup of
+// its object, and reports whether it did so and it read back. The loader
+// check's dl_iterate_phdr takes the C library's loader lock, which many
+// goroutines ending scopes at once contend for, each locked to its thread;
+// the lookup takes no lock and proves the library is still loaded. false,
+// with nothing called, when there is no such lookup, the object left, or
+// the value did not read back (the caller then checks and reports the
+// usual way).
+func releaseOwnFound(f *frame) bool {
+	o := &f.ts.own
+	if o.n != 1 || o.k[0] == nil || o.k[0].obj == (objectID{}) {
+		return false
+	}
+	k, v := o.k[0], o.saved[0]
+	c, ok := k.ctl.(intCount)
+	if !ok {
+		return false
+	}
+	var q cdl.Seq
+	if !startFound(&q, c.setFn, k.obj) {
+		return false
+	}
+	q.Add(c.setFn, uintptr(v))
+	i := q.Add(c.getFn, 0)
+	q.Run()
+	if !found(&q) || int(int32(q.Ret[i])) != v {
+		return false
+	}
+	*o = ownHolds{}
+	return true
 }
 
 // releaseOwnOnThread puts back the saved values still held in the thread's

@@ -71,6 +71,18 @@ func Limit(n int) (restore func() error, err error) { return all.Limit(n) }
 // same 60 goroutines blocked without blasctl run on 5. Keep blocking work
 // (I/O, channel waits, locks) out of fn.
 //
+// blasctl itself never waits on a lock while the goroutine is locked
+// (README, Guarantees), but the lock alone has a price when WithThreads
+// runs on unbounded goroutines: a locked goroutine that the scheduler
+// preempts, or whose processor is taken while it is in a C call, keeps its
+// thread until it runs again, and the runtime starts another. 1000
+// goroutines x 200 scopes of a 16x16 dgemm on 2 CPUs ended with 20 to 360
+// more OS threads than the same calls without blasctl (a bare
+// runtime.LockOSThread around each call: 0 to 350 more), and 0 to 23 MB
+// more RSS, depending on the library (BENCHMARKS.md, "Many goroutines").
+// From unbounded goroutines use WithFairShare, which admits GOMAXPROCS
+// goroutines at a time, or a bounded worker pool.
+//
 // Scopes nest (the inner n holds inside, the outer n again after) and may
 // run on any number of goroutines at once: a process-wide count is then the
 // smallest n among the goroutines' innermost scopes, and it returns to its
