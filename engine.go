@@ -88,19 +88,13 @@ func (f *frame) knobs(l *lib) (*knob, *knob) {
 	return l.limitKnob(), nil
 }
 
-// enter applies f.n to every library of f and checks, on the calling
+// enterLocked applies f.n to every library of f and checks, on the calling
 // thread, that none runs more than f.n threads. On failure it undoes
 // everything it applied. Every value is saved before any is changed: one
 // library's count can follow another's (MKL with no count of its own reads
 // the thread's OpenMP count), and a saved value must be the original.
-func enter(f *frame) error {
-	counts.mu.Lock()
-	defer counts.mu.Unlock()
-	return enterLocked(f)
-}
-
-// enterLocked is enter with counts.mu held: a scope takes the lock before
-// it locks its goroutine to the thread, so that it never waits while locked
+// Called with counts.mu held: a scope takes the lock before it locks its
+// goroutine to the thread, so that it never waits while locked
 // (scopeentry.go).
 func enterLocked(f *frame) error {
 	f.id = newFrameID()
