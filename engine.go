@@ -82,7 +82,7 @@ func (f *frame) knobs(l *lib) (*knob, *knob) {
 	if !f.limit {
 		return l.scopeKnob(), nil
 	}
-	if l.proc != nil && l.thread != nil && (len(l.thread.stacks[f.tid]) > 0 || f.ts.own.has(l.thread)) {
+	if l.proc != nil && l.thread != nil && (len(l.thread.stacks[f.tid]) > 0 || (f.ts.depth.Load() > 0 && f.ts.own.has(l.thread))) {
 		return l.proc, l.thread
 	}
 	return l.limitKnob(), nil

@@ -76,10 +76,11 @@ func Limit(n int) (restore func() error, err error) { return all.Limit(n) }
 // runs on unbounded goroutines: a locked goroutine that the scheduler
 // preempts, or whose processor is taken while it is in a C call, keeps its
 // thread until it runs again, and the runtime starts another. 1000
-// goroutines x 200 scopes of a 16x16 dgemm on 2 CPUs ended with 20 to 360
+// goroutines x 200 scopes of a 16x16 dgemm on 2 CPUs ended with 2 to 522
 // more OS threads than the same calls without blasctl (a bare
-// runtime.LockOSThread around each call: 0 to 350 more), and 0 to 23 MB
-// more RSS, depending on the library (BENCHMARKS.md, "Many goroutines").
+// runtime.LockOSThread around each call: up to 362 more), and up to 24 MB
+// more RSS, depending on the library and the run (BENCHMARKS.md, "Many
+// goroutines").
 // From unbounded goroutines use WithFairShare, which admits GOMAXPROCS
 // goroutines at a time, or a bounded worker pool.
 //
