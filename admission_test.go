@@ -45,17 +45,21 @@ func TestAdmissionBound(t *testing.T) {
 	}
 }
 
-// TestAdmissionNoDeadlock: fn waits for a goroutine that itself calls
-// WithFairShare, on more goroutines than there are places. Every call
-// must end: the waiters enter anyway after admitPatience without progress.
+// TestAdmissionNoDeadlock: every place is taken by a call whose fn waits
+// for a goroutine that itself calls WithFairShare. Every call must end:
+// a waiter enters anyway after admitPatience without progress.
 func TestAdmissionNoDeadlock(t *testing.T) {
+	places := int(admitLimit())
 	escapes := admit.escapes.Load()
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) + 1 {
+	var in, wg sync.WaitGroup
+	in.Add(places)
+	for range places {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			err := WithFairShare(func() {
+				in.Done()
+				in.Wait() // every place is taken now
 				done := make(chan error)
 				go func() { done <- WithFairShare(func() {}) }()
 				if err := <-done; err != nil {
