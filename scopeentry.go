@@ -75,7 +75,10 @@ func (c *Controller) scope(n int, share bool, fn func()) (err error) {
 		// which costs the warm scope a stalled load (BenchmarkWithThreads).
 		f.tid, f.n, f.libs, f.ts = tid, m, libs, ts
 		var busy bool
-		how, busy, err = f.enterScope(c, gen, cached, held)
+		// cachedLibs judged the fast path for want: judge again only a
+		// share that came out otherwise.
+		fastOK := cached && (m == want || fastEligible(libs, m))
+		how, busy, err = f.enterScope(c, gen, cached, fastOK, held)
 		if held {
 			counts.mu.Unlock()
 		}
@@ -112,12 +115,14 @@ func (c *Controller) scope(n int, share bool, fn func()) (err error) {
 }
 
 // enterScope enters f, on its locked thread, the first way that applies
-// (ARCHITECTURE.md lists them). busy means nothing changed and counts.mu,
+// (ARCHITECTURE.md lists them). cached says f.libs come from cachedLibs,
+// not checked yet, and fastOK that they may enter through
+// enterFastChecked for f.n. busy means nothing changed and counts.mu,
 // which held says the caller does not hold, is taken by another goroutine:
 // the caller unlocks its thread, takes the lock and calls again.
-func (f *frame) enterScope(c *Controller, gen generation, cached, held bool) (how entryPath, busy bool, err error) {
+func (f *frame) enterScope(c *Controller, gen generation, cached, fastOK, held bool) (how entryPath, busy bool, err error) {
 	outer := f.ts.depth.Load() == 0
-	if cached && outer && fastEligible(f.libs, f.n) {
+	if fastOK && outer {
 		var fast bool
 		if fast, busy, err = enterFastChecked(f, f.ts, gen, held); fast || busy {
 			return viaFast, busy, err
