@@ -1,6 +1,9 @@
 package blasctl
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // The engine: every scope and limit is a frame; enter saves every count the
 // frame touches, then applies it and checks what the calling thread will run
@@ -22,12 +25,16 @@ import "sync"
 //     move of its fast group's member count between 0 and 1 (fastgroup.go);
 //   - every call of a detected library's control, save the lock-free
 //     reads and C sequences fastgroup.go and guardedseq.go make on a
-//     seqCount (a CustomControl is promised one call at a time);
+//     seqCount, and the calls an own-hold scope makes of its thread's
+//     built-in per-thread counts (ownhold.go; a CustomControl is promised
+//     one call at a time);
 //   - the writes of lib.gone;
 //   - the fields below.
 //
 // Lock order: a Controller's mu (or a Limit's restore lock), then det.mu,
 // then counts.mu; no lock of blasctl's is taken while counts.mu is held.
+// A scope takes counts.mu, when it will need it, before it locks its
+// goroutine to the thread (scopeentry.go).
 // ARCHITECTURE.md lists every mutable package global and what guards it.
 var counts struct {
 	mu sync.Mutex
@@ -38,8 +45,10 @@ var counts struct {
 	limits map[int][]*frame
 	// lastMark numbers the thread lives that took a Limit (markThread).
 	lastMark uintptr
-	// stranded counts the knobs' stranded values (knob.stranded).
-	stranded int
+	// stranded counts the knobs' stranded values (knob.stranded); atomic,
+	// written under mu, so that a scope's entry without the lock can tell
+	// that it has none to put back (ownhold.go).
+	stranded atomic.Int64
 }
 
 // newFrameID numbers a frame; called with counts.mu held.
@@ -73,24 +82,25 @@ func (f *frame) knobs(l *lib) (*knob, *knob) {
 	if !f.limit {
 		return l.scopeKnob(), nil
 	}
-	if l.proc != nil && l.thread != nil && len(l.thread.stacks[f.tid]) > 0 {
+	if l.proc != nil && l.thread != nil && (len(l.thread.stacks[f.tid]) > 0 || (f.ts.depth.Load() > 0 && f.ts.own.has(l.thread))) {
 		return l.proc, l.thread
 	}
 	return l.limitKnob(), nil
 }
 
-// enter applies f.n to every library of f and checks, on the calling
+// enterLocked applies f.n to every library of f and checks, on the calling
 // thread, that none runs more than f.n threads. On failure it undoes
 // everything it applied. Every value is saved before any is changed: one
 // library's count can follow another's (MKL with no count of its own reads
 // the thread's OpenMP count), and a saved value must be the original.
-func enter(f *frame) error {
-	counts.mu.Lock()
-	defer counts.mu.Unlock()
+// Called with counts.mu held: a scope takes the lock before it locks its
+// goroutine to the thread, so that it never waits while locked
+// (scopeentry.go).
+func enterLocked(f *frame) error {
 	f.id = newFrameID()
 	retireEnded(f.tid)
 	convertFast(f.tid, f.ts)
-	if counts.stranded > 0 {
+	if counts.stranded.Load() > 0 {
 		putBackStranded(f)
 	}
 	if k := f.soleThreadCount(); k != nil {
@@ -170,7 +180,7 @@ func release(f *frame) error {
 	return releaseLocked(f)
 }
 
-// releaseMoved ends f, fast if it entered as a fast member, from an OS
+// releaseMoved ends f, which entered by how, from an OS
 // thread other than f.tid, the one it began on: its goroutine was unlocked
 // inside it and moved. It calls nothing per-thread, since this thread's
 // counts are not the ones f saved: process-wide holds are released as
@@ -179,10 +189,15 @@ func release(f *frame) error {
 // knob's stranded values, which the next frame on tid puts back. Another
 // goroutine may be locked to tid by now, so f.ts's member fields are
 // changed under counts.mu, as convertFast reads them.
-func releaseMoved(f *frame, fast bool) error {
+func releaseMoved(f *frame, how entryPath) error {
 	refreshGone()
 	counts.mu.Lock()
-	if fast {
+	if how == viaOwn {
+		strandOwn(f)
+		counts.mu.Unlock()
+		return nil
+	}
+	if how == viaFast {
 		if f.ts.member == groupMember {
 			f.ts.member, f.ts.fastLibs = notMember, nil
 			counts.mu.Unlock()
@@ -211,7 +226,7 @@ func putBackStranded(f *frame) {
 				continue
 			}
 			delete(k.stranded, f.tid)
-			counts.stranded--
+			counts.stranded.Add(-1)
 			if st := k.stacks[f.tid]; len(st) > 0 {
 				v = st[len(st)-1].n
 			}

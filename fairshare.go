@@ -67,40 +67,94 @@ func WithFairShare(fn func()) error { return all.WithFairShare(fn) }
 // goroutine locked (a scope that ends on another OS thread returns an error
 // matching ErrThreadChanged), and each goroutine inside holds an OS thread,
 // which runtime/debug.SetMaxThreads counts.
+//
+// Admission: at most runtime.GOMAXPROCS(0) goroutines run inside
+// WithFairShare at once, whatever their Controllers; the others wait before
+// their scope starts, with their goroutine not locked to its thread, so
+// that unbounded goroutines calling WithFairShare keep a bounded number of
+// OS threads (their share would be 1 thread each anyway). A free place goes
+// to the first goroutine that asks, a waiter or a newcomer, and a waiter
+// that keeps losing it for 1 ms is handed the next. A call nested in a
+// scope or Limit of its own goroutine passes straight through: it is
+// locked already. The rule for fn: do not make fn wait for a goroutine
+// that is about to call WithFairShare (a channel receive from it, a
+// WaitGroup it joins, a lock it needs inside its call). That cannot
+// deadlock: after 50 ms in which no admitted call has ended and no other
+// waiter has entered anyway, one waiter enters anyway, then the next 50 ms
+// later; but each such wait costs 50 ms and may start one more OS thread.
+// Calls that do BLAS work end far more often than that and never get
+// there: 1000 goroutines x 200 calls of a 16x16 dgemm end with no more
+// threads than the same calls without blasctl (TestProbeThreadGrowth;
+// BENCHMARKS.md, "Many goroutines"). A goroutine that locked itself to its
+// thread before calling waits locked.
 func (c *Controller) WithFairShare(fn func()) error {
 	if fn == nil {
 		return ErrNilFunc
 	}
-	runtime.LockOSThread() // the thread id names this goroutine until the end
-	defer runtime.UnlockOSThread()
-	// The thread's state counts the WithFairShare calls active on it (thread
-	// id 0, a platform without thread ids, where WithThreads returns
-	// ErrUnsupported before fn runs, gets a fresh one: goroutines are never
-	// merged).
-	tid := cdl.ThreadID()
-	t := threadStateOf(tid)
+	// A goroutine inside a scope or Limit is locked to its thread already:
+	// it passes straight through. Any other waits here, unlocked.
+	if !insideScope() && admitEnter() {
+		defer admitLeave()
+	}
+	return c.scope(0, true, fn)
+}
+
+// insideScope reports whether the calling goroutine is inside a scope or
+// Limit, without locking it to its thread: such a goroutine is locked
+// already, so the thread it runs on now has an active frame. Any other
+// goroutine runs on a thread that no goroutine is locked to, whose depth
+// is 0, unless it moved between the two reads and another goroutine
+// began a scope there meanwhile: then it reads true and skips admission
+// once, which costs no wait. Locking to read the thread would cost more:
+// a goroutine preempted while locked keeps its thread until it runs
+// again, and 1000 goroutines waiting for admission would each lock and
+// unlock their thread at every call (TestProbeThreadGrowth's
+// openblas-openmp/fairshare ended with 22 to 469 OS threads instead of 7
+// or 8 in 4 of 22 runs; in none of 30 without).
+func insideScope() bool {
+	return threadStateOf(cdl.ThreadID()).depth.Load() > 0
+}
+
+// enterFair counts a WithFairShare call on the thread tid, whose state t
+// is, and returns its share, capped by the thread's innermost explicit
+// count. held says the caller holds counts.mu. The thread's state counts
+// the calls active on it (thread id 0, a platform without thread ids,
+// where the scope returns ErrUnsupported before fn runs, gets a fresh one:
+// goroutines are never merged).
+func (t *threadState) enterFair(tid int, held bool) int {
 	if t.fairDepth.Add(1) == 1 {
 		fair.callers.Add(1)
-		defer fair.callers.Add(-1)
 	}
-	defer t.fairDepth.Add(-1)
 	n := min(fairShare(fair.callers.Load()), maxCount)
 	if t.nExplicit.Load() > 0 {
-		n = min(n, t.explicitCap(tid))
+		n = min(n, t.explicitCap(tid, held))
 	}
-	return c.scope(n, fn, tid, t)
+	return n
+}
+
+// leaveFair undoes enterFair.
+func (t *threadState) leaveFair() {
+	if t.fairDepth.Add(-1) == 0 {
+		fair.callers.Add(-1)
+	}
 }
 
 // explicitCap returns the innermost explicit count active on the thread
 // tid, whose state t has at least one. A Limit's entry may be left by an
 // earlier life of the thread's pthread_t (a goroutine that ended without
 // restoring): the Limit's holds are then retired first, as a frame's enter
-// does, and its entry with them.
-func (t *threadState) explicitCap(tid int) int {
+// does, and its entry with them, under counts.mu (held: the caller holds
+// it; otherwise taken here, a wait while locked, on a goroutine that a
+// Limit or scope has locked already).
+func (t *threadState) explicitCap(tid int, held bool) int {
 	if t.explicit[len(t.explicit)-1].limit != 0 {
-		counts.mu.Lock()
+		if !held {
+			counts.mu.Lock()
+		}
 		retireEnded(tid)
-		counts.mu.Unlock()
+		if !held {
+			counts.mu.Unlock()
+		}
 		if t.nExplicit.Load() == 0 {
 			return maxCount
 		}

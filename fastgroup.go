@@ -70,9 +70,10 @@ func fastEligible(libs []*lib, n int) bool {
 
 // enterFast makes f a member of the fast group of every library of f, and
 // reports whether it did; on false nothing changed and f takes the slow
-// path. The caller checked fastEligible and that f is its thread's
-// outermost frame.
-func enterFast(f *frame, ts *threadState) (bool, error) {
+// path, or, with busy, takes counts.mu before it locks its thread and
+// enters again. The caller checked fastEligible and that f is its thread's
+// outermost frame; held says it holds counts.mu.
+func enterFast(f *frame, ts *threadState, held bool) (entered, busy bool, err error) {
 	joined := 0
 	for _, l := range f.libs {
 		if !joinGroup(l.proc, f.n) {
@@ -88,8 +89,8 @@ func enterFast(f *frame, ts *threadState) (bool, error) {
 			_ = leaveGroup(f.libs[i])
 		}
 		var ok bool
-		if ok, verified = enterGroups(f); !ok {
-			return false, nil
+		if ok, verified, busy = enterGroups(f, held); !ok {
+			return false, busy, nil
 		}
 	}
 	ts.fastN, ts.fastLibs, ts.member = f.n, f.libs, groupMember
@@ -100,12 +101,12 @@ func enterFast(f *frame, ts *threadState) (bool, error) {
 		if (i < 64 && verified&(1<<i) != 0) || l.proc.ctl.threads() <= f.n {
 			continue
 		}
-		if err := reapply(f, l); err != nil {
+		if err := reapply(f, l, held); err != nil {
 			_ = releaseFast(f, ts)
-			return true, err
+			return true, false, err
 		}
 	}
-	return true, nil
+	return true, false, nil
 }
 
 // joinGroup adds one member to k's group if it has one with n.
@@ -126,14 +127,18 @@ func joinGroup(k *knob, n int) bool {
 // nothing, if a library has a group for another n or has left. verified
 // has bit i set when library i's count was read back at or below f.n just
 // after it was set, under counts.mu: it needs no second read, which saves
-// the group's creator one C call.
-func enterGroups(f *frame) (ok bool, verified uint64) {
-	counts.mu.Lock()
-	defer counts.mu.Unlock()
+// the group's creator one C call. held says the caller holds counts.mu;
+// otherwise it fails with busy when another goroutine does (the caller is
+// locked to its thread and must not wait).
+func enterGroups(f *frame, held bool) (ok bool, verified uint64, busy bool) {
+	if !tryCounts(held) {
+		return false, 0, true
+	}
+	defer unlockCounts(held)
 	for _, l := range f.libs {
 		s := l.proc.group.Load()
 		if l.gone.Load() || (groupCount(s) > 0 && groupN(s) != f.n) {
-			return false, 0
+			return false, 0, false
 		}
 	}
 	for i, l := range f.libs {
@@ -147,14 +152,30 @@ func enterGroups(f *frame) (ok bool, verified uint64) {
 			verified |= 1 << i
 		}
 	}
-	return true, verified
+	return true, verified, false
+}
+
+// tryCounts takes counts.mu unless the caller holds it (held), without
+// waiting: false when another goroutine holds it.
+func tryCounts(held bool) bool { return held || counts.mu.TryLock() }
+
+// unlockCounts gives back what tryCounts took.
+func unlockCounts(held bool) {
+	if !held {
+		counts.mu.Unlock()
+	}
 }
 
 // reapply sets l's count again under counts.mu, as a frame of the slow path
 // would, and reads it back: something changed it behind the scopes' back.
-func reapply(f *frame, l *lib) error {
-	counts.mu.Lock()
-	defer counts.mu.Unlock()
+// held says the caller holds counts.mu; otherwise reapply waits for it,
+// with the goroutine locked to its thread: the one wait of a fast member's
+// entry, and only after an unscoped caller changed the count.
+func reapply(f *frame, l *lib, held bool) error {
+	if !held {
+		counts.mu.Lock()
+		defer counts.mu.Unlock()
+	}
 	if l.gone.Load() {
 		return nil
 	}

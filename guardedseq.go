@@ -61,8 +61,9 @@ func (c *Controller) cachedLibs(n int) ([]*lib, generation, bool) {
 // cachedLibs: the member's read of what its calls run with, or the
 // creator's save, set and read-back, runs behind the loader check on gen.
 // entered false means nothing changed: the caller checks the loader the
-// usual way and enters again.
-func enterFastChecked(f *frame, ts *threadState, gen generation) (entered bool, err error) {
+// usual way and enters again, or, with busy, takes counts.mu before it
+// locks its thread and enters again. held says the caller holds counts.mu.
+func enterFastChecked(f *frame, ts *threadState, gen generation, held bool) (entered, busy bool, err error) {
 	l := f.libs[0]
 	k := l.proc
 	got := 0
@@ -72,46 +73,68 @@ func enterFastChecked(f *frame, ts *threadState, gen generation) (entered bool, 
 		var ok bool
 		if got, ok = k.readChecked(gen); !ok {
 			_ = releaseFast(f, ts)
-			return false, nil
+			return false, false, nil
 		}
 	default:
 		var ok bool
-		if got, ok = createGroupChecked(f, l, gen); !ok {
-			return false, nil
+		if got, ok, busy = createGroupChecked(f, l, gen, held); !ok {
+			return false, busy, nil
 		}
 		ts.fastN, ts.fastLibs, ts.member = f.n, f.libs, groupMember
 	}
 	if got > f.n {
-		if err := reapply(f, l); err != nil {
+		if err := reapply(f, l, held); err != nil {
 			_ = releaseFast(f, ts)
-			return true, err
+			return true, false, err
 		}
 	}
-	return true, nil
+	return true, false, nil
 }
 
 // createGroupChecked creates l's group with f as its only member, saving
 // the count (for the knob's first hold), applying the smallest hold and
 // reading it back behind the loader check on gen; got is the read-back.
-// It fails, changing nothing, if l already has a group, has left, or the
-// counters moved.
-func createGroupChecked(f *frame, l *lib, gen generation) (got int, ok bool) {
-	counts.mu.Lock()
+// It fails, changing nothing, if l already has a group, has left, the
+// counters moved, or (busy) counts.mu is taken by another goroutine and
+// the caller does not hold it (held): the caller is locked to its thread
+// and must not wait for it.
+func createGroupChecked(f *frame, l *lib, gen generation, held bool) (got int, ok, busy bool) {
+	if !tryCounts(held) {
+		return 0, false, true
+	}
 	k := l.proc
 	if !l.gone.Load() && groupCount(k.group.Load()) == 0 {
 		got, ok = k.createGroup(f.n, &gen)
 	}
-	counts.mu.Unlock()
-	return got, ok
+	unlockCounts(held)
+	return got, ok, false
 }
 
 // readChecked reads what calls run with (the getter of knob.seq), behind
 // the loader check on gen; ok is false, with nothing read, when the
 // counters moved or the knob has no sequence control.
+//
+// Where the library's object was identified (seqCount.obj), the check is
+// the lock-free lookup instead: a member's read runs with its goroutine
+// locked to its thread, and the loader check's dl_iterate_phdr takes the C
+// library's loader lock, which many members at once contend for, each
+// keeping its thread while it waits. A read changes nothing, so the
+// lookup's proof that the getter's object is still the one identified at
+// detection is all it needs.
 func (k *knob) readChecked(gen generation) (got int, ok bool) {
 	c := k.seq
 	var q cdl.Seq
-	if c == nil || !startChecked(&q, gen) {
+	if c == nil {
+		return 0, false
+	}
+	if c.obj != (objectID{}) && startFound(&q, c.getFn, c.obj) {
+		i := q.Add(c.getCall(), 0)
+		if q.Run(); found(&q) {
+			return c.got(q.Ret[i]), true
+		}
+		q = cdl.Seq{}
+	}
+	if !startChecked(&q, gen) {
 		return 0, false
 	}
 	i := q.Add(c.getCall(), 0)

@@ -291,7 +291,7 @@ func (s idleScope) leave() {
 			cdl.Call1(l.idle.setBlocktime, uintptr(s.saved[i]))
 		}
 	}
-	if s.npau == 0 || s.ts.depth.Load() != 0 {
+	if s.npau == 0 || s.ts.depth.Load() != 1 { // 1: this scope's own frame
 		return
 	}
 	if s.quiet && IdlePolicy(idlePolicy.Load()) == IdleSleep {

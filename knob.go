@@ -20,6 +20,12 @@ type knob struct {
 	// perThread marks a count each OS thread has its own of (ScopeThread);
 	// otherwise one count applies to the whole process (ScopeProcess).
 	perThread bool
+	// obj is the loaded object holding a per-thread count's C functions
+	// (an intCount's or a localCount's), as identified when the library was
+	// detected (zero otherwise, where it cannot be, or when they lie in two
+	// objects): an own-hold scope's release checks that it is still there
+	// without the loader's lock (ownhold.go).
+	obj objectID
 
 	// stacks holds, per OS thread, the active holds in the order they began.
 	stacks map[int][]hold
@@ -54,7 +60,37 @@ func newKnob(c control, s Scope) *knob {
 	if sc, ok := c.(seqControl); ok {
 		k.seq = sc.sequence()
 	}
+	if k.perThread {
+		k.obj = identifyAll(cFuncs(c)...)
+	}
 	return k
+}
+
+// cFuncs lists the C functions of a per-thread control whose calls are
+// all C calls, nil for any other.
+func cFuncs(c control) []uintptr {
+	switch c := c.(type) {
+	case intCount:
+		return []uintptr{c.getFn, c.setFn}
+	case localCount:
+		return []uintptr{c.getMax, c.setLocal}
+	}
+	return nil
+}
+
+// identifyAll is the identity of the one object holding every pc, zero
+// when there is none, or no lookup.
+func identifyAll(pcs ...uintptr) objectID {
+	if len(pcs) == 0 {
+		return objectID{}
+	}
+	id := identify(pcs[0])
+	for _, pc := range pcs[1:] {
+		if identify(pc) != id {
+			return objectID{}
+		}
+	}
+	return id
 }
 
 // hold records f's claim on the knob and saves what it reads now. The
@@ -83,14 +119,21 @@ func (k *knob) hold(f *frame) {
 // the read of the value to save, the set of f.n and the read-back make one
 // trip into C. It returns the read-back.
 func (k *knob) holdApplyRead(f *frame) int {
+	saved, got := k.saveApplyRead(f.n)
+	k.stacks[f.tid] = append(k.stacks[f.tid], hold{frame: f.id, n: f.n, saved: saved})
+	return got
+}
+
+// saveApplyRead reads a per-thread intCount k, sets it to n and reads it
+// back, in one trip into C; it returns the value read before and after.
+func (k *knob) saveApplyRead(n int) (saved, got int) {
 	c := k.ctl.(intCount)
 	var q cdl.Seq
 	before := q.Add(c.getFn, 0)
-	q.Add(c.setFn, uintptr(f.n))
+	q.Add(c.setFn, uintptr(n))
 	after := q.Add(c.getFn, 0)
 	q.Run()
-	k.stacks[f.tid] = append(k.stacks[f.tid], hold{frame: f.id, n: f.n, saved: int(int32(q.Ret[before]))})
-	return int(int32(q.Ret[after]))
+	return int(int32(q.Ret[before])), int(int32(q.Ret[after]))
 }
 
 // apply makes the knob read what its holds ask: a per-thread knob the
@@ -143,13 +186,7 @@ func (k *knob) pop(f *frame) *mismatch {
 		if f.moved {
 			// Not this thread's count: the thread f began on keeps f's
 			// until a frame there puts h.saved back.
-			if k.stranded == nil {
-				k.stranded = map[int]int{}
-			}
-			if _, ok := k.stranded[f.tid]; !ok {
-				counts.stranded++
-			}
-			k.stranded[f.tid] = h.saved
+			k.strand(f.tid, h.saved)
 			return nil
 		}
 		if got := k.setRead(h.saved); got != h.saved {
@@ -158,6 +195,19 @@ func (k *knob) pop(f *frame) *mismatch {
 		return nil
 	}
 	return k.dropHold(false)
+}
+
+// strand records v as the value the per-thread knob k is to be put back to
+// on the thread tid by the next frame there (putBackStranded); called with
+// counts.mu held.
+func (k *knob) strand(tid, v int) {
+	if k.stranded == nil {
+		k.stranded = map[int]int{}
+	}
+	if _, ok := k.stranded[tid]; !ok {
+		counts.stranded.Add(1)
+	}
+	k.stranded[tid] = v
 }
 
 // dropHold takes one hold off a process-wide knob: the smallest of those

@@ -31,11 +31,10 @@ func markThread() uintptr {
 	return counts.lastMark
 }
 
-// addLimit records a Limit that entered (outside enter, whose frame must
+// addLimitLocked records a Limit that entered (outside enter, whose frame must
 // not escape: a warm WithThreads makes no allocation).
-func addLimit(f *frame) {
-	counts.mu.Lock()
-	defer counts.mu.Unlock()
+// Called with counts.mu held.
+func addLimitLocked(f *frame) {
 	f.mark = markThread()
 	if counts.limits == nil {
 		counts.limits = map[int][]*frame{}

@@ -71,6 +71,19 @@ func Limit(n int) (restore func() error, err error) { return all.Limit(n) }
 // same 60 goroutines blocked without blasctl run on 5. Keep blocking work
 // (I/O, channel waits, locks) out of fn.
 //
+// blasctl itself never waits on a lock while the goroutine is locked
+// (README, Guarantees), but the lock alone has a price when WithThreads
+// runs on unbounded goroutines: a locked goroutine that the scheduler
+// preempts, or whose processor is taken while it is in a C call, keeps its
+// thread until it runs again, and the runtime starts another. 1000
+// goroutines x 200 scopes of a 16x16 dgemm on 2 CPUs ended with 2 to 522
+// more OS threads than the same calls without blasctl (a bare
+// runtime.LockOSThread around each call: up to 362 more), and up to 24 MB
+// more RSS, depending on the library and the run (BENCHMARKS.md, "Many
+// goroutines").
+// From unbounded goroutines use WithFairShare, which admits GOMAXPROCS
+// goroutines at a time, or a bounded worker pool.
+//
 // Scopes nest (the inner n holds inside, the outer n again after) and may
 // run on any number of goroutines at once: a process-wide count is then the
 // smallest n among the goroutines' innermost scopes, and it returns to its
@@ -106,80 +119,7 @@ func (c *Controller) WithThreads(n int, fn func()) error {
 	if fn == nil {
 		return ErrNilFunc
 	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	tid := cdl.ThreadID()
-	t := threadStateOf(tid)
-	n = min(n, maxCount)
-	t.pushScope(n) // caps the WithFairShare calls inside fn
-	defer t.popScope()
-	return c.scope(n, fn, tid, t)
-}
-
-// scope is WithThreads after its checks of n and fn, on the OS thread tid
-// (whose state is ts) that the caller holds locked until scope returns.
-func (c *Controller) scope(n int, fn func(), tid int, ts *threadState) (err error) {
-	// The loader check: here, or in the same trip into C as the scope's
-	// first call into its library (cachedLibs, enterFastChecked).
-	libs, gen, cached := c.cachedLibs(n)
-	if !cached {
-		if libs, err = c.libs(); err != nil {
-			return err
-		}
-	}
-	// Field by field: a composite literal is built aside and copied, which
-	// costs the warm scope a stalled load (BenchmarkWithThreads).
-	var f frame
-	f.tid, f.n, f.libs, f.ts = tid, n, libs, ts
-	fast := false
-	if cached && f.ts.depth.Load() == 0 {
-		if fast, err = enterFastChecked(&f, f.ts, gen); err != nil {
-			return err
-		}
-	}
-	if cached && !fast {
-		if f.libs, err = c.libs(); err != nil {
-			return err
-		}
-	}
-	if !fast && f.ts.depth.Load() == 0 && fastEligible(f.libs, n) {
-		if fast, err = enterFast(&f, f.ts); err != nil {
-			return err
-		}
-	}
-	if !fast {
-		if err := enter(&f); err != nil {
-			return err
-		}
-	}
-	if idleSleep() {
-		defer idleEnter(&f).leave() // IdleSleep's levers (idle_levers.go), undone after end
-	}
-	f.ts.depth.Add(1)
-	defer f.end(fast, &err)
-	fn()
-	return nil
-}
-
-// end releases a scope's frame f, fast if it entered as a fast member, and
-// sets *err to the release's error unless *err holds one already.
-func (f *frame) end(fast bool, err *error) {
-	var rerr error
-	switch now := cdl.ThreadID(); {
-	case now != f.tid:
-		rerr = threadChanged(f.tid, now, releaseMoved(f, fast))
-	case !fast:
-		rerr = release(f)
-	case f.ts.member == groupMember:
-		rerr = releaseFast(f, f.ts)
-	default: // convertedMember: a frame that began inside it converted it
-		f.id, f.ts.member = f.ts.convertedID, notMember
-		rerr = release(f)
-	}
-	f.ts.depth.Add(-1)
-	if rerr != nil && *err == nil {
-		*err = rerr
-	}
+	return c.scope(min(n, maxCount), false, fn)
 }
 
 // Limit limits the selected libraries to n threads until restore is called,
@@ -224,15 +164,20 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 	if err != nil {
 		return noop, err
 	}
+	// counts.mu first, then the thread: a goroutine not locked yet does not
+	// wait while locked (one inside a scope or Limit is locked already).
+	counts.mu.Lock()
 	runtime.LockOSThread()
 	f := &frame{tid: cdl.ThreadID(), n: n, libs: libs, limit: true}
 	f.ts = threadStateOf(f.tid)
-	if err := enter(f); err != nil {
+	if err := enterLocked(f); err != nil {
+		counts.mu.Unlock()
 		runtime.UnlockOSThread()
 		return noop, err
 	}
 	f.ts.depth.Add(1)
-	addLimit(f)
+	addLimitLocked(f)
+	counts.mu.Unlock()
 	f.ts.pushLimit(n, f.id) // caps the WithFairShare calls until restore
 	// The restore belongs to this goroutine. Its OS thread is no proof: a
 	// goroutine that exits locked ends its thread, and the C library hands
@@ -256,7 +201,7 @@ func (c *Controller) Limit(n int) (restore func() error, err error) {
 		defer f.ts.depth.Add(-1)
 		f.ts.dropLimit(f.id)
 		if now := cdl.ThreadID(); now != f.tid {
-			return threadChanged(f.tid, now, releaseMoved(f, false))
+			return threadChanged(f.tid, now, releaseMoved(f, viaEnter))
 		}
 		return release(f)
 	}, nil

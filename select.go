@@ -196,6 +196,12 @@ func (c *Controller) libs() ([]*lib, error) {
 	if len(c.filters) == 0 {
 		return found, nil
 	}
+	// The last selection, made from this detection while the filters were
+	// valid and no Register or unregister has run since, needs no c.mu: a
+	// scope may call here with its goroutine locked to its thread.
+	if s := c.last.Load(); s != nil && sameSlice(s.from, found) && s.version == backendsVersion.Load() {
+		return s.sel, nil
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// Filters are checked on the first call and again after a Register or

@@ -40,6 +40,10 @@ type threadState struct {
 	convertedID uint64
 	fastN       int
 	fastLibs    []*lib
+	// own are the holds of the thread's outermost scope when it keeps them
+	// here (ownhold.go). Only the goroutine locked to the thread reads or
+	// writes them, and releaseMoved under counts.mu.
+	own ownHolds
 	// fairDepth counts the WithFairShare calls active on the thread.
 	fairDepth atomic.Int32
 	// explicit lists the explicit counts active on the thread, outermost

@@ -4,6 +4,7 @@ package phdr
 
 import (
 	"runtime"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/blasctl/blasctl/internal/cdl"
@@ -122,11 +123,7 @@ func listAsm() ([]loader.Object, loader.Generation, loader.Status) {
 		// glibc counts every load and unload: their difference, from the
 		// generation check that precedes a listing, is about the number of
 		// objects loaded now.
-		n := 0
-		if g := &genHead; g.hasGen == 1 && g.adds >= g.subs && g.adds-g.subs < 1<<16 {
-			n = int(g.adds - g.subs)
-		}
-		lister.sizes = phdrSizesFor(n)
+		lister.sizes = phdrSizesFor(int(lastLoaded.Load()))
 	}
 	for {
 		if lister.buf == nil {
@@ -145,21 +142,32 @@ func listAsm() ([]loader.Object, loader.Generation, loader.Status) {
 	}
 }
 
-// genHead is the listing header of the generation check: with room for no
-// object, the callback stores the load counters from the first object's
-// info and stops at once (it sets phdrFullObjs, which means nothing here).
-// A package-level variable, so it neither moves nor allocates; walker.mu
-// guards it.
-var genHead phdrList
+// lastLoaded is the number of objects loaded at the last generation check
+// (glibc's adds less its subs, 0 when they were not read or implausible),
+// for the size of a first listing buffer.
+var lastLoaded atomic.Int64
 
 // checkAsm reads glibc's load counters through the assembly callback: one
-// plain C call, no trip back into Go.
+// plain C call, no trip back into Go, and no lock. The listing header is
+// this call's own, on its stack: with room for no object, the callback
+// stores the load counters from the first object's info and stops at once
+// (it sets phdrFullObjs, which means nothing here). Scopes check the
+// generation while their goroutine is locked to its OS thread, so the check
+// must not wait on a lock that other goroutines hold: a locked goroutine
+// that parks keeps its thread, and Go never retires it. The stack does not
+// move during the call: Go code of this goroutine does not run until the C
+// call returns, and the runtime does not shrink the stack of a goroutine in
+// a C call.
 func checkAsm() (loader.Generation, loader.Status) {
-	walker.mu.Lock()
-	defer walker.mu.Unlock()
-	genHead = phdrList{}
-	cdl.Call(walker.iterate, listPC, uintptr(unsafe.Pointer(&genHead)))
-	return loader.Generation{Adds: genHead.adds, Subs: genHead.subs}, status(genHead.hasGen == 1)
+	var h phdrList
+	cdl.Call(walker.iterate, listPC, uintptr(unsafe.Pointer(&h)))
+	runtime.KeepAlive(&h)
+	if h.hasGen == 1 && h.adds >= h.subs && h.adds-h.subs < 1<<16 {
+		if n := int64(h.adds - h.subs); lastLoaded.Load() != n {
+			lastLoaded.Store(n) // written only on change: every scope checks
+		}
+	}
+	return loader.Generation{Adds: h.adds, Subs: h.subs}, status(h.hasGen == 1)
 }
 
 // grow doubles the capacities the overflow bits name.

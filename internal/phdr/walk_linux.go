@@ -47,7 +47,13 @@ const (
 // calls it directly; elsewhere, and for the tests that compare the two, it
 // uses one purego callback, created on first use and kept trivial: it
 // copies what it is shown and never calls back into the loader (the loader
-// lock is held while it runs).
+// lock is held while it runs). The purego callback has no per-call
+// argument it could fill, so walk shares one state under mu: on the
+// architectures without an assembly callback, the generation check waits
+// on mu while another goroutine checks or lists (and the callback is Go
+// code, which may wait for the scheduler under the loader lock). Where the
+// assembly callback exists, the check takes no lock (checkAsm) and mu
+// guards listings only.
 var walker struct {
 	mu       sync.Mutex
 	once     sync.Once
