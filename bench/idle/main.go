@@ -1,14 +1,16 @@
 // Command idle measures what a multithreaded BLAS's worker threads cost
 // while the program makes no call, per real library build, each in child
-// processes of its own, in three modes:
+// processes of its own, in four modes:
 //
 //   - default: the library as it loads;
 //   - env: under the load-time variables of blasctl exec -idle sleep
 //     (OMP_WAIT_POLICY=passive, KMP_BLOCKTIME=0, GOMP_SPINCOUNT=0,
 //     OPENBLAS_THREAD_TIMEOUT=4);
-//   - api: blasctl.SetIdlePolicy(blasctl.IdleSleep), every call in
-//     blasctl.WithFairShare (one caller: every CPU, the default count),
-//     and blasctl.ParkWorkers after a call that a pause follows.
+//   - scoped: every call in blasctl.WithFairShare (one caller: every CPU,
+//     the default count), the policy left at IdleDefault: what the scope
+//     itself costs;
+//   - api: as scoped, under blasctl.SetIdlePolicy(blasctl.IdleSleep), and
+//     blasctl.ParkWorkers after a call that a pause follows.
 //
 // For each it measures, at the library's default thread count (BLIS, whose
 // default is 1 thread, at the CPU count):
@@ -59,7 +61,7 @@ var idleVars = []string{"OMP_WAIT_POLICY=passive", "KMP_BLOCKTIME=0", "GOMP_SPIN
 // childEnv carries a child's spec (JSON); a process without it is the parent.
 const childEnv = "BLASCTL_IDLE_CHILD"
 
-var modes = []string{"default", "env", "api"}
+var modes = []string{"default", "env", "scoped", "api"}
 
 // spec is what one child measures.
 type spec struct {
@@ -101,7 +103,7 @@ func main() {
 	}
 	buildsFlag := flag.String("builds", "openblas-pthread,openblas-openmp,mkl,blis-openmp,blis-pthread,openblas-serial",
 		"library builds (internal/libtest.Builds names)")
-	modesFlag := flag.String("modes", strings.Join(modes, ","), "modes: default, env, api")
+	modesFlag := flag.String("modes", strings.Join(modes, ","), "modes: default, env, scoped, api")
 	rounds := flag.Int("rounds", 3, "rounds (each cell reports its median)")
 	quick := flag.Bool("quick", false, "a smoke run of a few seconds: one round, fewer and shorter samples")
 	svg := flag.String("svg", "", "write a chart to this SVG file")
@@ -230,6 +232,7 @@ func child(s spec) result {
 		fatal("%v", err)
 	}
 	api := s.Mode == "api"
+	scoped := api || s.Mode == "scoped"
 	park := api && b.InternalAPI == "openblas" && b.Layer == "pthreads"
 	if api {
 		if _, err := blasctl.SetIdlePolicy(blasctl.IdleSleep); err != nil {
@@ -237,7 +240,7 @@ func child(s spec) result {
 		}
 	}
 	call := func(n int, a, bm, c []float64) {
-		if !api {
+		if !scoped {
 			fblas.Dgemm(dgemmFn, n, a, bm, c)
 			return
 		}

@@ -84,8 +84,8 @@ func chart(rows []row) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`+"\n", w, h)
 	fmt.Fprintf(&sb, `<rect width="%d" height="%d" fill="white"/>`+"\n", w, h)
-	modeColor := map[string]string{"default": "#d62728", "env": "#1f77b4", "api": "#2ca02c"}
-	modeName := map[string]string{"default": "library default", "env": "exec -idle sleep (load-time variables)", "api": "SetIdlePolicy(IdleSleep)"}
+	modeColor := map[string]string{"default": "#d62728", "env": "#1f77b4", "scoped": "#9467bd", "api": "#2ca02c"}
+	modeName := map[string]string{"default": "library default", "env": "exec -idle sleep (load-time variables)", "scoped": "WithFairShare, IdleDefault", "api": "SetIdlePolicy(IdleSleep)"}
 	var names []string
 	for _, m := range ms {
 		names = append(names, modeName[m])
