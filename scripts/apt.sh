@@ -24,3 +24,21 @@ apt_install() {
   $apt_sudo apt-get update -qq
   $apt_sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
+
+# apt_openblas_source DIR: downloads Debian's openblas source package for
+# the suite the machine runs into DIR, through a private apt configuration
+# naming Debian's deb-src (the machine's own lists have no sources), unpacks
+# it there and sets src to the source tree.
+apt_openblas_source() {
+  local work=$1 uri suite
+  mkdir -p "$work/apt/lists/partial" "$work/apt/parts"
+  uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+  suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
+  printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    "$uri" "$suite" >"$work/apt/parts/src.sources"
+  local aptopts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$work/apt/parts" -o "Dir::State::Lists=$work/apt/lists")
+  apt-get "${aptopts[@]}" update -qq
+  (cd "$work" && apt-get "${aptopts[@]}" source --download-only -qq openblas)
+  tar -C "$work" -xf "$work"/openblas_*.orig.tar.xz
+  src=$(ls -d "$work"/OpenBLAS-*/)
+}

@@ -20,19 +20,8 @@ fi
 start=$SECONDS
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-# The source package, through a private apt configuration naming Debian's
-# deb-src for the suite the machine runs (the machine's own lists have no
-# sources).
-mkdir -p "$work/apt/lists/partial" "$work/apt/parts"
-uri=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
-suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
-printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-  "$uri" "$suite" >"$work/apt/parts/src.sources"
-aptopts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$work/apt/parts" -o "Dir::State::Lists=$work/apt/lists")
-apt-get "${aptopts[@]}" update -qq
-(cd "$work" && apt-get "${aptopts[@]}" source --download-only -qq openblas)
-tar -C "$work" -xf "$work"/openblas_*.orig.tar.xz
-src=$(ls -d "$work"/OpenBLAS-*/)
+source scripts/apt.sh
+apt_openblas_source "$work"
 make -C "$src" -j"$(nproc)" CC=x86_64-w64-mingw32-gcc HOSTCC=gcc CROSS=1 TARGET="$target" BINARY=64 \
   DYNAMIC_ARCH=0 USE_THREAD=1 USE_OPENMP=0 NUM_THREADS=64 NOFORTRAN=1 NO_LAPACK=1 NO_LAPACKE=1 \
   libs shared >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; exit 1; }
