@@ -121,7 +121,7 @@ func TestAdmissionNested(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer restore()
-	if !insideScope() {
-		t.Error("under a Limit on this goroutine, insideScope reports false")
+	if !InScope() {
+		t.Error("under a Limit on this goroutine, InScope reports false")
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"sync/atomic"
-
-	"github.com/blasctl/blasctl/internal/cdl"
 )
 
 // ErrInvalidBudget is returned by SetFairShareBudget for a budget below 0
@@ -92,27 +90,17 @@ func (c *Controller) WithFairShare(fn func()) error {
 		return ErrNilFunc
 	}
 	// A goroutine inside a scope or Limit is locked to its thread already:
-	// it passes straight through. Any other waits here, unlocked.
-	if !insideScope() && admitEnter() {
+	// it passes straight through. Any other waits here, unlocked. InScope
+	// reads the thread without locking the goroutine to it: 1000
+	// goroutines waiting for admission that each locked and unlocked
+	// their thread at every call would keep threads while preempted
+	// (TestProbeThreadGrowth's openblas-openmp/fairshare ended with 22 to
+	// 469 OS threads instead of 7 or 8 in 4 of 22 runs; in none of 30
+	// without).
+	if !InScope() && admitEnter() {
 		defer admitLeave()
 	}
 	return c.scope(0, true, fn)
-}
-
-// insideScope reports whether the calling goroutine is inside a scope or
-// Limit, without locking it to its thread: such a goroutine is locked
-// already, so the thread it runs on now has an active frame. Any other
-// goroutine runs on a thread that no goroutine is locked to, whose depth
-// is 0, unless it moved between the two reads and another goroutine
-// began a scope there meanwhile: then it reads true and skips admission
-// once, which costs no wait. Locking to read the thread would cost more:
-// a goroutine preempted while locked keeps its thread until it runs
-// again, and 1000 goroutines waiting for admission would each lock and
-// unlock their thread at every call (TestProbeThreadGrowth's
-// openblas-openmp/fairshare ended with 22 to 469 OS threads instead of 7
-// or 8 in 4 of 22 runs; in none of 30 without).
-func insideScope() bool {
-	return threadStateOf(cdl.ThreadID()).depth.Load() > 0
 }
 
 // enterFair counts a WithFairShare call on the thread tid, whose state t
