@@ -4,29 +4,17 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-
-	"github.com/blasctl/blasctl/internal/libtest"
 )
 
 // TestInfoIdle: blasctl info shows each library's idle behaviour, in the
 // table's IDLE column and under the JSON key idle: the pthreads OpenBLAS's
 // spin, which ParkWorkers can stop.
 func TestInfoIdle(t *testing.T) {
-	b := libtest.Builds[0] // OpenBLAS pthreads
-	if err := b.Check(); err != nil {
-		libtest.Missing(t, "%v", err)
-	}
-	out, errs, code := runCommand(t, nil, "info", "-load", b.Load[0])
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
-	}
+	out := infoPthreads(t)
 	if !strings.Contains(out, "IDLE") || !strings.Contains(out, "spins 2^") {
 		t.Errorf("table lacks the IDLE column or the spin:\n%s", out)
 	}
-	out, errs, code = runCommand(t, nil, "info", "-json", "-load", b.Load[0])
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, errs)
-	}
+	out = infoPthreads(t, "-json")
 	var libs []map[string]any
 	if err := json.Unmarshal([]byte(out), &libs); err != nil || len(libs) == 0 {
 		t.Fatalf("%v: %s", err, out)

@@ -42,15 +42,23 @@ func runCommand(t *testing.T, env []string, args ...string) (stdout, stderr stri
 	return out.String(), errb.String(), code
 }
 
-func TestInfoTable(t *testing.T) {
+// infoPthreads runs blasctl info with flags, loading the pthreads
+// OpenBLAS, and returns what it printed; it fails t unless info exits 0.
+func infoPthreads(t *testing.T, flags ...string) string {
+	t.Helper()
 	b := libtest.Builds[0] // OpenBLAS pthreads
 	if err := b.Check(); err != nil {
 		libtest.Missing(t, "%v", err)
 	}
-	out, errs, code := runCommand(t, nil, "info", "-load", b.Load[0])
+	out, errs, code := runCommand(t, nil, append(append([]string{"info"}, flags...), "-load", b.Load[0])...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
+	return out
+}
+
+func TestInfoTable(t *testing.T) {
+	out := infoPthreads(t)
 	for _, want := range []string{"INTERNAL API", "openblas", "pthreads", "process"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
