@@ -1,6 +1,9 @@
 package blasctl
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // callGuard is the one mutex CallGuard hands out.
 var callGuard sync.Mutex
@@ -16,8 +19,9 @@ func (noGuard) Unlock() {}
 // not safe to call from two OS threads at once (Library.ThreadUnsafe: an
 // OpenBLAS built with USE_THREAD=0 and without USE_LOCKING, such as
 // Debian's libopenblas0-serial). While such a library is loaded, every call
-// returns the same process-wide mutex; otherwise it returns a Locker whose
-// Lock and Unlock do nothing, at the cost of a few loads. Take it around
+// returns the same process-wide mutex, a *sync.Mutex; otherwise it returns
+// a Locker whose Lock and Unlock do nothing, never a *sync.Mutex, at the
+// cost of one atomic load. Take it around
 // each of your own calls into the library (cgo, purego):
 //
 //	g := blasctl.CallGuard()
@@ -43,12 +47,40 @@ func (noGuard) Unlock() {}
 // once). After your program loads a BLAS with dlopen, call Libraries once
 // before relying on the guard.
 func CallGuard() sync.Locker {
-	d := det.current.Load()
-	if d == nil {
-		libs, _ := loaded()
-		return guardFor(libs)
+	if guardSeen.Load() == guardNone {
+		return noGuard{} // small enough to inline: every drop-in call makes it
 	}
-	return guardFor(d.libs)
+	return guardSlow()
+}
+
+// guardSlow is CallGuard when the guard is the mutex or not known yet.
+func guardSlow() sync.Locker {
+	if guardSeen.Load() == guardMutex {
+		return &callGuard
+	}
+	libs, _ := loaded()
+	return guardFor(libs)
+}
+
+// guardSeen is what the libraries blasctl last found need (guardNone or
+// guardMutex; guardUnlisted before the first listing), so that CallGuard,
+// which every drop-in call makes, costs one atomic load.
+var guardSeen atomic.Int32
+
+const (
+	guardUnlisted int32 = iota
+	guardNone
+	guardMutex
+)
+
+// noteGuard records the guard that calls into libs, the libraries a
+// listing just found, need.
+func noteGuard(libs []*lib) {
+	if _, ok := guardFor(libs).(*sync.Mutex); ok {
+		guardSeen.Store(guardMutex)
+		return
+	}
+	guardSeen.Store(guardNone)
 }
 
 // guardFor is the guard that calls into libs need.

@@ -100,6 +100,7 @@ func loaded() ([]*lib, error) {
 		// (a registered Custom's mistake): a scope still holding one must
 		// not call it at its release.
 		markGone(det.libs, libs)
+		noteGuard(libs)
 		if err != nil {
 			det.libs = libs
 			invalidateLocked()
