@@ -16,7 +16,9 @@ var (
 
 // Caxpy calls the wrapped Caxpy directly (Level 1).
 func (w Implementation) Caxpy(n int, alpha complex64, x []complex64, incX int, y []complex64, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Caxpy(n, alpha, x, incX, y, incY)
 		return
@@ -27,7 +29,9 @@ func (w Implementation) Caxpy(n int, alpha complex64, x []complex64, incX int, y
 
 // Ccopy calls the wrapped Ccopy directly (Level 1).
 func (w Implementation) Ccopy(n int, x []complex64, incX int, y []complex64, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Ccopy(n, x, incX, y, incY)
 		return
@@ -39,7 +43,9 @@ func (w Implementation) Ccopy(n int, x []complex64, incX int, y []complex64, inc
 // Cdotc calls the wrapped Cdotc directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Cdotc(n int, x []complex64, incX int, y []complex64, incY int) complex64 {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Cdotc(n, x, incX, y, incY)
 	}
@@ -55,7 +61,9 @@ func (w Implementation) Cdotc(n int, x []complex64, incX int, y []complex64, inc
 // Cdotu calls the wrapped Cdotu directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Cdotu(n int, x []complex64, incX int, y []complex64, incY int) complex64 {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Cdotu(n, x, incX, y, incY)
 	}
@@ -72,7 +80,9 @@ func (w Implementation) Cdotu(n int, x []complex64, incX int, y []complex64, inc
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*workBand(m, n, kL+kU+1) < w.minFixed2() {
 		w.impl.Cgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY)
@@ -85,7 +95,9 @@ func (w Implementation) Cgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*work3(m, n, k), true) {
 		w.impl.Cgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -98,7 +110,9 @@ func (w Implementation) Cgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cgemv(tA blas.Transpose, m int, n int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(m, n) < w.minFixed2() {
 		w.impl.Cgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
@@ -110,7 +124,9 @@ func (w Implementation) Cgemv(tA blas.Transpose, m int, n int, alpha complex64, 
 // Cgerc calls the wrapped Cgerc, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Cgerc(m int, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, a []complex64, lda int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(m, n) < minWork2 {
 		w.impl.Cgerc(m, n, alpha, x, incX, y, incY, a, lda)
@@ -122,7 +138,9 @@ func (w Implementation) Cgerc(m int, n int, alpha complex64, x []complex64, incX
 // Cgeru calls the wrapped Cgeru, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Cgeru(m int, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, a []complex64, lda int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(m, n) < minWork2 {
 		w.impl.Cgeru(m, n, alpha, x, incX, y, incY, a, lda)
@@ -135,7 +153,9 @@ func (w Implementation) Cgeru(m int, n int, alpha complex64, x []complex64, incX
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chbmv(ul blas.Uplo, n int, k int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Chbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY)
@@ -148,7 +168,9 @@ func (w Implementation) Chbmv(ul blas.Uplo, n int, k int, alpha complex64, a []c
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chemm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*workSide(s, m, n), false) {
 		w.impl.Chemm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -161,7 +183,9 @@ func (w Implementation) Chemm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chemv(ul blas.Uplo, n int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Chemv(ul, n, alpha, a, lda, x, incX, beta, y, incY)
@@ -174,7 +198,9 @@ func (w Implementation) Chemv(ul blas.Uplo, n int, alpha complex64, a []complex6
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cher(ul blas.Uplo, n int, alpha float32, x []complex64, incX int, a []complex64, lda int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Cher(ul, n, alpha, x, incX, a, lda)
@@ -187,7 +213,9 @@ func (w Implementation) Cher(ul blas.Uplo, n int, alpha float32, x []complex64, 
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cher2(ul blas.Uplo, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, a []complex64, lda int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Cher2(ul, n, alpha, x, incX, y, incY, a, lda)
@@ -200,7 +228,9 @@ func (w Implementation) Cher2(ul blas.Uplo, n int, alpha complex64, x []complex6
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta float32, c []complex64, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Cher2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -213,7 +243,9 @@ func (w Implementation) Cher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cherk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []complex64, lda int, beta float32, c []complex64, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Cherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
@@ -226,7 +258,9 @@ func (w Implementation) Cherk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chpmv(ul blas.Uplo, n int, alpha complex64, ap []complex64, x []complex64, incX int, beta complex64, y []complex64, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Chpmv(ul, n, alpha, ap, x, incX, beta, y, incY)
@@ -239,7 +273,9 @@ func (w Implementation) Chpmv(ul blas.Uplo, n int, alpha complex64, ap []complex
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chpr(ul blas.Uplo, n int, alpha float32, x []complex64, incX int, a []complex64) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Chpr(ul, n, alpha, x, incX, a)
@@ -252,7 +288,9 @@ func (w Implementation) Chpr(ul blas.Uplo, n int, alpha float32, x []complex64, 
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chpr2(ul blas.Uplo, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, ap []complex64) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Chpr2(ul, n, alpha, x, incX, y, incY, ap)
@@ -263,7 +301,9 @@ func (w Implementation) Chpr2(ul blas.Uplo, n int, alpha complex64, x []complex6
 
 // Cscal calls the wrapped Cscal directly (Level 1).
 func (w Implementation) Cscal(n int, alpha complex64, x []complex64, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Cscal(n, alpha, x, incX)
 		return
@@ -274,7 +314,9 @@ func (w Implementation) Cscal(n int, alpha complex64, x []complex64, incX int) {
 
 // Csscal calls the wrapped Csscal directly (Level 1).
 func (w Implementation) Csscal(n int, alpha float32, x []complex64, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Csscal(n, alpha, x, incX)
 		return
@@ -285,7 +327,9 @@ func (w Implementation) Csscal(n int, alpha float32, x []complex64, incX int) {
 
 // Cswap calls the wrapped Cswap directly (Level 1).
 func (w Implementation) Cswap(n int, x []complex64, incX int, y []complex64, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Cswap(n, x, incX, y, incY)
 		return
@@ -298,7 +342,9 @@ func (w Implementation) Cswap(n int, x []complex64, incX int, y []complex64, inc
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Csymm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*workSide(s, m, n), false) {
 		w.impl.Csymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -311,7 +357,9 @@ func (w Implementation) Csymm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Csyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Csyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -324,7 +372,9 @@ func (w Implementation) Csyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Csyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, beta complex64, c []complex64, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Csyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
@@ -337,7 +387,9 @@ func (w Implementation) Csyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex64, lda int, x []complex64, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ctbmv(ul, tA, d, n, k, a, lda, x, incX)
@@ -350,7 +402,9 @@ func (w Implementation) Ctbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex64, lda int, x []complex64, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ctbsv(ul, tA, d, n, k, a, lda, x, incX)
@@ -363,7 +417,9 @@ func (w Implementation) Ctbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex64, x []complex64, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ctpmv(ul, tA, d, n, ap, x, incX)
@@ -376,7 +432,9 @@ func (w Implementation) Ctpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex64, x []complex64, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ctpsv(ul, tA, d, n, ap, x, incX)
@@ -389,7 +447,9 @@ func (w Implementation) Ctpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true)) {
 		w.impl.Ctrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
@@ -402,7 +462,9 @@ func (w Implementation) Ctrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex64, lda int, x []complex64, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ctrmv(ul, tA, d, n, a, lda, x, incX)
@@ -415,7 +477,9 @@ func (w Implementation) Ctrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true)) {
 		w.impl.Ctrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
@@ -428,7 +492,9 @@ func (w Implementation) Ctrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex64, lda int, x []complex64, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ctrsv(ul, tA, d, n, a, lda, x, incX)
@@ -440,7 +506,9 @@ func (w Implementation) Ctrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // Dasum calls the wrapped Dasum directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dasum(n int, x []float64, incX int) float64 {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Dasum(n, x, incX)
 	}
@@ -455,7 +523,9 @@ func (w Implementation) Dasum(n int, x []float64, incX int) float64 {
 
 // Daxpy calls the wrapped Daxpy directly (Level 1).
 func (w Implementation) Daxpy(n int, alpha float64, x []float64, incX int, y []float64, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Daxpy(n, alpha, x, incX, y, incY)
 		return
@@ -466,7 +536,9 @@ func (w Implementation) Daxpy(n int, alpha float64, x []float64, incX int, y []f
 
 // Dcopy calls the wrapped Dcopy directly (Level 1).
 func (w Implementation) Dcopy(n int, x []float64, incX int, y []float64, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Dcopy(n, x, incX, y, incY)
 		return
@@ -478,7 +550,9 @@ func (w Implementation) Dcopy(n int, x []float64, incX int, y []float64, incY in
 // Ddot calls the wrapped Ddot directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Ddot(n int, x []float64, incX int, y []float64, incY int) float64 {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Ddot(n, x, incX, y, incY)
 	}
@@ -495,7 +569,9 @@ func (w Implementation) Ddot(n int, x []float64, incX int, y []float64, incY int
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if workBand(m, n, kL+kU+1) < w.minFixed2() {
 		w.impl.Dgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY)
@@ -508,7 +584,9 @@ func (w Implementation) Dgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(work3(m, n, k), true) {
 		w.impl.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -521,7 +599,9 @@ func (w Implementation) Dgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dgemv(tA blas.Transpose, m int, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(m, n) < w.minFixed2() {
 		w.impl.Dgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
@@ -533,7 +613,9 @@ func (w Implementation) Dgemv(tA blas.Transpose, m int, n int, alpha float64, a 
 // Dger calls the wrapped Dger, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Dger(m int, n int, alpha float64, x []float64, incX int, y []float64, incY int, a []float64, lda int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(m, n) < minWork2 {
 		w.impl.Dger(m, n, alpha, x, incX, y, incY, a, lda)
@@ -545,7 +627,9 @@ func (w Implementation) Dger(m int, n int, alpha float64, x []float64, incX int,
 // Dnrm2 calls the wrapped Dnrm2 directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dnrm2(n int, x []float64, incX int) float64 {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Dnrm2(n, x, incX)
 	}
@@ -560,7 +644,9 @@ func (w Implementation) Dnrm2(n int, x []float64, incX int) float64 {
 
 // Drot calls the wrapped Drot directly (Level 1).
 func (w Implementation) Drot(n int, x []float64, incX int, y []float64, incY int, c float64, s float64) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Drot(n, x, incX, y, incY, c, s)
 		return
@@ -571,13 +657,17 @@ func (w Implementation) Drot(n int, x []float64, incX int, y []float64, incY int
 
 // Drotg calls the wrapped Drotg directly (Level 1).
 func (w Implementation) Drotg(a float64, b float64) (float64, float64, float64, float64) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	return w.impl.Drotg(a, b)
 }
 
 // Drotm calls the wrapped Drotm directly (Level 1).
 func (w Implementation) Drotm(n int, x []float64, incX int, y []float64, incY int, p blas.DrotmParams) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Drotm(n, x, incX, y, incY, p)
 		return
@@ -588,7 +678,9 @@ func (w Implementation) Drotm(n int, x []float64, incX int, y []float64, incY in
 
 // Drotmg calls the wrapped Drotmg directly (Level 1).
 func (w Implementation) Drotmg(d1 float64, d2 float64, b1 float64, b2 float64) (blas.DrotmParams, float64, float64, float64) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	return w.impl.Drotmg(d1, d2, b1, b2)
 }
 
@@ -596,7 +688,9 @@ func (w Implementation) Drotmg(d1 float64, d2 float64, b1 float64, b2 float64) (
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsbmv(ul blas.Uplo, n int, k int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Dsbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY)
@@ -607,7 +701,9 @@ func (w Implementation) Dsbmv(ul blas.Uplo, n int, k int, alpha float64, a []flo
 
 // Dscal calls the wrapped Dscal directly (Level 1).
 func (w Implementation) Dscal(n int, alpha float64, x []float64, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Dscal(n, alpha, x, incX)
 		return
@@ -619,7 +715,9 @@ func (w Implementation) Dscal(n int, alpha float64, x []float64, incX int) {
 // Dsdot calls the wrapped Dsdot directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dsdot(n int, x []float32, incX int, y []float32, incY int) float64 {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Dsdot(n, x, incX, y, incY)
 	}
@@ -636,7 +734,9 @@ func (w Implementation) Dsdot(n int, x []float32, incX int, y []float32, incY in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dspmv(ul blas.Uplo, n int, alpha float64, ap []float64, x []float64, incX int, beta float64, y []float64, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dspmv(ul, n, alpha, ap, x, incX, beta, y, incY)
@@ -649,7 +749,9 @@ func (w Implementation) Dspmv(ul blas.Uplo, n int, alpha float64, ap []float64, 
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dspr(ul blas.Uplo, n int, alpha float64, x []float64, incX int, ap []float64) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dspr(ul, n, alpha, x, incX, ap)
@@ -662,7 +764,9 @@ func (w Implementation) Dspr(ul blas.Uplo, n int, alpha float64, x []float64, in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dspr2(ul blas.Uplo, n int, alpha float64, x []float64, incX int, y []float64, incY int, a []float64) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dspr2(ul, n, alpha, x, incX, y, incY, a)
@@ -673,7 +777,9 @@ func (w Implementation) Dspr2(ul blas.Uplo, n int, alpha float64, x []float64, i
 
 // Dswap calls the wrapped Dswap directly (Level 1).
 func (w Implementation) Dswap(n int, x []float64, incX int, y []float64, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Dswap(n, x, incX, y, incY)
 		return
@@ -686,7 +792,9 @@ func (w Implementation) Dswap(n int, x []float64, incX int, y []float64, incY in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(workSide(s, m, n), false) {
 		w.impl.Dsymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -699,7 +807,9 @@ func (w Implementation) Dsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha flo
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsymv(ul blas.Uplo, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dsymv(ul, n, alpha, a, lda, x, incX, beta, y, incY)
@@ -712,7 +822,9 @@ func (w Implementation) Dsymv(ul blas.Uplo, n int, alpha float64, a []float64, l
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyr(ul blas.Uplo, n int, alpha float64, x []float64, incX int, a []float64, lda int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dsyr(ul, n, alpha, x, incX, a, lda)
@@ -725,7 +837,9 @@ func (w Implementation) Dsyr(ul blas.Uplo, n int, alpha float64, x []float64, in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyr2(ul blas.Uplo, n int, alpha float64, x []float64, incX int, y []float64, incY int, a []float64, lda int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dsyr2(ul, n, alpha, x, incX, y, incY, a, lda)
@@ -738,7 +852,9 @@ func (w Implementation) Dsyr2(ul blas.Uplo, n int, alpha float64, x []float64, i
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(work3(n, n, k), false) {
 		w.impl.Dsyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -751,7 +867,9 @@ func (w Implementation) Dsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(work3(n, n, k), false) {
 		w.impl.Dsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
@@ -764,7 +882,9 @@ func (w Implementation) Dsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float64, lda int, x []float64, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Dtbmv(ul, tA, d, n, k, a, lda, x, incX)
@@ -777,7 +897,9 @@ func (w Implementation) Dtbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float64, lda int, x []float64, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Dtbsv(ul, tA, d, n, k, a, lda, x, incX)
@@ -790,7 +912,9 @@ func (w Implementation) Dtbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float64, x []float64, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dtpmv(ul, tA, d, n, ap, x, incX)
@@ -803,7 +927,9 @@ func (w Implementation) Dtpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float64, x []float64, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dtpsv(ul, tA, d, n, ap, x, incX)
@@ -816,7 +942,9 @@ func (w Implementation) Dtpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false)) {
 		w.impl.Dtrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
@@ -829,7 +957,9 @@ func (w Implementation) Dtrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float64, lda int, x []float64, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dtrmv(ul, tA, d, n, a, lda, x, incX)
@@ -842,7 +972,9 @@ func (w Implementation) Dtrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false)) {
 		w.impl.Dtrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
@@ -855,7 +987,9 @@ func (w Implementation) Dtrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float64, lda int, x []float64, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Dtrsv(ul, tA, d, n, a, lda, x, incX)
@@ -867,7 +1001,9 @@ func (w Implementation) Dtrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // Dzasum calls the wrapped Dzasum directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dzasum(n int, x []complex128, incX int) float64 {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Dzasum(n, x, incX)
 	}
@@ -883,7 +1019,9 @@ func (w Implementation) Dzasum(n int, x []complex128, incX int) float64 {
 // Dznrm2 calls the wrapped Dznrm2 directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dznrm2(n int, x []complex128, incX int) float64 {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Dznrm2(n, x, incX)
 	}
@@ -898,7 +1036,9 @@ func (w Implementation) Dznrm2(n int, x []complex128, incX int) float64 {
 
 // Icamax calls the wrapped Icamax directly (Level 1).
 func (w Implementation) Icamax(n int, x []complex64, incX int) int {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Icamax(n, x, incX)
 	}
@@ -908,7 +1048,9 @@ func (w Implementation) Icamax(n int, x []complex64, incX int) int {
 
 // Idamax calls the wrapped Idamax directly (Level 1).
 func (w Implementation) Idamax(n int, x []float64, incX int) int {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Idamax(n, x, incX)
 	}
@@ -918,7 +1060,9 @@ func (w Implementation) Idamax(n int, x []float64, incX int) int {
 
 // Isamax calls the wrapped Isamax directly (Level 1).
 func (w Implementation) Isamax(n int, x []float32, incX int) int {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Isamax(n, x, incX)
 	}
@@ -928,7 +1072,9 @@ func (w Implementation) Isamax(n int, x []float32, incX int) int {
 
 // Izamax calls the wrapped Izamax directly (Level 1).
 func (w Implementation) Izamax(n int, x []complex128, incX int) int {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Izamax(n, x, incX)
 	}
@@ -939,7 +1085,9 @@ func (w Implementation) Izamax(n int, x []complex128, incX int) int {
 // Sasum calls the wrapped Sasum directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sasum(n int, x []float32, incX int) float32 {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Sasum(n, x, incX)
 	}
@@ -954,7 +1102,9 @@ func (w Implementation) Sasum(n int, x []float32, incX int) float32 {
 
 // Saxpy calls the wrapped Saxpy directly (Level 1).
 func (w Implementation) Saxpy(n int, alpha float32, x []float32, incX int, y []float32, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Saxpy(n, alpha, x, incX, y, incY)
 		return
@@ -966,7 +1116,9 @@ func (w Implementation) Saxpy(n int, alpha float32, x []float32, incX int, y []f
 // Scasum calls the wrapped Scasum directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Scasum(n int, x []complex64, incX int) float32 {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Scasum(n, x, incX)
 	}
@@ -982,7 +1134,9 @@ func (w Implementation) Scasum(n int, x []complex64, incX int) float32 {
 // Scnrm2 calls the wrapped Scnrm2 directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Scnrm2(n int, x []complex64, incX int) float32 {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Scnrm2(n, x, incX)
 	}
@@ -997,7 +1151,9 @@ func (w Implementation) Scnrm2(n int, x []complex64, incX int) float32 {
 
 // Scopy calls the wrapped Scopy directly (Level 1).
 func (w Implementation) Scopy(n int, x []float32, incX int, y []float32, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Scopy(n, x, incX, y, incY)
 		return
@@ -1009,7 +1165,9 @@ func (w Implementation) Scopy(n int, x []float32, incX int, y []float32, incY in
 // Sdot calls the wrapped Sdot directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sdot(n int, x []float32, incX int, y []float32, incY int) float32 {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Sdot(n, x, incX, y, incY)
 	}
@@ -1025,7 +1183,9 @@ func (w Implementation) Sdot(n int, x []float32, incX int, y []float32, incY int
 // Sdsdot calls the wrapped Sdsdot directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sdsdot(n int, alpha float32, x []float32, incX int, y []float32, incY int) float32 {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Sdsdot(n, alpha, x, incX, y, incY)
 	}
@@ -1042,7 +1202,9 @@ func (w Implementation) Sdsdot(n int, alpha float32, x []float32, incX int, y []
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if workBand(m, n, kL+kU+1) < w.minFixed2() {
 		w.impl.Sgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY)
@@ -1055,7 +1217,9 @@ func (w Implementation) Sgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(work3(m, n, k), true) {
 		w.impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -1068,7 +1232,9 @@ func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sgemv(tA blas.Transpose, m int, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(m, n) < w.minFixed2() {
 		w.impl.Sgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
@@ -1080,7 +1246,9 @@ func (w Implementation) Sgemv(tA blas.Transpose, m int, n int, alpha float32, a 
 // Sger calls the wrapped Sger, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Sger(m int, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32, lda int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(m, n) < minWork2 {
 		w.impl.Sger(m, n, alpha, x, incX, y, incY, a, lda)
@@ -1092,7 +1260,9 @@ func (w Implementation) Sger(m int, n int, alpha float32, x []float32, incX int,
 // Snrm2 calls the wrapped Snrm2 directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Snrm2(n int, x []float32, incX int) float32 {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Snrm2(n, x, incX)
 	}
@@ -1107,7 +1277,9 @@ func (w Implementation) Snrm2(n int, x []float32, incX int) float32 {
 
 // Srot calls the wrapped Srot directly (Level 1).
 func (w Implementation) Srot(n int, x []float32, incX int, y []float32, incY int, c float32, s float32) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Srot(n, x, incX, y, incY, c, s)
 		return
@@ -1118,13 +1290,17 @@ func (w Implementation) Srot(n int, x []float32, incX int, y []float32, incY int
 
 // Srotg calls the wrapped Srotg directly (Level 1).
 func (w Implementation) Srotg(a float32, b float32) (float32, float32, float32, float32) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	return w.impl.Srotg(a, b)
 }
 
 // Srotm calls the wrapped Srotm directly (Level 1).
 func (w Implementation) Srotm(n int, x []float32, incX int, y []float32, incY int, p blas.SrotmParams) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Srotm(n, x, incX, y, incY, p)
 		return
@@ -1135,7 +1311,9 @@ func (w Implementation) Srotm(n int, x []float32, incX int, y []float32, incY in
 
 // Srotmg calls the wrapped Srotmg directly (Level 1).
 func (w Implementation) Srotmg(d1 float32, d2 float32, b1 float32, b2 float32) (blas.SrotmParams, float32, float32, float32) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	return w.impl.Srotmg(d1, d2, b1, b2)
 }
 
@@ -1143,7 +1321,9 @@ func (w Implementation) Srotmg(d1 float32, d2 float32, b1 float32, b2 float32) (
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssbmv(ul blas.Uplo, n int, k int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ssbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY)
@@ -1154,7 +1334,9 @@ func (w Implementation) Ssbmv(ul blas.Uplo, n int, k int, alpha float32, a []flo
 
 // Sscal calls the wrapped Sscal directly (Level 1).
 func (w Implementation) Sscal(n int, alpha float32, x []float32, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Sscal(n, alpha, x, incX)
 		return
@@ -1167,7 +1349,9 @@ func (w Implementation) Sscal(n int, alpha float32, x []float32, incX int) {
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sspmv(ul blas.Uplo, n int, alpha float32, ap []float32, x []float32, incX int, beta float32, y []float32, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Sspmv(ul, n, alpha, ap, x, incX, beta, y, incY)
@@ -1180,7 +1364,9 @@ func (w Implementation) Sspmv(ul blas.Uplo, n int, alpha float32, ap []float32, 
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sspr(ul blas.Uplo, n int, alpha float32, x []float32, incX int, ap []float32) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Sspr(ul, n, alpha, x, incX, ap)
@@ -1193,7 +1379,9 @@ func (w Implementation) Sspr(ul blas.Uplo, n int, alpha float32, x []float32, in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sspr2(ul blas.Uplo, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Sspr2(ul, n, alpha, x, incX, y, incY, a)
@@ -1204,7 +1392,9 @@ func (w Implementation) Sspr2(ul blas.Uplo, n int, alpha float32, x []float32, i
 
 // Sswap calls the wrapped Sswap directly (Level 1).
 func (w Implementation) Sswap(n int, x []float32, incX int, y []float32, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Sswap(n, x, incX, y, incY)
 		return
@@ -1217,7 +1407,9 @@ func (w Implementation) Sswap(n int, x []float32, incX int, y []float32, incY in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssymm(s blas.Side, ul blas.Uplo, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(workSide(s, m, n), false) {
 		w.impl.Ssymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -1230,7 +1422,9 @@ func (w Implementation) Ssymm(s blas.Side, ul blas.Uplo, m int, n int, alpha flo
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssymv(ul blas.Uplo, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Ssymv(ul, n, alpha, a, lda, x, incX, beta, y, incY)
@@ -1243,7 +1437,9 @@ func (w Implementation) Ssymv(ul blas.Uplo, n int, alpha float32, a []float32, l
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyr(ul blas.Uplo, n int, alpha float32, x []float32, incX int, a []float32, lda int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Ssyr(ul, n, alpha, x, incX, a, lda)
@@ -1256,7 +1452,9 @@ func (w Implementation) Ssyr(ul blas.Uplo, n int, alpha float32, x []float32, in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyr2(ul blas.Uplo, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32, lda int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Ssyr2(ul, n, alpha, x, incX, y, incY, a, lda)
@@ -1269,7 +1467,9 @@ func (w Implementation) Ssyr2(ul blas.Uplo, n int, alpha float32, x []float32, i
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(work3(n, n, k), false) {
 		w.impl.Ssyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -1282,7 +1482,9 @@ func (w Implementation) Ssyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(work3(n, n, k), false) {
 		w.impl.Ssyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
@@ -1295,7 +1497,9 @@ func (w Implementation) Ssyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Stbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float32, lda int, x []float32, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Stbmv(ul, tA, d, n, k, a, lda, x, incX)
@@ -1308,7 +1512,9 @@ func (w Implementation) Stbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Stbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float32, lda int, x []float32, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Stbsv(ul, tA, d, n, k, a, lda, x, incX)
@@ -1321,7 +1527,9 @@ func (w Implementation) Stbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Stpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float32, x []float32, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Stpmv(ul, tA, d, n, ap, x, incX)
@@ -1334,7 +1542,9 @@ func (w Implementation) Stpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Stpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float32, x []float32, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Stpsv(ul, tA, d, n, ap, x, incX)
@@ -1347,7 +1557,9 @@ func (w Implementation) Stpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Strmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false)) {
 		w.impl.Strmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
@@ -1360,7 +1572,9 @@ func (w Implementation) Strmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Strmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float32, lda int, x []float32, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Strmv(ul, tA, d, n, a, lda, x, incX)
@@ -1373,7 +1587,9 @@ func (w Implementation) Strmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Strsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false)) {
 		w.impl.Strsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
@@ -1386,7 +1602,9 @@ func (w Implementation) Strsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Strsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float32, lda int, x []float32, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if work2(n, n) < w.minFixed2() {
 		w.impl.Strsv(ul, tA, d, n, a, lda, x, incX)
@@ -1397,7 +1615,9 @@ func (w Implementation) Strsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 
 // Zaxpy calls the wrapped Zaxpy directly (Level 1).
 func (w Implementation) Zaxpy(n int, alpha complex128, x []complex128, incX int, y []complex128, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Zaxpy(n, alpha, x, incX, y, incY)
 		return
@@ -1408,7 +1628,9 @@ func (w Implementation) Zaxpy(n int, alpha complex128, x []complex128, incX int,
 
 // Zcopy calls the wrapped Zcopy directly (Level 1).
 func (w Implementation) Zcopy(n int, x []complex128, incX int, y []complex128, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Zcopy(n, x, incX, y, incY)
 		return
@@ -1420,7 +1642,9 @@ func (w Implementation) Zcopy(n int, x []complex128, incX int, y []complex128, i
 // Zdotc calls the wrapped Zdotc directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Zdotc(n int, x []complex128, incX int, y []complex128, incY int) complex128 {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Zdotc(n, x, incX, y, incY)
 	}
@@ -1436,7 +1660,9 @@ func (w Implementation) Zdotc(n int, x []complex128, incX int, y []complex128, i
 // Zdotu calls the wrapped Zdotu directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Zdotu(n int, x []complex128, incX int, y []complex128, incY int) complex128 {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		return w.impl.Zdotu(n, x, incX, y, incY)
 	}
@@ -1451,7 +1677,9 @@ func (w Implementation) Zdotu(n int, x []complex128, incX int, y []complex128, i
 
 // Zdscal calls the wrapped Zdscal directly (Level 1).
 func (w Implementation) Zdscal(n int, alpha float64, x []complex128, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Zdscal(n, alpha, x, incX)
 		return
@@ -1464,7 +1692,9 @@ func (w Implementation) Zdscal(n int, alpha float64, x []complex128, incX int) {
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*workBand(m, n, kL+kU+1) < w.minFixed2() {
 		w.impl.Zgbmv(tA, m, n, kL, kU, alpha, a, lda, x, incX, beta, y, incY)
@@ -1477,7 +1707,9 @@ func (w Implementation) Zgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*work3(m, n, k), true) {
 		w.impl.Zgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -1490,7 +1722,9 @@ func (w Implementation) Zgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zgemv(tA blas.Transpose, m int, n int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(m, n) < w.minFixed2() {
 		w.impl.Zgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
@@ -1502,7 +1736,9 @@ func (w Implementation) Zgemv(tA blas.Transpose, m int, n int, alpha complex128,
 // Zgerc calls the wrapped Zgerc, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Zgerc(m int, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, a []complex128, lda int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(m, n) < minWork2 {
 		w.impl.Zgerc(m, n, alpha, x, incX, y, incY, a, lda)
@@ -1514,7 +1750,9 @@ func (w Implementation) Zgerc(m int, n int, alpha complex128, x []complex128, in
 // Zgeru calls the wrapped Zgeru, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Zgeru(m int, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, a []complex128, lda int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(m, n) < minWork2 {
 		w.impl.Zgeru(m, n, alpha, x, incX, y, incY, a, lda)
@@ -1527,7 +1765,9 @@ func (w Implementation) Zgeru(m int, n int, alpha complex128, x []complex128, in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhbmv(ul blas.Uplo, n int, k int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Zhbmv(ul, n, k, alpha, a, lda, x, incX, beta, y, incY)
@@ -1540,7 +1780,9 @@ func (w Implementation) Zhbmv(ul blas.Uplo, n int, k int, alpha complex128, a []
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhemm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*workSide(s, m, n), false) {
 		w.impl.Zhemm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -1553,7 +1795,9 @@ func (w Implementation) Zhemm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhemv(ul blas.Uplo, n int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zhemv(ul, n, alpha, a, lda, x, incX, beta, y, incY)
@@ -1566,7 +1810,9 @@ func (w Implementation) Zhemv(ul blas.Uplo, n int, alpha complex128, a []complex
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zher(ul blas.Uplo, n int, alpha float64, x []complex128, incX int, a []complex128, lda int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zher(ul, n, alpha, x, incX, a, lda)
@@ -1579,7 +1825,9 @@ func (w Implementation) Zher(ul blas.Uplo, n int, alpha float64, x []complex128,
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zher2(ul blas.Uplo, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, a []complex128, lda int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zher2(ul, n, alpha, x, incX, y, incY, a, lda)
@@ -1592,7 +1840,9 @@ func (w Implementation) Zher2(ul blas.Uplo, n int, alpha complex128, x []complex
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta float64, c []complex128, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Zher2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -1605,7 +1855,9 @@ func (w Implementation) Zher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zherk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []complex128, lda int, beta float64, c []complex128, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Zherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
@@ -1618,7 +1870,9 @@ func (w Implementation) Zherk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhpmv(ul blas.Uplo, n int, alpha complex128, ap []complex128, x []complex128, incX int, beta complex128, y []complex128, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zhpmv(ul, n, alpha, ap, x, incX, beta, y, incY)
@@ -1631,7 +1885,9 @@ func (w Implementation) Zhpmv(ul blas.Uplo, n int, alpha complex128, ap []comple
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhpr(ul blas.Uplo, n int, alpha float64, x []complex128, incX int, a []complex128) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zhpr(ul, n, alpha, x, incX, a)
@@ -1644,7 +1900,9 @@ func (w Implementation) Zhpr(ul blas.Uplo, n int, alpha float64, x []complex128,
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhpr2(ul blas.Uplo, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, ap []complex128) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Zhpr2(ul, n, alpha, x, incX, y, incY, ap)
@@ -1655,7 +1913,9 @@ func (w Implementation) Zhpr2(ul blas.Uplo, n int, alpha complex128, x []complex
 
 // Zscal calls the wrapped Zscal directly (Level 1).
 func (w Implementation) Zscal(n int, alpha complex128, x []complex128, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Zscal(n, alpha, x, incX)
 		return
@@ -1666,7 +1926,9 @@ func (w Implementation) Zscal(n int, alpha complex128, x []complex128, incX int)
 
 // Zswap calls the wrapped Zswap directly (Level 1).
 func (w Implementation) Zswap(n int, x []complex128, incX int, y []complex128, incY int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	if float64(n) < minWork1 {
 		w.impl.Zswap(n, x, incX, y, incY)
 		return
@@ -1679,7 +1941,9 @@ func (w Implementation) Zswap(n int, x []complex128, incX int, y []complex128, i
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*workSide(s, m, n), false) {
 		w.impl.Zsymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -1692,7 +1956,9 @@ func (w Implementation) Zsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Zsyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -1705,7 +1971,9 @@ func (w Implementation) Zsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, beta complex128, c []complex128, ldc int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*work3(n, n, k), false) {
 		w.impl.Zsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
@@ -1718,7 +1986,9 @@ func (w Implementation) Zsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex128, lda int, x []complex128, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ztbmv(ul, tA, d, n, k, a, lda, x, incX)
@@ -1731,7 +2001,9 @@ func (w Implementation) Ztbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex128, lda int, x []complex128, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*workBand(n, n, 2*k+1) < w.minFixed2() {
 		w.impl.Ztbsv(ul, tA, d, n, k, a, lda, x, incX)
@@ -1744,7 +2016,9 @@ func (w Implementation) Ztbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex128, x []complex128, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ztpmv(ul, tA, d, n, ap, x, incX)
@@ -1757,7 +2031,9 @@ func (w Implementation) Ztpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex128, x []complex128, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ztpsv(ul, tA, d, n, ap, x, incX)
@@ -1770,7 +2046,9 @@ func (w Implementation) Ztpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true)) {
 		w.impl.Ztrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
@@ -1783,7 +2061,9 @@ func (w Implementation) Ztrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex128, lda int, x []complex128, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ztrmv(ul, tA, d, n, a, lda, x, incX)
@@ -1796,7 +2076,9 @@ func (w Implementation) Ztrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true)) {
 		w.impl.Ztrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
@@ -1809,7 +2091,9 @@ func (w Implementation) Ztrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex128, lda int, x []complex128, incX int) {
-	defer serialize().Unlock()
+	if g := serialized(); g != nil {
+		defer g.Unlock()
+	}
 	defer w.enter().exit()
 	if 4*work2(n, n) < w.minFixed2() {
 		w.impl.Ztrsv(ul, tA, d, n, a, lda, x, incX)

@@ -354,7 +354,7 @@ func writeHeadSmall(buf *bytes.Buffer, m method, params, results, call string) {
 // before the gate and before any scope locks the goroutine to its thread:
 // always the guard, then the gate, so that the two cannot deadlock.
 func writeSerialize(buf *bytes.Buffer) {
-	buf.WriteString("\tdefer serialize().Unlock()\n")
+	buf.WriteString("\tif g := serialized(); g != nil {\n\t\tdefer g.Unlock()\n\t}\n")
 }
 
 // countFree are the routines whose results have the same bits at every
