@@ -48,19 +48,28 @@
 //
 // Small calls go straight through, without a scope: for them a scope
 // would cost more than it saves, and the libraries run them on one thread
-// at any count. The work of a call is
-// its count of real multiply-adds (m·n for gemv, the band's width for
-// banded routines, 4 per complex multiply-add); the thresholds, and the
-// measurements behind them, are at minWork2 and minWork3. A Level 3 call
-// below 2^14 multiply-adds (a 25^3 dgemm) goes straight through, but in
-// the default mode a count-dependent one only up to 16^3 and only where
-// every library measured gives it the same bits at every count: gemm,
-// trmm and trsm; symm, hemm, syrk, herk, syr2k and her2k keep their scope
-// at every size.
+// at any count. The work of a call is its count of real multiply-adds (m·n
+// for gemv, the band's width for banded routines, 4 per complex
+// multiply-add); the thresholds, and the measurements behind them, are at
+// minWork2 and minWork3. A Level 3 call below 2^14 multiply-adds (a 25^3
+// dgemm) goes straight through, but in the default mode a count-dependent
+// one only up to 16^3 and only where every library measured gives it the
+// same bits at every count: gemm, trmm and trsm; symm, hemm, syrk, herk,
+// syr2k and her2k keep their scope at every size.
+//
+// While OpenBLAS (0.3.17 on) is the only BLAS loaded, the wrapper also
+// uses OpenBLAS's own cut-offs (oncaller.go): a count-dependent call that
+// OpenBLAS runs on the calling thread at any count (gemm up to 64^3, syrk
+// and herk below n = 65 to 100, trmm and trsm below m·n = 1024, gemv below
+// m·n = 9216) skips its scope in both modes, with the same bits, and a
+// short one (Level 3 below 2^14, every such gemv) skips the admission gate
+// too. The wrapper reads which BLAS is loaded at Wrap and every 4096 calls
+// through the gate.
 //
 // Every Level 2 and Level 3 call, and every Level 1 call from n =
 // minWork1, first passes an admission gate (a shorter Level 1 call runs on
-// the calling thread in every library and goes straight through): at most
+// the calling thread in every library and goes straight through, as do
+// the short calls below OpenBLAS's cut-offs): at most
 // GOMAXPROCS goroutines (runtime.GOMAXPROCS, followed when it changes) are
 // inside the wrapped implementation at once, and the others wait, parked
 // and not locked to a thread, before their scope starts. Their fair share
@@ -132,6 +141,9 @@ func Wrap(impl BLAS) Implementation {
 	}
 	if w, ok := impl.(Implementation); ok {
 		return w
+	}
+	if loaded.Load() == kindUnknown && !blasctl.InScope() {
+		look() // which BLAS is loaded: oncaller.go
 	}
 	return Implementation{impl: impl}
 }

@@ -114,9 +114,9 @@ func suite(impl Implementation) []struct {
 // every Level 2 and 3 call and every Level 1 reduction of the suite runs in
 // a scope (most of gonum's test matrices are below the thresholds).
 func everyCallScoped(t *testing.T) {
-	w1, w2, w3, f3 := minWork1, minWork2, minWork3, minFixedWork3
-	minWork1, minWork2, minWork3, minFixedWork3 = 0, 0, 0, 0
-	t.Cleanup(func() { minWork1, minWork2, minWork3, minFixedWork3 = w1, w2, w3, f3 })
+	w1, w2, w3, f3, pl := minWork1, minWork2, minWork3, minFixedWork3, perLibrary
+	minWork1, minWork2, minWork3, minFixedWork3, perLibrary = 0, 0, 0, 0, false
+	t.Cleanup(func() { minWork1, minWork2, minWork3, minFixedWork3, perLibrary = w1, w2, w3, f3, pl })
 }
 
 // run runs fn as the subtest name of t.

@@ -10,15 +10,20 @@ import (
 
 // The admission gate: every Level 2 and Level 3 call of a wrapped
 // implementation passes it, and every Level 1 call of length from
-// minWork1 (enter, from the top of each generated method; a shorter Level
-// 1 call runs on the calling thread in every library, never in its pool,
-// and goes straight through), and at most about GOMAXPROCS goroutines are
-// inside the wrapped implementation at once.
-// The others wait before their scope starts, unlocked, parked by the Go
-// scheduler, so that they hold no OS thread: a goroutine that waits while
-// locked to its thread holds that thread, and Go never retires idle
+// minWork1 (enter, from the top of each generated method), and at most
+// about GOMAXPROCS goroutines are inside the wrapped implementation at
+// once. The others wait before their scope starts, unlocked, parked by
+// the Go scheduler, so that they hold no OS thread: a goroutine that waits
+// while locked to its thread holds that thread, and Go never retires idle
 // threads. A waiting goroutine loses nothing: GOMAXPROCS goroutines inside
 // already get a fair share of one thread each.
+//
+// Two kinds of short call go straight through: a Level 1 call below
+// minWork1, which runs on the calling thread in every library, never in
+// its pool, and, while OpenBLAS alone is loaded, a short call below
+// OpenBLAS's one-thread cut-off (oncaller.go). Neither holds a pool
+// thread, so parking cannot meet it, and the gate's atomic word would cost
+// it more than the call itself from many goroutines.
 //
 // A goroutine already locked inside a blasctl scope or Limit of its own
 // (WithThreads, WithFairShare, Limit, blasctltest.Pin around drop-in calls)
@@ -110,6 +115,7 @@ func (g *gateState) enter() {
 		if g.word.CompareAndSwap(v, v+inside+admitted) {
 			if (v>>32+1)%refreshEvery == 0 {
 				g.refresh()
+				lookLater() // a BLAS loaded since the last look (oncaller.go)
 			}
 			return
 		}

@@ -39,6 +39,7 @@ var smallL1 = map[string]bool{
 // method runs, and empty after it; a Level 1 call of a length below
 // minWork1 goes straight through.
 func TestEveryCallPassesTheGate(t *testing.T) {
+	genericRules(t) // TestOpenBLASCutoffs: the calls that skip the gate on OpenBLAS
 	rec := &recorder{probe: insideGate}
 	w := Wrap(fake{rec})
 	callAll(t, w, 16)

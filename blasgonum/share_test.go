@@ -34,7 +34,8 @@ func openBLASScope(t *testing.T) blasctl.Scope {
 }
 
 // TestScopedCalls calls every method of the wrapper around a double that
-// reads OpenBLAS's own count, with GOMAXPROCS 1 and OpenBLAS at 2:
+// reads OpenBLAS's own count, under the rules for every library (the
+// per-library cut-offs off: TestOpenBLASCutoffs has them), with GOMAXPROCS 1 and OpenBLAS at 2:
 // a call that runs in a fair-share scope reads 1, one that goes straight
 // through reads 2. Level 3 calls run in a scope from minWork3, and in the
 // default mode below it too for the routines OpenBLAS threads at every size
@@ -45,6 +46,7 @@ func openBLASScope(t *testing.T) blasctl.Scope {
 // work reaches the threshold.
 func TestScopedCalls(t *testing.T) {
 	openBLASScope(t)
+	genericRules(t)
 	runtime.LockOSThread() // the direct calls read the count of this thread
 	defer runtime.UnlockOSThread()
 	before := openblas.Threads()

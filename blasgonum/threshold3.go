@@ -33,11 +33,17 @@ var (
 )
 
 // small3 reports whether a count-dependent Level 3 call of the given work
-// goes straight through in w's mode; oneThread says whether OpenBLAS runs it on one thread at any count
-// (oneThreadTri; true for Sgemm, false for the routines it always threads
-// and for syrk and herk, whose bits move in MKL at every size). In the
-// adaptive mode the work alone decides.
-func (w Implementation) small3(work float64, oneThread bool) bool {
+// goes straight through (after the gate) in w's mode: where OpenBLAS,
+// the only BLAS loaded, runs it on one thread (openblas, oncaller.go); in
+// the adaptive mode below minWork3; in the default mode below
+// minFixedWork3 where oneThread says that OpenBLAS runs it on one thread
+// at any count and MKL's bits do not move with it (oneThreadTri; true for
+// gemm, false for the routines OpenBLAS always threads and for syrk and
+// herk, whose bits move in MKL at every size).
+func (w Implementation) small3(work float64, oneThread, openblas bool) bool {
+	if openblas && openblasOnly() {
+		return true
+	}
 	if w.adaptive {
 		return work < minWork3
 	}

@@ -45,24 +45,24 @@ func small3Cases() []small3Case {
 	}
 	for _, n := range []int{4, 8, 16, 17, 18, 20, 24, 31, 32, 64, 128, 384} {
 		a, b, c := filled(n*n, 1), filled(n*n, 2), filled(n*n, 5)
-		add(fmt.Sprintf("sgemm %d", n), def.small3(work3(n, n, n), true), func() []uint64 {
+		add(fmt.Sprintf("sgemm %d", n), def.small3(work3(n, n, n), true, oneThreadGemm(n, n, n, false)), func() []uint64 {
 			cc := f32(c)
 			impl.Sgemm(blas.NoTrans, blas.NoTrans, n, n, n, 1, f32(a), n, f32(b), n, 0.5, cc, n)
 			return bits32(cc)
 		})
 		for _, k := range []int{n, 8} {
 			a := filled(n*k, 1)
-			add(fmt.Sprintf("dsyrk %d k %d", n, k), def.small3(work3(n, n, k), false), func() []uint64 {
+			add(fmt.Sprintf("dsyrk %d k %d", n, k), def.small3(work3(n, n, k), false, oneThreadSyrk(n, k, false)), func() []uint64 {
 				cc := slices.Clone(c)
 				impl.Dsyrk(blas.Upper, blas.NoTrans, n, k, 1, a, k, 0.5, cc, n)
 				return bits(cc...)
 			})
-			add(fmt.Sprintf("ssyrk %d k %d", n, k), def.small3(work3(n, n, k), false), func() []uint64 {
+			add(fmt.Sprintf("ssyrk %d k %d", n, k), def.small3(work3(n, n, k), false, oneThreadSyrk(n, k, false)), func() []uint64 {
 				cc := f32(c)
 				impl.Ssyrk(blas.Upper, blas.Trans, n, k, 1, f32(a), n, 0.5, cc, n) // a is k x n
 				return bits32(cc)
 			})
-			add(fmt.Sprintf("zherk %d k %d", n, k), def.small3(4*work3(n, n, k), false), func() []uint64 {
+			add(fmt.Sprintf("zherk %d k %d", n, k), def.small3(4*work3(n, n, k), false, oneThreadSyrk(n, k, true)), func() []uint64 {
 				za, zc := cfilled(filled(2*n*k, 1)), cfilled(filled(2*n*n, 5))
 				impl.Zherk(blas.Upper, blas.NoTrans, n, k, 1, za, k, 0.5, zc, n)
 				return cbits(zc)
@@ -71,12 +71,12 @@ func small3Cases() []small3Case {
 		ta := tri(n)
 		for _, s := range []blas.Side{blas.Left, blas.Right} {
 			for _, tr := range []blas.Transpose{blas.NoTrans, blas.Trans} {
-				add(fmt.Sprintf("dtrsm %d side %c trans %c", n, s, tr), def.small3(workSide(s, n, n), oneThreadTri(n, n, false)), func() []uint64 {
+				add(fmt.Sprintf("dtrsm %d side %c trans %c", n, s, tr), def.small3(workSide(s, n, n), oneThreadTri(n, n, false), oneThreadTri(n, n, false)), func() []uint64 {
 					cc := slices.Clone(c)
 					impl.Dtrsm(s, blas.Upper, tr, blas.NonUnit, n, n, 0.5, ta, n, cc, n)
 					return bits(cc...)
 				})
-				add(fmt.Sprintf("dtrmm %d side %c trans %c", n, s, tr), def.small3(workSide(s, n, n), oneThreadTri(n, n, false)), func() []uint64 {
+				add(fmt.Sprintf("dtrmm %d side %c trans %c", n, s, tr), def.small3(workSide(s, n, n), oneThreadTri(n, n, false), oneThreadTri(n, n, false)), func() []uint64 {
 					cc := slices.Clone(c)
 					impl.Dtrmm(s, blas.Lower, tr, blas.NonUnit, n, n, 0.5, ta, n, cc, n)
 					return bits(cc...)
@@ -87,22 +87,54 @@ func small3Cases() []small3Case {
 		for i := range n {
 			zt[i*n+i] = 4
 		}
-		add(fmt.Sprintf("ztrsm %d", n), def.small3(4*workSide(blas.Left, n, n), oneThreadTri(n, n, true)), func() []uint64 {
+		add(fmt.Sprintf("ztrsm %d", n), def.small3(4*workSide(blas.Left, n, n), oneThreadTri(n, n, true), oneThreadTri(n, n, true)), func() []uint64 {
 			zc := cfilled(filled(2*n*n, 5))
 			impl.Ztrsm(blas.Left, blas.Upper, blas.NoTrans, blas.NonUnit, n, n, 1, zt, n, zc, n)
 			return cbits(zc)
 		})
-		add(fmt.Sprintf("ctrmm %d", n), def.small3(4*workSide(blas.Right, n, n), oneThreadTri(n, n, true)), func() []uint64 {
+		add(fmt.Sprintf("ctrmm %d", n), def.small3(4*workSide(blas.Right, n, n), oneThreadTri(n, n, true), oneThreadTri(n, n, true)), func() []uint64 {
 			zc := c64(filled(2*n*n, 5))
 			impl.Ctrmm(blas.Right, blas.Upper, blas.NoTrans, blas.NonUnit, n, n, 1, c64(filled(2*n*n, 3)), n, zc, n)
 			return cbits64(zc)
+		})
+	}
+	// Dgemm and Zgemm on both sides of OpenBLAS's one-thread cut-off, and
+	// Dgemv and Zgemv on both sides of theirs: the default mode runs them
+	// without a scope below it while OpenBLAS alone is loaded.
+	for _, n := range []int{16, 24, 32, 33, 48, 64, 65, 96} {
+		a, b, c := filled(n*n, 1), filled(n*n, 2), filled(n*n, 5)
+		add(fmt.Sprintf("dgemm %d", n), def.small3(work3(n, n, n), true, oneThreadGemm(n, n, n, false)), func() []uint64 {
+			cc := slices.Clone(c)
+			impl.Dgemm(blas.NoTrans, blas.Trans, n, n, n, 1, a, n, b, n, 0.5, cc, n)
+			return bits(cc...)
+		})
+		za, zc := cfilled(filled(2*n*n, 1)), cfilled(filled(2*n*n, 5))
+		add(fmt.Sprintf("zgemm %d", n), def.small3(4*work3(n, n, n), true, oneThreadGemm(n, n, n, true)), func() []uint64 {
+			cc := slices.Clone(zc)
+			impl.Zgemm(blas.NoTrans, blas.NoTrans, n, n, n, 1, za, n, za, n, 0.5, cc, n)
+			return cbits(cc)
+		})
+	}
+	for _, d := range [][2]int{{75, 75}, {96, 95}, {96, 96}, {150, 150}, {64, 63}, {64, 64}, {300, 20}} {
+		m, n := d[0], d[1]
+		a, x, y := filled(m*n, 1), filled(n, 2), filled(m, 3)
+		add(fmt.Sprintf("dgemv %dx%d", m, n), direct2(oneThreadGemv(m, n, false)), func() []uint64 {
+			yy := slices.Clone(y)
+			impl.Dgemv(blas.NoTrans, m, n, 1, a, n, x, 1, 0.5, yy, 1)
+			return bits(yy...)
+		})
+		za, zx, zy := cfilled(filled(2*m*n, 1)), cfilled(filled(2*n, 2)), cfilled(filled(2*m, 3))
+		add(fmt.Sprintf("zgemv %dx%d", m, n), direct2(oneThreadGemv(m, n, true)), func() []uint64 {
+			yy := slices.Clone(zy)
+			impl.Zgemv(blas.NoTrans, m, n, 1, za, n, zx, 1, 0.5, yy, 1)
+			return cbits(yy)
 		})
 	}
 	// Other shapes of Sgemm and Dtrmm of little work.
 	for _, d := range [][3]int{{4, 4, 256}, {64, 8, 8}, {8, 64, 8}, {2, 2, 1000}, {16, 16, 16}} {
 		m, n, k := d[0], d[1], d[2]
 		a, b, c := f32(filled(m*k, 1)), f32(filled(k*n, 2)), f32(filled(m*n, 5))
-		add(fmt.Sprintf("sgemm %dx%dx%d", m, n, k), def.small3(work3(m, n, k), true), func() []uint64 {
+		add(fmt.Sprintf("sgemm %dx%dx%d", m, n, k), def.small3(work3(m, n, k), true, oneThreadGemm(m, n, k, false)), func() []uint64 {
 			cc := slices.Clone(c)
 			impl.Sgemm(blas.NoTrans, blas.NoTrans, m, n, k, 1, a, k, b, n, 0.5, cc, n)
 			return bits32(cc)
@@ -111,7 +143,7 @@ func small3Cases() []small3Case {
 	for _, d := range [][2]int{{8, 64}, {64, 8}, {4, 250}} {
 		m, n := d[0], d[1]
 		ta, c := tri(m), filled(m*n, 5)
-		add(fmt.Sprintf("dtrmm %dx%d", m, n), def.small3(workSide(blas.Left, m, n), oneThreadTri(m, n, false)), func() []uint64 {
+		add(fmt.Sprintf("dtrmm %dx%d", m, n), def.small3(workSide(blas.Left, m, n), oneThreadTri(m, n, false), oneThreadTri(m, n, false)), func() []uint64 {
 			cc := slices.Clone(c)
 			impl.Dtrmm(blas.Left, blas.Upper, blas.NoTrans, blas.NonUnit, m, n, 0.5, ta, m, cc, n)
 			return bits(cc...)
@@ -121,12 +153,12 @@ func small3Cases() []small3Case {
 	for _, n := range []int{1000, 1023, 1024, 8192} {
 		ta := tri(1)
 		row := filled(n, 6)
-		add(fmt.Sprintf("dtrsm 1x%d", n), def.small3(workSide(blas.Left, 1, n), oneThreadTri(1, n, false)), func() []uint64 {
+		add(fmt.Sprintf("dtrsm 1x%d", n), def.small3(workSide(blas.Left, 1, n), oneThreadTri(1, n, false), oneThreadTri(1, n, false)), func() []uint64 {
 			cc := slices.Clone(row)
 			impl.Dtrsm(blas.Left, blas.Upper, blas.NoTrans, blas.NonUnit, 1, n, 0.5, ta, 1, cc, n)
 			return bits(cc...)
 		})
-		add(fmt.Sprintf("dtrmm %dx1", n), def.small3(workSide(blas.Right, n, 1), oneThreadTri(n, 1, false)), func() []uint64 {
+		add(fmt.Sprintf("dtrmm %dx1", n), def.small3(workSide(blas.Right, n, 1), oneThreadTri(n, 1, false), oneThreadTri(n, 1, false)), func() []uint64 {
 			cc := slices.Clone(row)
 			impl.Dtrmm(blas.Right, blas.Upper, blas.NoTrans, blas.NonUnit, n, 1, 0.5, ta, 1, cc, 1)
 			return bits(cc...)
@@ -144,6 +176,10 @@ func small3Cases() []small3Case {
 // where their bits differ.
 func TestSmallLevel3Bits(t *testing.T) {
 	libtest.PerBuild(t, measuredBuilds(t), func(t *testing.T, b libtest.Build) {
+		look() // which BLAS is loaded decides which calls skip their scope
+		if want := b.InternalAPI == "openblas"; (loaded.Load() == kindOpenBLAS) != want {
+			t.Errorf("%s: the wrapper reads OpenBLAS alone loaded: %v, want %v", b.Name, loaded.Load() == kindOpenBLAS, want)
+		}
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		defer openblas.SetLibraryThreads(openblas.CallThreads())

@@ -94,12 +94,19 @@ func (w Implementation) Cgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // Cgemm calls the wrapped Cgemm, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Cgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadGemm(m, n, k, true)
+	if direct3(4*work3(m, n, k), one) {
+		w.impl.Cgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(4*work3(m, n, k), true) {
+	if w.small3(4*work3(m, n, k), true, one) {
 		w.impl.Cgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -109,9 +116,16 @@ func (w Implementation) Cgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // Cgemv calls the wrapped Cgemv, when its work reaches the Level 2
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Cgemv(tA blas.Transpose, m int, n int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
+	}
+	one := oneThreadGemv(m, n, true)
+	if direct2(one) {
+		w.impl.Cgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
+		return
 	}
 	defer w.enter().exit()
 	if 4*work2(m, n) < w.minFixed2() {
@@ -172,7 +186,7 @@ func (w Implementation) Chemm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
-	if w.small3(4*workSide(s, m, n), false) {
+	if w.small3(4*workSide(s, m, n), false, false) {
 		w.impl.Chemm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -232,7 +246,7 @@ func (w Implementation) Cher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
-	if w.small3(4*work3(n, n, k), false) {
+	if w.small3(4*work3(n, n, k), false, false) {
 		w.impl.Cher2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -242,12 +256,19 @@ func (w Implementation) Cher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // Cherk calls the wrapped Cherk, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Cherk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []complex64, lda int, beta float32, c []complex64, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadSyrk(n, k, true)
+	if direct3(4*work3(n, n, k), one) {
+		w.impl.Cherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(4*work3(n, n, k), false) {
+	if w.small3(4*work3(n, n, k), false, one) {
 		w.impl.Cherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -346,7 +367,7 @@ func (w Implementation) Csymm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
-	if w.small3(4*workSide(s, m, n), false) {
+	if w.small3(4*workSide(s, m, n), false, false) {
 		w.impl.Csymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -361,7 +382,7 @@ func (w Implementation) Csyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
-	if w.small3(4*work3(n, n, k), false) {
+	if w.small3(4*work3(n, n, k), false, false) {
 		w.impl.Csyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -371,12 +392,19 @@ func (w Implementation) Csyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // Csyrk calls the wrapped Csyrk, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Csyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, beta complex64, c []complex64, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadSyrk(n, k, true)
+	if direct3(4*work3(n, n, k), one) {
+		w.impl.Csyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(4*work3(n, n, k), false) {
+	if w.small3(4*work3(n, n, k), false, one) {
 		w.impl.Csyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -446,12 +474,19 @@ func (w Implementation) Ctpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // Ctrmm calls the wrapped Ctrmm, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Ctrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadTri(m, n, true)
+	if direct3(4*workSide(s, m, n), one) {
+		w.impl.Ctrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true)) {
+	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true), one) {
 		w.impl.Ctrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -476,12 +511,19 @@ func (w Implementation) Ctrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // Ctrsm calls the wrapped Ctrsm, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Ctrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadTri(m, n, true)
+	if direct3(4*workSide(s, m, n), one) {
+		w.impl.Ctrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true)) {
+	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true), one) {
 		w.impl.Ctrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -583,12 +625,19 @@ func (w Implementation) Dgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // Dgemm calls the wrapped Dgemm, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Dgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadGemm(m, n, k, false)
+	if direct3(work3(m, n, k), one) {
+		w.impl.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(work3(m, n, k), true) {
+	if w.small3(work3(m, n, k), true, one) {
 		w.impl.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -598,9 +647,16 @@ func (w Implementation) Dgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // Dgemv calls the wrapped Dgemv, when its work reaches the Level 2
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Dgemv(tA blas.Transpose, m int, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
+	}
+	one := oneThreadGemv(m, n, false)
+	if direct2(one) {
+		w.impl.Dgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
+		return
 	}
 	defer w.enter().exit()
 	if work2(m, n) < w.minFixed2() {
@@ -796,7 +852,7 @@ func (w Implementation) Dsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha flo
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
-	if w.small3(workSide(s, m, n), false) {
+	if w.small3(workSide(s, m, n), false, false) {
 		w.impl.Dsymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -856,7 +912,7 @@ func (w Implementation) Dsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
-	if w.small3(work3(n, n, k), false) {
+	if w.small3(work3(n, n, k), false, false) {
 		w.impl.Dsyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -866,12 +922,19 @@ func (w Implementation) Dsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // Dsyrk calls the wrapped Dsyrk, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Dsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadSyrk(n, k, false)
+	if direct3(work3(n, n, k), one) {
+		w.impl.Dsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(work3(n, n, k), false) {
+	if w.small3(work3(n, n, k), false, one) {
 		w.impl.Dsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -941,12 +1004,19 @@ func (w Implementation) Dtpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // Dtrmm calls the wrapped Dtrmm, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Dtrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadTri(m, n, false)
+	if direct3(workSide(s, m, n), one) {
+		w.impl.Dtrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false)) {
+	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false), one) {
 		w.impl.Dtrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -971,12 +1041,19 @@ func (w Implementation) Dtrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // Dtrsm calls the wrapped Dtrsm, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Dtrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadTri(m, n, false)
+	if direct3(workSide(s, m, n), one) {
+		w.impl.Dtrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false)) {
+	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false), one) {
 		w.impl.Dtrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -1216,12 +1293,19 @@ func (w Implementation) Sgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // Sgemm calls the wrapped Sgemm, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadGemm(m, n, k, false)
+	if direct3(work3(m, n, k), one) {
+		w.impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(work3(m, n, k), true) {
+	if w.small3(work3(m, n, k), true, one) {
 		w.impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1231,9 +1315,16 @@ func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // Sgemv calls the wrapped Sgemv, when its work reaches the Level 2
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Sgemv(tA blas.Transpose, m int, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
+	}
+	one := oneThreadGemv(m, n, false)
+	if direct2(one) {
+		w.impl.Sgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
+		return
 	}
 	defer w.enter().exit()
 	if work2(m, n) < w.minFixed2() {
@@ -1411,7 +1502,7 @@ func (w Implementation) Ssymm(s blas.Side, ul blas.Uplo, m int, n int, alpha flo
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
-	if w.small3(workSide(s, m, n), false) {
+	if w.small3(workSide(s, m, n), false, false) {
 		w.impl.Ssymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1471,7 +1562,7 @@ func (w Implementation) Ssyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
-	if w.small3(work3(n, n, k), false) {
+	if w.small3(work3(n, n, k), false, false) {
 		w.impl.Ssyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1481,12 +1572,19 @@ func (w Implementation) Ssyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // Ssyrk calls the wrapped Ssyrk, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Ssyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadSyrk(n, k, false)
+	if direct3(work3(n, n, k), one) {
+		w.impl.Ssyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(work3(n, n, k), false) {
+	if w.small3(work3(n, n, k), false, one) {
 		w.impl.Ssyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -1556,12 +1654,19 @@ func (w Implementation) Stpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // Strmm calls the wrapped Strmm, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Strmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadTri(m, n, false)
+	if direct3(workSide(s, m, n), one) {
+		w.impl.Strmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false)) {
+	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false), one) {
 		w.impl.Strmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -1586,12 +1691,19 @@ func (w Implementation) Strmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // Strsm calls the wrapped Strsm, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Strsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadTri(m, n, false)
+	if direct3(workSide(s, m, n), one) {
+		w.impl.Strsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false)) {
+	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false), one) {
 		w.impl.Strsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -1706,12 +1818,19 @@ func (w Implementation) Zgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // Zgemm calls the wrapped Zgemm, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Zgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadGemm(m, n, k, true)
+	if direct3(4*work3(m, n, k), one) {
+		w.impl.Zgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(4*work3(m, n, k), true) {
+	if w.small3(4*work3(m, n, k), true, one) {
 		w.impl.Zgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1721,9 +1840,16 @@ func (w Implementation) Zgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // Zgemv calls the wrapped Zgemv, when its work reaches the Level 2
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Zgemv(tA blas.Transpose, m int, n int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
+	}
+	one := oneThreadGemv(m, n, true)
+	if direct2(one) {
+		w.impl.Zgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
+		return
 	}
 	defer w.enter().exit()
 	if 4*work2(m, n) < w.minFixed2() {
@@ -1784,7 +1910,7 @@ func (w Implementation) Zhemm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
-	if w.small3(4*workSide(s, m, n), false) {
+	if w.small3(4*workSide(s, m, n), false, false) {
 		w.impl.Zhemm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1844,7 +1970,7 @@ func (w Implementation) Zher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
-	if w.small3(4*work3(n, n, k), false) {
+	if w.small3(4*work3(n, n, k), false, false) {
 		w.impl.Zher2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1854,12 +1980,19 @@ func (w Implementation) Zher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // Zherk calls the wrapped Zherk, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Zherk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []complex128, lda int, beta float64, c []complex128, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadSyrk(n, k, true)
+	if direct3(4*work3(n, n, k), one) {
+		w.impl.Zherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(4*work3(n, n, k), false) {
+	if w.small3(4*work3(n, n, k), false, one) {
 		w.impl.Zherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -1945,7 +2078,7 @@ func (w Implementation) Zsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
-	if w.small3(4*workSide(s, m, n), false) {
+	if w.small3(4*workSide(s, m, n), false, false) {
 		w.impl.Zsymm(s, ul, m, n, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1960,7 +2093,7 @@ func (w Implementation) Zsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
-	if w.small3(4*work3(n, n, k), false) {
+	if w.small3(4*work3(n, n, k), false, false) {
 		w.impl.Zsyr2k(ul, t, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1970,12 +2103,19 @@ func (w Implementation) Zsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // Zsyrk calls the wrapped Zsyrk, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Zsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, beta complex128, c []complex128, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadSyrk(n, k, true)
+	if direct3(4*work3(n, n, k), one) {
+		w.impl.Zsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(4*work3(n, n, k), false) {
+	if w.small3(4*work3(n, n, k), false, one) {
 		w.impl.Zsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -2045,12 +2185,19 @@ func (w Implementation) Ztpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // Ztrmm calls the wrapped Ztrmm, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Ztrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadTri(m, n, true)
+	if direct3(4*workSide(s, m, n), one) {
+		w.impl.Ztrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true)) {
+	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true), one) {
 		w.impl.Ztrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -2075,12 +2222,19 @@ func (w Implementation) Ztrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // Ztrsm calls the wrapped Ztrsm, when its work reaches the Level 3
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
+// While OpenBLAS alone is loaded, a call it runs on one thread skips its
+// scope, and a short one the gate too (oncaller.go).
 func (w Implementation) Ztrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
+	one := oneThreadTri(m, n, true)
+	if direct3(4*workSide(s, m, n), one) {
+		w.impl.Ztrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
+		return
+	}
 	defer w.enter().exit()
-	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true)) {
+	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true), one) {
 		w.impl.Ztrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}

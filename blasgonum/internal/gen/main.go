@@ -296,9 +296,30 @@ func writeMethod(buf *bytes.Buffer, m method) error {
 		return nil
 	}
 	fmt.Fprintf(buf, "\n// %s calls the wrapped %s, when its work reaches the Level %d\n// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed\n// count in the default mode (its bits depend on the count).\n", m.name, m.name, m.level)
-	writeHead(buf, m, params, results)
+	one := openblasOne(m)
+	if one == "" {
+		writeHead(buf, m, params, results)
+	} else {
+		if slices.Contains(m.params, "one") {
+			return fmt.Errorf("%s has a parameter named \"one\", a local of the wrapper", m.name)
+		}
+		fmt.Fprintf(buf, "// While OpenBLAS alone is loaded, a call it runs on one thread skips its\n// scope, and a short one the gate too (oncaller.go).\n")
+		fmt.Fprintf(buf, "func (%s Implementation) %s(%s)%s {\n", receiver, m.name, params, results)
+		writeSerialize(buf)
+		fmt.Fprintf(buf, "\tone := %s\n", one)
+		if m.level == 3 {
+			fmt.Fprintf(buf, "\tif direct3(%s, one) {\n\t\t%s\n\t\treturn\n\t}\n", work, call)
+		} else {
+			fmt.Fprintf(buf, "\tif direct2(one) {\n\t\t%s\n\t\treturn\n\t}\n", call)
+		}
+		fmt.Fprintf(buf, "\tdefer %s.enter().exit()\n", receiver)
+	}
 	if m.level == 3 {
-		fmt.Fprintf(buf, "\tif %s.small3(%s, %s) {\n\t\t%s\n\t\treturn\n\t}\n", receiver, work, oneThread(m), call)
+		obOne := "false"
+		if one != "" {
+			obOne = "one"
+		}
+		fmt.Fprintf(buf, "\tif %s.small3(%s, %s, %s) {\n\t\t%s\n\t\treturn\n\t}\n", receiver, work, oneThread(m), obOne, call)
 	} else {
 		fmt.Fprintf(buf, "\tif %s < %s.minFixed%d() {\n\t\t%s\n\t\treturn\n\t}\n", work, receiver, m.level, call)
 	}
@@ -309,7 +330,8 @@ func writeMethod(buf *bytes.Buffer, m method) error {
 // oneThread is the Go expression, for a count-dependent Level 3 call of
 // m, that is true where OpenBLAS runs the call on one thread at any count
 // and MKL's bits do not move with it below minFixedWork3 (threshold3.go):
-// the default mode skips the call's fixed-count scope only there.
+// the default mode skips the call's fixed-count scope there, and, while
+// OpenBLAS alone is loaded, where openblasOne holds.
 func oneThread(m method) string {
 	switch stem := m.name[1:]; stem {
 	case "gemm": // Sgemm: one thread below 2^18, above minWork3
@@ -320,6 +342,23 @@ func oneThread(m method) string {
 		// herk: MKL's bits move with the count at every size
 		return "false"
 	}
+}
+
+// openblasOne is the Go expression, for a count-dependent call of m, that
+// is true where OpenBLAS runs the call on one thread at any count
+// (oncaller.go), or "" for a routine without such a cut-off.
+func openblasOne(m method) string {
+	switch stem := m.name[1:]; {
+	case m.level == 3 && stem == "gemm":
+		return fmt.Sprintf("oneThreadGemm(m, n, k, %v)", m.complex)
+	case m.level == 3 && (stem == "syrk" || stem == "herk"):
+		return fmt.Sprintf("oneThreadSyrk(n, k, %v)", m.complex)
+	case m.level == 3 && (stem == "trmm" || stem == "trsm"):
+		return fmt.Sprintf("oneThreadTri(m, n, %v)", m.complex)
+	case m.level == 2 && stem == "gemv":
+		return fmt.Sprintf("oneThreadGemv(m, n, %v)", m.complex)
+	}
+	return ""
 }
 
 // writeHead opens the wrapper's method for m. After the guard of an
