@@ -125,3 +125,23 @@ func TestAdmissionNested(t *testing.T) {
 		t.Error("under a Limit on this goroutine, InScope reports false")
 	}
 }
+
+// TestShareCountsWaiters: a goroutine waiting for admission counts among
+// the k goroutines a share divides the budget by, as it did before
+// admission made it wait: a call that enters while others wait gets
+// max(1, P/(inside + waiting)), not the larger share of the few inside
+// (on a process-wide count such a call would run threaded beside the
+// others' calls).
+func TestShareCountsWaiters(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(8))
+	var ts threadState
+	alone := ts.enterFair(1, false)
+	ts.leaveFair()
+	admit.waiting.Add(3) // three goroutines waiting for a place
+	waited := ts.enterFair(1, false)
+	ts.leaveFair()
+	admit.waiting.Add(-3)
+	if alone != 8 || waited != 2 {
+		t.Errorf("share alone %d, with 3 waiting %d; want 8 and 2 (P = 8)", alone, waited)
+	}
+}

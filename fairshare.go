@@ -28,8 +28,8 @@ func WithFairShare(fn func()) error { return all.WithFairShare(fn) }
 
 // WithFairShare runs fn with the selected libraries limited to the calling
 // goroutine's share of the fair-share budget P: max(1, P/k) threads, where k
-// is the number of goroutines inside WithFairShare when fn starts, this one
-// included. A goroutine alone gets all P threads; k goroutines get P/k each,
+// is the number of goroutines inside WithFairShare or waiting for admission
+// to it (below) when fn starts, this one included. A goroutine alone gets all P threads; k goroutines get P/k each,
 // so together they stay near P threads instead of k x P. A call keeps the
 // share it started with; the next call sees the count of its own moment.
 // P is runtime.GOMAXPROCS(0), or the budget set with SetFairShareBudget when
@@ -70,7 +70,8 @@ func WithFairShare(fn func()) error { return all.WithFairShare(fn) }
 // WithFairShare at once, whatever their Controllers; the others wait before
 // their scope starts, with their goroutine not locked to its thread, so
 // that unbounded goroutines calling WithFairShare keep a bounded number of
-// OS threads (their share would be 1 thread each anyway). A free place goes
+// OS threads (their share would be 1 thread each anyway, and they count
+// among the k of the calls that enter meanwhile). A free place goes
 // to the first goroutine that asks, a waiter or a newcomer, and a waiter
 // that keeps losing it for 1 ms is handed the next. A call nested in a
 // scope or Limit of its own goroutine passes straight through: it is
@@ -113,7 +114,7 @@ func (t *threadState) enterFair(tid int, held bool) int {
 	if t.fairDepth.Add(1) == 1 {
 		fair.callers.Add(1)
 	}
-	n := min(fairShare(fair.callers.Load()), maxCount)
+	n := min(fairShare(fair.callers.Load()+admit.waiting.Load()), maxCount)
 	if t.nExplicit.Load() > 0 {
 		n = min(n, t.explicitCap(tid, held))
 	}
