@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/blasctl/blasctl/internal/fblas"
@@ -16,11 +21,14 @@ import (
 
 // cutoffCase is one BLAS call at one shape: whether the cut-off predicates
 // of oncaller.go and threshold3.go say that OpenBLAS runs it on one thread,
-// and a run that returns the bytes of its result.
+// the call (on its inputs, into a result it allocates once), and the bytes
+// of its last result.
 type cutoffCase struct {
 	name string
 	one  bool
-	run  func() []byte
+	size float64 // the work the cut-off weighs
+	call func()
+	out  func() []byte
 }
 
 // cutoffRoutines are the Fortran symbols the cases call.
@@ -48,8 +56,11 @@ func cutoffBuilds() []libtest.Build {
 // against each threaded OpenBLAS build, through its Fortran symbols
 // (cgo-free, so that the debian13 leg runs it on Debian 13's OpenBLAS):
 // every shape the predicates call one-thread must give the same bits at 1,
-// 2 and 4 threads. The shapes above the cut-offs whose bits differ are
-// logged, and a build where none differs fails: the test would not see a
+// 2 and 4 threads, and each routine's largest such shape must keep one
+// thread busy at a count of 2 (the bits cannot tell a threaded gemm, whose
+// threads each sum whole elements). The shapes above the cut-offs whose
+// bits differ are logged, and a build where none differs, or where no call
+// above them keeps two threads busy, fails: the test would not see a
 // threaded call.
 func TestOpenBLASCutoffBits(t *testing.T) {
 	builds := cutoffBuilds()
@@ -80,7 +91,8 @@ func TestOpenBLASCutoffBits(t *testing.T) {
 				if got := libtest.Get(probe); got != n {
 					t.Fatalf("%s: %s reads %d after %s(%d)", b.Name, b.Probe, got, b.Setter, n)
 				}
-				got := c.run()
+				c.call()
+				got := c.out()
 				if first == nil {
 					first = got
 					continue
@@ -104,15 +116,124 @@ func TestOpenBLASCutoffBits(t *testing.T) {
 		if len(above) == 0 {
 			t.Errorf("%s: no shape above the cut-offs gives other bits at another count: the test cannot see a threaded call", b.Name)
 		}
+
+		// The bits cannot tell a threaded call whose threads split the
+		// result so that each element is summed as on one thread (gemm's
+		// are, here): the threads busy at a count of 2 can.
+		libtest.Set(set, 2)
+		defer debug.SetGCPercent(debug.SetGCPercent(-1)) // no GC worker among the busy threads
+		// Per routine, its largest call below the cut-off (the first of
+		// those as large), and the calls above the cut-offs that show the
+		// count can see two threads.
+		largest := map[string]int{}
+		var routines []string
+		for i, c := range cases {
+			routine, _, _ := strings.Cut(c.name, " ")
+			j, ok := largest[routine]
+			if !ok {
+				routines = append(routines, routine)
+			}
+			if c.one && (!ok || !cases[j].one || c.size > cases[j].size) {
+				largest[routine] = i
+			}
+		}
+		var busyCases []cutoffCase
+		for _, r := range routines {
+			if c := cases[largest[r]]; c.one {
+				busyCases = append(busyCases, c)
+			}
+		}
+		for _, c := range cases {
+			if slices.Contains(cutoffBusyThreaded, c.name) {
+				busyCases = append(busyCases, c)
+			}
+		}
+		threaded := 0
+		for _, c := range busyCases {
+			busy := cutoffBusyThreads(t, c.call)
+			if c.one {
+				t.Logf("%s: %s, the largest %s below its cut-off: %d busy at a count of 2", b.Name, c.name, c.name[:5], busy)
+				if busy > 1 {
+					t.Errorf("%s: %s is below the one-thread cut-off, but %d threads are busy at a count of 2", b.Name, c.name, busy)
+				}
+				continue
+			}
+			t.Logf("%s: %s, above the cut-offs: %d busy at a count of 2", b.Name, c.name, busy)
+			if busy > 1 {
+				threaded++
+			}
+		}
+		if threaded == 0 {
+			t.Errorf("%s: no call above the cut-offs keeps 2 threads busy: the test cannot see a threaded call", b.Name)
+		}
 	})
+}
+
+// cutoffBusyThreaded are calls above the cut-offs at which
+// TestOpenBLASCutoffBits checks that it can see two busy threads.
+var cutoffBusyThreaded = []string{"dgemm 128x128x128 N", "dgemv 700x700 N"}
+
+// cutoffBusyThreads runs call repeatedly for about 300 ms and returns how
+// many of the process's threads were busy meanwhile: those that used at
+// least a third of the CPU time of the busiest. It first runs call for
+// 200 ms unmeasured: an OpenBLAS thread busy-waits for work a while after
+// its last call, which an earlier call may have given it.
+func cutoffBusyThreads(t *testing.T, call func()) int {
+	t.Helper()
+	for start := time.Now(); time.Since(start) < 200*time.Millisecond; {
+		call()
+	}
+	before := cutoffTaskTimes(t)
+	for start := time.Now(); time.Since(start) < 300*time.Millisecond; {
+		call()
+	}
+	after := cutoffTaskTimes(t)
+	most, deltas := 0, []int{}
+	for id, v := range after {
+		d := v - before[id]
+		deltas = append(deltas, d)
+		most = max(most, d)
+	}
+	busy := 0
+	for _, d := range deltas {
+		if d > 0 && 3*d >= most {
+			busy++
+		}
+	}
+	return busy
+}
+
+// cutoffTaskTimes returns the CPU time (user and system, in clock ticks)
+// of each of the process's threads, by thread id.
+func cutoffTaskTimes(t *testing.T) map[string]int {
+	t.Helper()
+	dirs, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	times := map[string]int{}
+	for _, d := range dirs {
+		b, err := os.ReadFile("/proc/self/task/" + d.Name() + "/stat")
+		if err != nil {
+			continue // the thread ended
+		}
+		// After the command name (in parentheses), utime and stime are
+		// the 12th and 13th fields.
+		_, rest, _ := strings.Cut(string(b), ") ")
+		f := strings.Fields(rest)
+		u, _ := strconv.Atoi(f[11])
+		s, _ := strconv.Atoi(f[12])
+		times[d.Name()] = u + s
+	}
+	return times
 }
 
 // cutoffCases are the calls, through the Fortran symbols fns, at shapes on
 // both sides of each cut-off, with the predicate's answer for each.
 func cutoffCases(fns map[string]uintptr) []cutoffCase {
 	var out []cutoffCase
-	add := func(one bool, run func() []byte, format string, args ...any) {
-		out = append(out, cutoffCase{fmt.Sprintf(format, args...), one, run})
+	add := func(one bool, size float64, call func(), result func() []byte, format string, args ...any) {
+		out = append(out, cutoffCase{fmt.Sprintf(format, args...), one, size, call, result})
 	}
 	i := func(v int) unsafe.Pointer { return fblas.Int(v, false) }
 	ch := func(c byte) unsafe.Pointer { return fblas.Ref(c) }
@@ -130,19 +251,19 @@ func cutoffCases(fns map[string]uintptr) []cutoffCase {
 			if tr == 'T' {
 				lda = k
 			}
-			add(oneThreadGemm(m, n, k, false), func() []byte {
-				cc := append([]float64(nil), c...)
+			cc := make([]float64, len(c))
+			add(oneThreadGemm(m, n, k, false), work3(m, n, k), func() {
+				copy(cc, c)
 				fblas.Call(fns["dgemm_"], 2, ch(tr), ch('N'), i(m), i(n), i(k), fblas.Ref(1.0), fblas.Data(a), i(lda),
 					fblas.Data(b), i(k), fblas.Ref(0.5), fblas.Data(cc), i(m))
-				return cutoffBytes(cc)
-			}, "dgemm %dx%dx%d %c", m, n, k, tr)
+			}, func() []byte { return cutoffBytes(cc) }, "dgemm %dx%dx%d %c", m, n, k, tr)
 			za, zb, zc := cutoffComplex(m*k, 1), cutoffComplex(k*n, 2), cutoffComplex(m*n, 5)
-			add(oneThreadGemm(m, n, k, true), func() []byte {
-				cc := append([]complex128(nil), zc...)
+			zcc := make([]complex128, len(zc))
+			add(oneThreadGemm(m, n, k, true), work3(m, n, k), func() {
+				copy(zcc, zc)
 				fblas.Call(fns["zgemm_"], 2, ch(tr), ch('N'), i(m), i(n), i(k), fblas.Ref(complex(1, 0.25)), fblas.Data(za), i(lda),
-					fblas.Data(zb), i(k), fblas.Ref(complex(0.5, 0)), fblas.Data(cc), i(m))
-				return cutoffBytes(cc)
-			}, "zgemm %dx%dx%d %c", m, n, k, tr)
+					fblas.Data(zb), i(k), fblas.Ref(complex(0.5, 0)), fblas.Data(zcc), i(m))
+			}, func() []byte { return cutoffBytes(zcc) }, "zgemm %dx%dx%d %c", m, n, k, tr)
 		}
 	}
 
@@ -159,23 +280,23 @@ func cutoffCases(fns map[string]uintptr) []cutoffCase {
 				lda = k
 			}
 			a, c := cutoffFilled(n*k, 1), cutoffFilled(n*n, 5)
-			add(oneThreadSyrk(n, k, false), func() []byte {
-				cc := append([]float64(nil), c...)
+			cc := make([]float64, len(c))
+			add(oneThreadSyrk(n, k, false), work3(n, n, k), func() {
+				copy(cc, c)
 				fblas.Call(fns["dsyrk_"], 2, ch(uplo), ch(tr), i(n), i(k), fblas.Ref(1.0), fblas.Data(a), i(lda),
 					fblas.Ref(0.5), fblas.Data(cc), i(n))
-				return cutoffBytes(cc)
-			}, "dsyrk %d k %d %c%c", n, k, uplo, tr)
+			}, func() []byte { return cutoffBytes(cc) }, "dsyrk %d k %d %c%c", n, k, uplo, tr)
 			ztr := tr
 			if ztr == 'T' {
 				ztr = 'C'
 			}
 			za, zc := cutoffComplex(n*k, 1), cutoffComplex(n*n, 5)
-			add(oneThreadSyrk(n, k, true), func() []byte {
-				cc := append([]complex128(nil), zc...)
+			zcc := make([]complex128, len(zc))
+			add(oneThreadSyrk(n, k, true), work3(n, n, k), func() {
+				copy(zcc, zc)
 				fblas.Call(fns["zherk_"], 2, ch(uplo), ch(ztr), i(n), i(k), fblas.Ref(1.0), fblas.Data(za), i(lda),
-					fblas.Ref(0.5), fblas.Data(cc), i(n))
-				return cutoffBytes(cc)
-			}, "zherk %d k %d %c%c", n, k, uplo, ztr)
+					fblas.Ref(0.5), fblas.Data(zcc), i(n))
+			}, func() []byte { return cutoffBytes(zcc) }, "zherk %d k %d %c%c", n, k, uplo, ztr)
 		}
 	}
 
@@ -198,18 +319,18 @@ func cutoffCases(fns map[string]uintptr) []cutoffCase {
 					uplo byte
 				}{{"trsm", 'U'}, {"trmm", 'L'}} {
 					uplo := r.uplo
-					add(oneThreadTri(m, n, false), func() []byte {
-						bb := append([]float64(nil), b...)
+					bb := make([]float64, len(b))
+					add(oneThreadTri(m, n, false), work2(m, n), func() {
+						copy(bb, b)
 						fblas.Call(fns["d"+r.name+"_"], 4, ch(side), ch(uplo), ch(tr), ch('N'), i(m), i(n), fblas.Ref(0.5),
 							fblas.Data(a), i(dim), fblas.Data(bb), i(m))
-						return cutoffBytes(bb)
-					}, "d%s %dx%d %c%c", r.name, m, n, side, tr)
-					add(oneThreadTri(m, n, true), func() []byte {
-						bb := append([]complex128(nil), zb...)
+					}, func() []byte { return cutoffBytes(bb) }, "d%s %dx%d %c%c", r.name, m, n, side, tr)
+					zbb := make([]complex128, len(zb))
+					add(oneThreadTri(m, n, true), work2(m, n), func() {
+						copy(zbb, zb)
 						fblas.Call(fns["z"+r.name+"_"], 4, ch(side), ch(uplo), ch(tr), ch('N'), i(m), i(n), fblas.Ref(complex(1, 0.25)),
-							fblas.Data(za), i(dim), fblas.Data(bb), i(m))
-						return cutoffBytes(bb)
-					}, "z%s %dx%d %c%c", r.name, m, n, side, tr)
+							fblas.Data(za), i(dim), fblas.Data(zbb), i(m))
+					}, func() []byte { return cutoffBytes(zbb) }, "z%s %dx%d %c%c", r.name, m, n, side, tr)
 				}
 			}
 		}
@@ -227,19 +348,19 @@ func cutoffCases(fns map[string]uintptr) []cutoffCase {
 				lx, ly = m, n
 			}
 			a, x, y := cutoffFilled(m*n, 1), cutoffFilled(lx, 2), cutoffFilled(ly, 3)
-			add(oneThreadGemv(m, n, false), func() []byte {
-				yy := append([]float64(nil), y...)
+			yy := make([]float64, len(y))
+			add(oneThreadGemv(m, n, false), work2(m, n), func() {
+				copy(yy, y)
 				fblas.Call(fns["dgemv_"], 1, ch(tr), i(m), i(n), fblas.Ref(1.0), fblas.Data(a), i(m), fblas.Data(x), i(1),
 					fblas.Ref(0.5), fblas.Data(yy), i(1))
-				return cutoffBytes(yy)
-			}, "dgemv %dx%d %c", m, n, tr)
+			}, func() []byte { return cutoffBytes(yy) }, "dgemv %dx%d %c", m, n, tr)
 			za, zx, zy := cutoffComplex(m*n, 1), cutoffComplex(lx, 2), cutoffComplex(ly, 3)
-			add(oneThreadGemv(m, n, true), func() []byte {
-				yy := append([]complex128(nil), zy...)
+			zyy := make([]complex128, len(zy))
+			add(oneThreadGemv(m, n, true), work2(m, n), func() {
+				copy(zyy, zy)
 				fblas.Call(fns["zgemv_"], 1, ch(tr), i(m), i(n), fblas.Ref(complex(1, 0.25)), fblas.Data(za), i(m), fblas.Data(zx), i(1),
-					fblas.Ref(complex(0.5, 0)), fblas.Data(yy), i(1))
-				return cutoffBytes(yy)
-			}, "zgemv %dx%d %c", m, n, tr)
+					fblas.Ref(complex(0.5, 0)), fblas.Data(zyy), i(1))
+			}, func() []byte { return cutoffBytes(zyy) }, "zgemv %dx%d %c", m, n, tr)
 		}
 	}
 	return out
