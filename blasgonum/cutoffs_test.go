@@ -64,7 +64,7 @@ func cutoffBuilds() []libtest.Build {
 // threaded call.
 func TestOpenBLASCutoffBits(t *testing.T) {
 	builds := cutoffBuilds()
-	if len(builds) == 0 {
+	if len(builds) == 0 && runtime.GOOS == "linux" {
 		t.Fatal("the build table has no threaded OpenBLAS")
 	}
 	libtest.PerBuild(t, builds, func(t *testing.T, b libtest.Build) {
