@@ -78,7 +78,7 @@ func TestOpenBLASCutoffBits(t *testing.T) {
 		// The build's own setter of the count its calls from this thread
 		// run with: openblas_set_num_threads, or the thread's OpenMP count
 		// in an OpenMP build (openblas_set_num_threads sets that too up to
-		// 0.3.21, not from 0.3.22, whose calls still read the OpenMP one).
+		// 0.3.21, not from 0.3.22 on, whose calls still read the OpenMP one).
 		set, probe := libtest.Func(t, h, b.Setter), libtest.Func(t, h, b.Probe)
 		defer libtest.Set(set, libtest.Get(probe))
 		counts := []int{1, 2, 4}
@@ -147,6 +147,9 @@ func TestOpenBLASCutoffBits(t *testing.T) {
 			if slices.Contains(cutoffBusyThreaded, c.name) {
 				busyCases = append(busyCases, c)
 			}
+		}
+		if len(busyCases) != len(routines)+len(cutoffBusyThreaded) {
+			t.Fatalf("%d calls to count busy threads at, want one per routine and %q", len(busyCases), cutoffBusyThreaded)
 		}
 		threaded := 0
 		for _, c := range busyCases {
