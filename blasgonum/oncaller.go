@@ -32,8 +32,10 @@ import (
 //     fifty-fold).
 //
 // symm, hemm, syr2k and her2k have no cut-off: OpenBLAS threads them at
-// every size. TestOpenBLASCutoffs checks the cut-offs against the loaded
-// library's bits at 1 and 2 threads.
+// every size. TestOpenBLASCutoffBits checks the cut-offs against each
+// threaded OpenBLAS build's bits at 1, 2 and 4 threads, cgo-free, on the
+// host's release and in the debian13 leg on 0.3.29; TestOpenBLASCutoffs
+// checks which calls skip the gate and their scope.
 
 // Which BLAS the process has loaded, as far as the cut-offs go.
 const (

@@ -6,6 +6,8 @@
 # OpenBLAS 0.3.29 needs glibc 2.38, so the cgo-free test binaries run in a
 # Debian 13 root (scripts/debian13-root.sh, built once per machine) under
 # chroot, each in its package's directory of a copy of this checkout.
+# blasgonum runs its one cgo-free test there: OpenBLAS 0.3.29's one-thread
+# cut-offs against the ones its wrapper uses.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/legs/lib.sh
@@ -54,6 +56,9 @@ build_binaries() {
     packages+=("$dir")
   done
   echo "built: ${packages[*]}"
+  # blasgonum's cgo-free test of OpenBLAS's one-thread cut-offs, which the
+  # wrapper's cut-offs rest on (the host leg runs the rest of its tests).
+  CGO_ENABLED=0 go -C blasgonum test -c -o "$src/blasgonum/pkg.test" . || return 1
 }
 
 # Mounts left inside the root by an interrupted run go first.
@@ -103,6 +108,9 @@ for dir in "${packages[@]}"; do
   [ "$dir" = . ] && skip='^TestNoProcessCode$'
   gotest "go test ./$dir in Debian 13" in_root "$dir" -test.v -test.count=1 -test.timeout=10m -test.skip "$skip"
 done
+
+gotest "go test ./blasgonum -run TestOpenBLASCutoffBits in Debian 13" in_root blasgonum \
+  -test.v -test.count=1 -test.timeout=5m -test.run '^TestOpenBLASCutoffBits$'
 
 # What ran: the real rows and the library versions the root holds.
 rows=$(grep -oE '^    --- (PASS|FAIL): TestRealLibraries/[^ ]+' "$(leg_log "go test ./. in Debian 13")" |
