@@ -66,14 +66,16 @@ func WithFairShare(fn func()) error { return all.WithFairShare(fn) }
 // matching ErrThreadChanged), and each goroutine inside holds an OS thread,
 // which runtime/debug.SetMaxThreads counts.
 //
-// Admission: at most runtime.GOMAXPROCS(0) goroutines run inside
+// Admission: at most runtime.GOMAXPROCS(0)+6 goroutines run inside
 // WithFairShare at once, whatever their Controllers; the others wait before
 // their scope starts, with their goroutine not locked to its thread, so
 // that unbounded goroutines calling WithFairShare keep a bounded number of
 // OS threads (their share would be 1 thread each anyway, and they count
-// among the k of the calls that enter meanwhile). A free place goes
-// to the first goroutine that asks, a waiter or a newcomer, and a waiter
-// that keeps losing it for 1 ms is handed the next. A call nested in a
+// among the k of the calls that enter meanwhile). The 6 beyond GOMAXPROCS
+// are there because a few callers more than CPUs run faster side by side,
+// their threads shared by the OS, than waiting in Go. A free place goes to
+// the first goroutine that asks, a waiter or a newcomer, and a waiter that
+// has waited 2 ms is handed the next. A call nested in a
 // scope or Limit of its own goroutine passes straight through: it is
 // locked already. The rule for fn: do not make fn wait for a goroutine
 // that is about to call WithFairShare (a channel receive from it, a
