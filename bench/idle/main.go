@@ -69,6 +69,9 @@ type spec struct {
 	Build string `json:"build"`
 	Mode  string `json:"mode"`
 	Quick bool   `json:"quick"`
+	// Base is the pair mode's other side: "default" (unscoped calls) or
+	// "scoped" (WithFairShare under IdleDefault).
+	Base string `json:"base,omitempty"`
 }
 
 // result is what one child reports.
@@ -82,6 +85,9 @@ type result struct {
 	BaseUS  float64   `json:"base_us"` // 384 dgemm, back to back
 	PauseUS []float64 `json:"pause_us"`
 	GFLOPS  []float64 `json:"gflops"`
+	// Pair is the pair mode's GFLOPS per size: the default's, then the
+	// policy's, from windows that alternate in one process.
+	Pair [][2]float64 `json:"pair"`
 }
 
 var (
@@ -105,6 +111,8 @@ func main() {
 	buildsFlag := flag.String("builds", "openblas-pthread,openblas-openmp,mkl,blis-openmp,blis-pthread,openblas-serial",
 		"library builds (internal/libtest.Builds names)")
 	modesFlag := flag.String("modes", strings.Join(modes, ","), "modes: default, env, scoped, api")
+	pair := flag.Bool("pair", false, "throughput only: default and api windows alternating in one process per build")
+	pairBase := flag.String("pair-base", "default", "the pair mode's other side: default (unscoped) or scoped (WithFairShare, IdleDefault)")
 	rounds := flag.Int("rounds", 3, "rounds (each cell reports its median)")
 	quick := flag.Bool("quick", false, "a smoke run of a few seconds: one round, fewer and shorter samples")
 	svg := flag.String("svg", "", "write a chart to this SVG file")
@@ -114,8 +122,14 @@ func main() {
 	}
 	builds := strings.Split(*buildsFlag, ",")
 	ms := strings.Split(*modesFlag, ",")
+	if *pair {
+		ms = []string{"pair"}
+		if *pairBase != "default" && *pairBase != "scoped" {
+			fatal("-pair-base %q: want default or scoped", *pairBase)
+		}
+	}
 	for _, m := range ms {
-		if !slices.Contains(modes, m) {
+		if !*pair && !slices.Contains(modes, m) {
 			fatal("unknown mode %q", m)
 		}
 	}
@@ -136,13 +150,17 @@ func main() {
 			for j := range ms {
 				m := ms[(round+bi+j)%len(ms)]
 				fmt.Fprintf(os.Stderr, "round %d: %s, %s\n", round+1, b, m)
-				r, err := run(spec{Build: b, Mode: m, Quick: *quick})
+				r, err := run(spec{Build: b, Mode: m, Quick: *quick, Base: *pairBase})
 				if err != nil {
 					fatal("%s, %s: %v", b, m, err)
 				}
 				runs[[2]string{b, m}] = append(runs[[2]string{b, m}], r)
 			}
 		}
+	}
+	if *pair {
+		printPairs(builds, runs, *pairBase)
+		return
 	}
 	var rows []row
 	for _, b := range builds {
@@ -222,15 +240,9 @@ func child(s spec) result {
 		fatal("%v", err)
 	}
 	goThreads = settleGo()
-	var h uintptr
-	for _, p := range b.Load {
-		if h, err = purego.Dlopen(p, purego.RTLD_NOW|purego.RTLD_GLOBAL); err != nil {
-			fatal("dlopen %s: %v", p, err)
-		}
-	}
-	dgemmFn, err := purego.Dlsym(h, "dgemm_")
-	if err != nil {
-		fatal("%v", err)
+	dgemmFn := loadDgemm(b)
+	if s.Mode == "pair" {
+		return pairs(dgemmFn, s.Quick, s.Base == "scoped")
 	}
 	api := s.Mode == "api"
 	scoped := api || s.Mode == "scoped"
@@ -352,6 +364,22 @@ const (
 	tputWindows    = 8
 	minWindowCalls = 3
 )
+
+// loadDgemm loads the build's libraries and returns its dgemm_.
+func loadDgemm(b libtest.Build) uintptr {
+	var h uintptr
+	var err error
+	for _, p := range b.Load {
+		if h, err = purego.Dlopen(p, purego.RTLD_NOW|purego.RTLD_GLOBAL); err != nil {
+			fatal("dlopen %s: %v", p, err)
+		}
+	}
+	fn, err := purego.Dlsym(h, "dgemm_")
+	if err != nil {
+		fatal("%v", err)
+	}
+	return fn
+}
 
 // threads counts the OS threads of this process.
 func threads() int {
