@@ -3,7 +3,7 @@ module github.com/blasctl/blasctl/blasgonum
 go 1.26.0
 
 require (
-	github.com/blasctl/blasctl v0.0.0-20261206101249-c12452834571
+	github.com/blasctl/blasctl v0.0.0-20261206132814-1f152c7d436b
 	gonum.org/v1/gonum v0.17.0
 	gonum.org/v1/netlib v0.0.0-20190313105609-8cb42192e0e0
 )
