@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 	"unsafe"
 
 	"github.com/blasctl/blasctl/internal/fblas"
@@ -153,7 +150,7 @@ func TestOpenBLASCutoffBits(t *testing.T) {
 		}
 		threaded := 0
 		for _, c := range busyCases {
-			busy := cutoffBusyThreads(t, c.call)
+			busy := busyThreads(t, c.call)
 			if c.one {
 				t.Logf("%s: %s, the largest %s below its cut-off: %d busy at a count of 2", b.Name, c.name, c.name[:5], busy)
 				if busy > 1 {
@@ -175,61 +172,6 @@ func TestOpenBLASCutoffBits(t *testing.T) {
 // cutoffBusyThreaded are calls above the cut-offs at which
 // TestOpenBLASCutoffBits checks that it can see two busy threads.
 var cutoffBusyThreaded = []string{"dgemm 128x128x128 N", "dgemv 700x700 N"}
-
-// cutoffBusyThreads runs call repeatedly for about 300 ms and returns how
-// many of the process's threads were busy meanwhile: those that used at
-// least a third of the CPU time of the busiest. It first runs call for
-// 200 ms unmeasured: an OpenBLAS thread busy-waits for work a while after
-// its last call, which an earlier call may have given it.
-func cutoffBusyThreads(t *testing.T, call func()) int {
-	t.Helper()
-	for start := time.Now(); time.Since(start) < 200*time.Millisecond; {
-		call()
-	}
-	before := cutoffTaskTimes(t)
-	for start := time.Now(); time.Since(start) < 300*time.Millisecond; {
-		call()
-	}
-	after := cutoffTaskTimes(t)
-	most, deltas := 0, []int{}
-	for id, v := range after {
-		d := v - before[id]
-		deltas = append(deltas, d)
-		most = max(most, d)
-	}
-	busy := 0
-	for _, d := range deltas {
-		if d > 0 && 3*d >= most {
-			busy++
-		}
-	}
-	return busy
-}
-
-// cutoffTaskTimes returns the CPU time (user and system, in clock ticks)
-// of each of the process's threads, by thread id.
-func cutoffTaskTimes(t *testing.T) map[string]int {
-	t.Helper()
-	dirs, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		t.Fatal(err)
-	}
-	times := map[string]int{}
-	for _, d := range dirs {
-		b, err := os.ReadFile("/proc/self/task/" + d.Name() + "/stat")
-		if err != nil {
-			continue // the thread ended
-		}
-		// After the command name (in parentheses), utime and stime are
-		// the 12th and 13th fields.
-		_, rest, _ := strings.Cut(string(b), ") ")
-		f := strings.Fields(rest)
-		u, _ := strconv.Atoi(f[11])
-		s, _ := strconv.Atoi(f[12])
-		times[d.Name()] = u + s
-	}
-	return times
-}
 
 // cutoffCases are the calls, through the Fortran symbols fns, at shapes on
 // both sides of each cut-off, with the predicate's answer for each.

@@ -3,13 +3,9 @@
 package blasgonum
 
 import (
-	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/blasctl/blasctl"
 	"github.com/blasctl/blasctl/blasctltest"
@@ -51,61 +47,6 @@ type counter struct {
 func (c counter) Dgemm(tA, tB blas.Transpose, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, cc []float64, ldc int) {
 	*c.read = openblas.CallThreads()
 	c.Implementation.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, cc, ldc)
-}
-
-// taskTimes returns the CPU time (user + system, in clock ticks) of each of
-// the process's threads, by thread id.
-func taskTimes(t *testing.T) map[string]int {
-	t.Helper()
-	dirs, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		t.Fatal(err)
-	}
-	times := map[string]int{}
-	for _, d := range dirs {
-		b, err := os.ReadFile("/proc/self/task/" + d.Name() + "/stat")
-		if err != nil {
-			continue // the thread ended
-		}
-		// Fields after the command name (in parentheses): utime and stime
-		// are the 12th and 13th.
-		_, rest, _ := strings.Cut(string(b), ") ")
-		f := strings.Fields(rest)
-		u, _ := strconv.Atoi(f[11])
-		s, _ := strconv.Atoi(f[12])
-		times[d.Name()] = u + s
-	}
-	return times
-}
-
-// busyThreads runs call repeatedly for about 300 ms and returns how many
-// of the process's threads were busy meanwhile: those that used at least a
-// third of the CPU time of the busiest. It first runs call for 200 ms
-// unmeasured: an OpenBLAS thread busy-waits for work a while after its last
-// call, which an earlier count may have given it.
-func busyThreads(t *testing.T, call func()) int {
-	t.Helper()
-	for start := time.Now(); time.Since(start) < 200*time.Millisecond; {
-		call()
-	}
-	before := taskTimes(t)
-	for start := time.Now(); time.Since(start) < 300*time.Millisecond; {
-		call()
-	}
-	after := taskTimes(t)
-	most, deltas := 0, []int{}
-	for id, v := range after {
-		d := v - before[id]
-		deltas = append(deltas, d)
-		most = max(most, d)
-	}
-	busy := 0
-	for _, d := range deltas {
-		if d > 0 && 3*d >= most {
-			busy++
-		}
-	}
-	return busy
 }
 
 // TestPinHoldsThroughWrap checks, on the pthreads and the OpenMP OpenBLAS,
