@@ -61,15 +61,15 @@
 // uses OpenBLAS's own cut-offs (oncaller.go): a count-dependent call that
 // OpenBLAS runs on the calling thread at any count (gemm up to 64^3, syrk
 // and herk below n = 65 to 100, trmm and trsm below m·n = 1024, gemv below
-// m·n = 9216) skips its scope in both modes, with the same bits, and a
-// short one (Level 3 below 2^14, every such gemv) skips the admission gate
-// too. The wrapper reads which BLAS is loaded at Wrap and every 4096 calls
-// through the gate.
+// m·n = 9216) skips its scope in both modes, with the same bits, and such
+// a gemv whose buffer OpenBLAS keeps on the stack (m + n up to 216) skips
+// the admission gate too, as a short Level 1 call does. The wrapper reads
+// which BLAS is loaded at Wrap and every 4096 calls through the gate.
 //
 // Every Level 2 and Level 3 call, and every Level 1 call from n =
 // minWork1, first passes an admission gate (a shorter Level 1 call runs on
-// the calling thread in every library and goes straight through, as do
-// the short calls below OpenBLAS's cut-offs): at most
+// the calling thread in every library and goes straight through, as does
+// a short gemv while OpenBLAS alone is loaded): at most
 // GOMAXPROCS goroutines (runtime.GOMAXPROCS, followed when it changes) are
 // inside the wrapped implementation at once, and the others wait, parked
 // and not locked to a thread, before their scope starts. Their fair share

@@ -18,12 +18,12 @@ import (
 // threads. A waiting goroutine loses nothing: GOMAXPROCS goroutines inside
 // already get a fair share of one thread each.
 //
-// Two kinds of short call go straight through: a Level 1 call below
-// minWork1, which runs on the calling thread in every library, never in
-// its pool, and, while OpenBLAS alone is loaded, a short call below
-// OpenBLAS's one-thread cut-off (oncaller.go). Neither holds a pool
-// thread, so parking cannot meet it, and the gate's atomic word would cost
-// it more than the call itself from many goroutines.
+// A Level 1 call below minWork1 goes straight through: it runs on the
+// calling thread in every library, never in its pool, so parking cannot
+// meet it, and the gate's atomic word would cost it more than the call
+// itself from many goroutines. So does, while OpenBLAS alone is loaded, a
+// gemv below OpenBLAS's one-thread cut-off whose buffer OpenBLAS keeps on
+// the stack (oncaller.go): no pool thread and no lock.
 //
 // A goroutine already locked inside a blasctl scope or Limit of its own
 // (WithThreads, WithFairShare, Limit, blasctltest.Pin around drop-in calls)

@@ -11,10 +11,11 @@ import (
 // calling thread at any thread count, without its pool, so that a scope
 // has nothing to set and the result has the same bits at every count.
 // While OpenBLAS is the only BLAS loaded, the wrapper uses them: such a
-// call skips its scope in both modes, and a short one (Level 3 below
-// minWork3, gemv below the cut-off, at most a few microseconds) also skips
-// the gate, as a short Level 1 call does: it holds no pool thread and no
-// lock, and parking cannot meet it. With any other BLAS loaded (MKL, whose
+// call skips its scope in both modes. It still passes the gate: from many
+// goroutines OpenBLAS's buffer lock holds some callers in C long enough for
+// Go to start threads for the others, and the gate bounds them (unwrapped,
+// 1000 goroutines of 16^3 dgemm added 0 to 21 threads from run to run).
+// With any other BLAS loaded (MKL, whose
 // bits move with the count from syrk of 4 x 4; BLIS, which opens a
 // parallel region at every size; a library blasctl does not know) the
 // rules of minWork3, minFixedWork3 and oneThread apply alone.
@@ -154,14 +155,22 @@ func oneThreadGemv(m, n int, complex bool) bool {
 	return work2(m, n) < 2304*4
 }
 
-// direct3 reports whether a Level 3 call of the given work, which OpenBLAS
-// runs on one thread (one), skips the gate and its scope.
-func direct3(work float64, one bool) bool {
-	return one && work < minWork3 && openblasOnly()
+// gemvOnStack reports whether OpenBLAS's gemv of an m x n matrix keeps its
+// buffer on the stack (m + n + 16 doubles, 2(m + n) + 16 for a complex
+// one, plus 20 on Windows, rounded up to 4, within MAX_STACK_ALLOC, 2048
+// bytes by default: interface/gemv.c and zgemv.c, 0.3.17 to 0.3.29). Such
+// a gemv below the one-thread cut-off takes no lock and no pool thread, as
+// a short Level 1 call, and skips the gate as one does: from 1000
+// goroutines the gate cost a 16 x 16 dgemv 3.6 times the call.
+func gemvOnStack(m, n int, complex bool) bool {
+	if complex {
+		return m+n <= 108
+	}
+	return m+n <= 216
 }
 
-// direct2 reports whether a gemv that OpenBLAS runs on one thread (one)
-// skips the gate and its scope.
-func direct2(one bool) bool {
+// onCaller reports whether a call that OpenBLAS runs on one thread (one)
+// skips its scope: while OpenBLAS alone is loaded.
+func onCaller(one bool) bool {
 	return one && openblasOnly()
 }

@@ -118,13 +118,13 @@ func small3Cases() []small3Case {
 	for _, d := range [][2]int{{75, 75}, {96, 95}, {96, 96}, {150, 150}, {64, 63}, {64, 64}, {300, 20}} {
 		m, n := d[0], d[1]
 		a, x, y := filled(m*n, 1), filled(n, 2), filled(m, 3)
-		add(fmt.Sprintf("dgemv %dx%d", m, n), direct2(oneThreadGemv(m, n, false)), func() []uint64 {
+		add(fmt.Sprintf("dgemv %dx%d", m, n), onCaller(oneThreadGemv(m, n, false)), func() []uint64 {
 			yy := slices.Clone(y)
 			impl.Dgemv(blas.NoTrans, m, n, 1, a, n, x, 1, 0.5, yy, 1)
 			return bits(yy...)
 		})
 		za, zx, zy := cfilled(filled(2*m*n, 1)), cfilled(filled(2*n, 2)), cfilled(filled(2*m, 3))
-		add(fmt.Sprintf("zgemv %dx%d", m, n), direct2(oneThreadGemv(m, n, true)), func() []uint64 {
+		add(fmt.Sprintf("zgemv %dx%d", m, n), onCaller(oneThreadGemv(m, n, true)), func() []uint64 {
 			yy := slices.Clone(zy)
 			impl.Zgemv(blas.NoTrans, m, n, 1, za, n, zx, 1, 0.5, yy, 1)
 			return cbits(yy)

@@ -95,18 +95,13 @@ func (w Implementation) Cgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Cgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadGemm(m, n, k, true)
-	if direct3(4*work3(m, n, k), one) {
-		w.impl.Cgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(4*work3(m, n, k), true, one) {
+	if w.small3(4*work3(m, n, k), true, oneThreadGemm(m, n, k, true)) {
 		w.impl.Cgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -117,18 +112,17 @@ func (w Implementation) Cgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Cgemv(tA blas.Transpose, m int, n int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadGemv(m, n, true)
-	if direct2(one) {
+	if gemvOnStack(m, n, true) && onCaller(oneThreadGemv(m, n, true)) {
 		w.impl.Cgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
 	defer w.enter().exit()
-	if 4*work2(m, n) < w.minFixed2() {
+	if 4*work2(m, n) < w.minFixed2() || onCaller(oneThreadGemv(m, n, true)) {
 		w.impl.Cgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
@@ -257,18 +251,13 @@ func (w Implementation) Cher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Cherk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []complex64, lda int, beta float32, c []complex64, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadSyrk(n, k, true)
-	if direct3(4*work3(n, n, k), one) {
-		w.impl.Cherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(4*work3(n, n, k), false, one) {
+	if w.small3(4*work3(n, n, k), false, oneThreadSyrk(n, k, true)) {
 		w.impl.Cherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -393,18 +382,13 @@ func (w Implementation) Csyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Csyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, beta complex64, c []complex64, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadSyrk(n, k, true)
-	if direct3(4*work3(n, n, k), one) {
-		w.impl.Csyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(4*work3(n, n, k), false, one) {
+	if w.small3(4*work3(n, n, k), false, oneThreadSyrk(n, k, true)) {
 		w.impl.Csyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -475,18 +459,13 @@ func (w Implementation) Ctpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Ctrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadTri(m, n, true)
-	if direct3(4*workSide(s, m, n), one) {
-		w.impl.Ctrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true), one) {
+	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true), oneThreadTri(m, n, true)) {
 		w.impl.Ctrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -512,18 +491,13 @@ func (w Implementation) Ctrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Ctrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadTri(m, n, true)
-	if direct3(4*workSide(s, m, n), one) {
-		w.impl.Ctrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true), one) {
+	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true), oneThreadTri(m, n, true)) {
 		w.impl.Ctrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -626,18 +600,13 @@ func (w Implementation) Dgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Dgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadGemm(m, n, k, false)
-	if direct3(work3(m, n, k), one) {
-		w.impl.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(work3(m, n, k), true, one) {
+	if w.small3(work3(m, n, k), true, oneThreadGemm(m, n, k, false)) {
 		w.impl.Dgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -648,18 +617,17 @@ func (w Implementation) Dgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Dgemv(tA blas.Transpose, m int, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadGemv(m, n, false)
-	if direct2(one) {
+	if gemvOnStack(m, n, false) && onCaller(oneThreadGemv(m, n, false)) {
 		w.impl.Dgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
 	defer w.enter().exit()
-	if work2(m, n) < w.minFixed2() {
+	if work2(m, n) < w.minFixed2() || onCaller(oneThreadGemv(m, n, false)) {
 		w.impl.Dgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
@@ -923,18 +891,13 @@ func (w Implementation) Dsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Dsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadSyrk(n, k, false)
-	if direct3(work3(n, n, k), one) {
-		w.impl.Dsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(work3(n, n, k), false, one) {
+	if w.small3(work3(n, n, k), false, oneThreadSyrk(n, k, false)) {
 		w.impl.Dsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -1005,18 +968,13 @@ func (w Implementation) Dtpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Dtrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadTri(m, n, false)
-	if direct3(workSide(s, m, n), one) {
-		w.impl.Dtrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false), one) {
+	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false), oneThreadTri(m, n, false)) {
 		w.impl.Dtrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -1042,18 +1000,13 @@ func (w Implementation) Dtrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Dtrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadTri(m, n, false)
-	if direct3(workSide(s, m, n), one) {
-		w.impl.Dtrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false), one) {
+	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false), oneThreadTri(m, n, false)) {
 		w.impl.Dtrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -1294,18 +1247,13 @@ func (w Implementation) Sgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadGemm(m, n, k, false)
-	if direct3(work3(m, n, k), one) {
-		w.impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(work3(m, n, k), true, one) {
+	if w.small3(work3(m, n, k), true, oneThreadGemm(m, n, k, false)) {
 		w.impl.Sgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1316,18 +1264,17 @@ func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Sgemv(tA blas.Transpose, m int, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadGemv(m, n, false)
-	if direct2(one) {
+	if gemvOnStack(m, n, false) && onCaller(oneThreadGemv(m, n, false)) {
 		w.impl.Sgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
 	defer w.enter().exit()
-	if work2(m, n) < w.minFixed2() {
+	if work2(m, n) < w.minFixed2() || onCaller(oneThreadGemv(m, n, false)) {
 		w.impl.Sgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
@@ -1573,18 +1520,13 @@ func (w Implementation) Ssyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Ssyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadSyrk(n, k, false)
-	if direct3(work3(n, n, k), one) {
-		w.impl.Ssyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(work3(n, n, k), false, one) {
+	if w.small3(work3(n, n, k), false, oneThreadSyrk(n, k, false)) {
 		w.impl.Ssyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -1655,18 +1597,13 @@ func (w Implementation) Stpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Strmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadTri(m, n, false)
-	if direct3(workSide(s, m, n), one) {
-		w.impl.Strmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false), one) {
+	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false), oneThreadTri(m, n, false)) {
 		w.impl.Strmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -1692,18 +1629,13 @@ func (w Implementation) Strmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Strsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadTri(m, n, false)
-	if direct3(workSide(s, m, n), one) {
-		w.impl.Strsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false), one) {
+	if w.small3(workSide(s, m, n), oneThreadTri(m, n, false), oneThreadTri(m, n, false)) {
 		w.impl.Strsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -1819,18 +1751,13 @@ func (w Implementation) Zgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Zgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadGemm(m, n, k, true)
-	if direct3(4*work3(m, n, k), one) {
-		w.impl.Zgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(4*work3(m, n, k), true, one) {
+	if w.small3(4*work3(m, n, k), true, oneThreadGemm(m, n, k, true)) {
 		w.impl.Zgemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -1841,18 +1768,17 @@ func (w Implementation) Zgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Zgemv(tA blas.Transpose, m int, n int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadGemv(m, n, true)
-	if direct2(one) {
+	if gemvOnStack(m, n, true) && onCaller(oneThreadGemv(m, n, true)) {
 		w.impl.Zgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
 	defer w.enter().exit()
-	if 4*work2(m, n) < w.minFixed2() {
+	if 4*work2(m, n) < w.minFixed2() || onCaller(oneThreadGemv(m, n, true)) {
 		w.impl.Zgemv(tA, m, n, alpha, a, lda, x, incX, beta, y, incY)
 		return
 	}
@@ -1981,18 +1907,13 @@ func (w Implementation) Zher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Zherk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []complex128, lda int, beta float64, c []complex128, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadSyrk(n, k, true)
-	if direct3(4*work3(n, n, k), one) {
-		w.impl.Zherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(4*work3(n, n, k), false, one) {
+	if w.small3(4*work3(n, n, k), false, oneThreadSyrk(n, k, true)) {
 		w.impl.Zherk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -2104,18 +2025,13 @@ func (w Implementation) Zsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Zsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, beta complex128, c []complex128, ldc int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadSyrk(n, k, true)
-	if direct3(4*work3(n, n, k), one) {
-		w.impl.Zsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(4*work3(n, n, k), false, one) {
+	if w.small3(4*work3(n, n, k), false, oneThreadSyrk(n, k, true)) {
 		w.impl.Zsyrk(ul, t, n, k, alpha, a, lda, beta, c, ldc)
 		return
 	}
@@ -2186,18 +2102,13 @@ func (w Implementation) Ztpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Ztrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadTri(m, n, true)
-	if direct3(4*workSide(s, m, n), one) {
-		w.impl.Ztrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true), one) {
+	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true), oneThreadTri(m, n, true)) {
 		w.impl.Ztrmm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}
@@ -2223,18 +2134,13 @@ func (w Implementation) Ztrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
-// scope, and a short one the gate too (oncaller.go).
+// scope (oncaller.go).
 func (w Implementation) Ztrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int) {
 	if g := serialized(); g != nil {
 		defer g.Unlock()
 	}
-	one := oneThreadTri(m, n, true)
-	if direct3(4*workSide(s, m, n), one) {
-		w.impl.Ztrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
-		return
-	}
 	defer w.enter().exit()
-	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true), one) {
+	if w.small3(4*workSide(s, m, n), oneThreadTri(m, n, true), oneThreadTri(m, n, true)) {
 		w.impl.Ztrsm(s, ul, tA, d, m, n, alpha, a, lda, b, ldb)
 		return
 	}

@@ -297,30 +297,26 @@ func writeMethod(buf *bytes.Buffer, m method) error {
 	}
 	fmt.Fprintf(buf, "\n// %s calls the wrapped %s, when its work reaches the Level %d\n// threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed\n// count in the default mode (its bits depend on the count).\n", m.name, m.name, m.level)
 	one := openblasOne(m)
-	if one == "" {
-		writeHead(buf, m, params, results)
-	} else {
-		if slices.Contains(m.params, "one") {
-			return fmt.Errorf("%s has a parameter named \"one\", a local of the wrapper", m.name)
-		}
-		fmt.Fprintf(buf, "// While OpenBLAS alone is loaded, a call it runs on one thread skips its\n// scope, and a short one the gate too (oncaller.go).\n")
+	if one != "" {
+		fmt.Fprintf(buf, "// While OpenBLAS alone is loaded, a call it runs on one thread skips its\n// scope (oncaller.go).\n")
+	}
+	if m.level == 2 && one != "" {
+		// gemv: a short one skips the gate too (oncaller.go)
 		fmt.Fprintf(buf, "func (%s Implementation) %s(%s)%s {\n", receiver, m.name, params, results)
 		writeSerialize(buf)
-		fmt.Fprintf(buf, "\tone := %s\n", one)
-		if m.level == 3 {
-			fmt.Fprintf(buf, "\tif direct3(%s, one) {\n\t\t%s\n\t\treturn\n\t}\n", work, call)
-		} else {
-			fmt.Fprintf(buf, "\tif direct2(one) {\n\t\t%s\n\t\treturn\n\t}\n", call)
-		}
+		fmt.Fprintf(buf, "\tif gemvOnStack(m, n, %v) && onCaller(%s) {\n\t\t%s\n\t\treturn\n\t}\n", m.complex, one, call)
 		fmt.Fprintf(buf, "\tdefer %s.enter().exit()\n", receiver)
-	}
-	if m.level == 3 {
-		obOne := "false"
-		if one != "" {
-			obOne = "one"
-		}
-		fmt.Fprintf(buf, "\tif %s.small3(%s, %s, %s) {\n\t\t%s\n\t\treturn\n\t}\n", receiver, work, oneThread(m), obOne, call)
 	} else {
+		writeHead(buf, m, params, results)
+	}
+	switch {
+	case m.level == 3 && one == "":
+		fmt.Fprintf(buf, "\tif %s.small3(%s, %s, false) {\n\t\t%s\n\t\treturn\n\t}\n", receiver, work, oneThread(m), call)
+	case m.level == 3:
+		fmt.Fprintf(buf, "\tif %s.small3(%s, %s, %s) {\n\t\t%s\n\t\treturn\n\t}\n", receiver, work, oneThread(m), one, call)
+	case one != "":
+		fmt.Fprintf(buf, "\tif %s < %s.minFixed%d() || onCaller(%s) {\n\t\t%s\n\t\treturn\n\t}\n", work, receiver, m.level, one, call)
+	default:
 		fmt.Fprintf(buf, "\tif %s < %s.minFixed%d() {\n\t\t%s\n\t\treturn\n\t}\n", work, receiver, m.level, call)
 	}
 	fmt.Fprintf(buf, "\t%s.fixed(func() { %s })\n}\n", receiver, call)
