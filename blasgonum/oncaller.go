@@ -14,11 +14,12 @@ import (
 // call skips its scope in both modes. It still passes the gate: from many
 // goroutines OpenBLAS's buffer lock holds some callers in C long enough for
 // Go to start threads for the others, and the gate bounds them (unwrapped,
-// 1000 goroutines of 16^3 dgemm added 0 to 21 threads from run to run).
-// With any other BLAS loaded (MKL, whose
-// bits move with the count from syrk of 4 x 4; BLIS, which opens a
-// parallel region at every size; a library blasctl does not know) the
-// rules of minWork3, minFixedWork3 and oneThread apply alone.
+// 1000 goroutines of 16^3 dgemm added 0 to 21 threads from run to run),
+// but for a gemv whose buffer is on the stack (gemvOnStack). With any
+// other BLAS loaded (MKL, whose bits move with the count from syrk of
+// 4 x 4; BLIS, which opens a parallel region at every size; a library
+// blasctl does not know) the rules of minWork3, minFixedWork3 and
+// oneThread apply alone.
 //
 // The cut-offs are OpenBLAS's interface/*.c from 0.3.17 (the first with a
 // cut-off for syrk) to 0.3.29, and the smaller one where a release
