@@ -3,7 +3,6 @@ package blasgonum
 import (
 	"bytes"
 	"fmt"
-	"math"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -191,7 +190,7 @@ func cutoffCases(fns map[string]uintptr) []cutoffCase {
 	for _, s := range gemm {
 		m, n, k := s[0], s[1], s[2]
 		for _, tr := range []byte{'N', 'T'} {
-			a, b, c := cutoffFilled(m*k, 1), cutoffFilled(k*n, 2), cutoffFilled(m*n, 5)
+			a, b, c := filled(m*k, 1), filled(k*n, 2), filled(m*n, 5)
 			lda := m
 			if tr == 'T' {
 				lda = k
@@ -224,7 +223,7 @@ func cutoffCases(fns map[string]uintptr) []cutoffCase {
 			if tr == 'T' {
 				lda = k
 			}
-			a, c := cutoffFilled(n*k, 1), cutoffFilled(n*n, 5)
+			a, c := filled(n*k, 1), filled(n*n, 5)
 			cc := make([]float64, len(c))
 			add(oneThreadSyrk(n, k, false), work3(n, n, k), func() {
 				copy(cc, c)
@@ -257,7 +256,7 @@ func cutoffCases(fns map[string]uintptr) []cutoffCase {
 				dim = n
 			}
 			a, za := cutoffTriangle(dim), cutoffComplexTriangle(dim)
-			b, zb := cutoffFilled(m*n, 5), cutoffComplex(m*n, 5)
+			b, zb := filled(m*n, 5), cutoffComplex(m*n, 5)
 			for _, tr := range []byte{'N', 'T'} {
 				for _, r := range []struct {
 					name string
@@ -292,7 +291,7 @@ func cutoffCases(fns map[string]uintptr) []cutoffCase {
 			if tr == 'T' {
 				lx, ly = m, n
 			}
-			a, x, y := cutoffFilled(m*n, 1), cutoffFilled(lx, 2), cutoffFilled(ly, 3)
+			a, x, y := filled(m*n, 1), filled(lx, 2), filled(ly, 3)
 			yy := make([]float64, len(y))
 			add(oneThreadGemv(m, n, false), work2(m, n), func() {
 				copy(yy, y)
@@ -311,30 +310,15 @@ func cutoffCases(fns map[string]uintptr) []cutoffCase {
 	return out
 }
 
-// cutoffFilled returns n values that are not exact in binary and mix
-// signs, so that a change in the order of the sums shows in the bits.
-func cutoffFilled(n int, seed float64) []float64 {
-	x := make([]float64, n)
-	for i := range x {
-		x[i] = math.Sin(float64(i)*0.7+seed) / 3
-	}
-	return x
-}
-
-// cutoffComplex returns n complex values made as cutoffFilled's.
+// cutoffComplex returns n complex values made as filled's.
 func cutoffComplex(n int, seed float64) []complex128 {
-	x := cutoffFilled(2*n, seed)
-	z := make([]complex128, n)
-	for i := range z {
-		z[i] = complex(x[2*i], x[2*i+1])
-	}
-	return z
+	return cfilled(filled(2*n, seed))
 }
 
 // cutoffTriangle is an n x n matrix whose triangles are small next to its
 // diagonal, so that a solve of any size stays finite.
 func cutoffTriangle(n int) []float64 {
-	a := cutoffFilled(n*n, 3)
+	a := filled(n*n, 3)
 	for j := range n {
 		for i := range n {
 			a[i+j*n] /= float64(n)

@@ -34,15 +34,6 @@ func bits(xs ...float64) []uint64 {
 	return out
 }
 
-// cfilled pairs the values of x into complex numbers.
-func cfilled(x []float64) []complex128 {
-	out := make([]complex128, len(x)/2)
-	for i := range out {
-		out[i] = complex(x[2*i], x[2*i+1])
-	}
-	return out
-}
-
 // cbits returns the bit patterns of the parts of zs.
 func cbits(zs []complex128) []uint64 {
 	var out []uint64
@@ -86,16 +77,6 @@ func cbits64(zs []complex64) []uint64 {
 		out = append(out, bits32([]float32{real(z), imag(z)})...)
 	}
 	return out
-}
-
-// filled returns n values that are not exact in binary and mix signs, so
-// that the order of a sum shows in its last bits.
-func filled(n int, seed float64) []float64 {
-	x := make([]float64, n)
-	for i := range x {
-		x[i] = math.Sin(float64(i)*0.7+seed) / 3
-	}
-	return x
 }
 
 // routines are the measured calls: the Level 3 families, the Level 2
