@@ -21,8 +21,8 @@ func (noGuard) Unlock() {}
 // Debian's libopenblas0-serial). While such a library is loaded, every call
 // returns the same process-wide mutex, a *sync.Mutex; otherwise it returns
 // a Locker whose Lock and Unlock do nothing, never a *sync.Mutex, at the
-// cost of one atomic load. Take it around
-// each of your own calls into the library (cgo, purego):
+// cost of one atomic load. Take it around each of your own calls into the
+// library (cgo, purego):
 //
 //	g := blasctl.CallGuard()
 //	g.Lock()

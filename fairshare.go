@@ -29,8 +29,9 @@ func WithFairShare(fn func()) error { return all.WithFairShare(fn) }
 // WithFairShare runs fn with the selected libraries limited to the calling
 // goroutine's share of the fair-share budget P: max(1, P/k) threads, where k
 // is the number of goroutines inside WithFairShare or waiting for admission
-// to it (below) when fn starts, this one included. A goroutine alone gets all P threads; k goroutines get P/k each,
-// so together they stay near P threads instead of k x P. A call keeps the
+// to it (below) when fn starts, this one included. A goroutine alone gets
+// all P threads; k goroutines get P/k each, so together they stay near P
+// threads instead of k x P. A call keeps the
 // share it started with; the next call sees the count of its own moment.
 // P is runtime.GOMAXPROCS(0), or the budget set with SetFairShareBudget when
 // that is lower.
@@ -75,9 +76,8 @@ func WithFairShare(fn func()) error { return all.WithFairShare(fn) }
 // are there because a few callers more than CPUs run faster side by side,
 // their threads shared by the OS, than waiting in Go. A free place goes to
 // the first goroutine that asks, a waiter or a newcomer, and a waiter that
-// has waited 2 ms is handed the next. A call nested in a
-// scope or Limit of its own goroutine passes straight through: it is
-// locked already. The rule for fn: do not make fn wait for a goroutine
+// has waited 2 ms is handed the next. A call nested in a scope or Limit of
+// its own goroutine passes straight through: it is locked already. The rule for fn: do not make fn wait for a goroutine
 // that is about to call WithFairShare (a channel receive from it, a
 // WaitGroup it joins, a lock it needs inside its call). That cannot
 // deadlock: after 50 ms in which no admitted call has ended and no other
