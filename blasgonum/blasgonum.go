@@ -78,9 +78,11 @@
 // (blasctl's scopes lock their goroutine to its thread while they run). A
 // goroutine already inside a blasctl scope or Limit of its own
 // (WithThreads, WithFairShare, Limit, blasctltest.Pin) never waits at the
-// gate: it goes in over the cap. A goroutine the caller locked itself
-// (runtime.LockOSThread) does wait, holding its thread. The gate costs a
-// call about two atomic operations while there is room. The wrapped
+// gate: it goes in over the cap, and takes none of the others' places. A
+// goroutine the caller locked itself (runtime.LockOSThread) does wait,
+// holding its thread. The gate costs a call two atomic operations on a
+// word of its processor's own while there is room, as much from 1000
+// goroutines as from one. The wrapped
 // implementation must not call back into the wrapper (through blas64, for
 // example): the gate is not re-entrant.
 //

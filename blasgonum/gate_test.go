@@ -12,7 +12,7 @@ import (
 )
 
 // insideGate is how many goroutines the gate counts inside.
-func insideGate() int { return int(gate.word.Load() & insideMask) }
+func insideGate() int { return gate.inside() }
 
 // gateOpenL1 lets every Level 1 call with a length pass the gate until
 // the test ends (from minWork1 they do; below it they go straight through).
@@ -100,7 +100,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // TestGateCapsCalls starts 64 goroutines calling a wrapped Daxpy that
 // blocks, with GOMAXPROCS 2: 2 get in, the others wait, and once released
 // every call completes and the gate is empty. A goroutine inside a blasctl
-// scope goes in over the cap; raising GOMAXPROCS lets more in.
+// scope goes in over the cap, and takes none of its places; raising
+// GOMAXPROCS to 4 lets 2 more in.
 func TestGateCapsCalls(t *testing.T) {
 	gateOpenL1(t) // Daxpy of length 1 passes the gate
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
@@ -126,19 +127,23 @@ func TestGateCapsCalls(t *testing.T) {
 	}()
 	waitFor(t, "the goroutine in a scope inside", func() bool { return b.in.Load() == 3 })
 
-	// A raised GOMAXPROCS lets more in, at the next call that finds the
+	// A raised GOMAXPROCS lets 2 more in, at the next call that finds the
 	// gate full.
 	runtime.GOMAXPROCS(4)
 	done.Go(func() { w.Daxpy(1, 1, nil, 1, nil, 1) })
-	waitFor(t, "a fourth goroutine inside", func() bool { return b.in.Load() == 4 })
+	waitFor(t, "4 goroutines inside besides the one in a scope", func() bool { return b.in.Load() == 5 })
+	time.Sleep(20 * time.Millisecond)
+	if got := b.in.Load(); got != 5 {
+		t.Fatalf("%d goroutines inside the wrapped implementation with GOMAXPROCS 4 and one in a scope, want 5", got)
+	}
 
 	close(b.release)
 	done.Wait()
 	if err := <-inScope; err != nil {
 		t.Fatal(err)
 	}
-	if got := b.most.Load(); got != 4 {
-		t.Errorf("at most %d goroutines inside at once, want 4", got)
+	if got := b.most.Load(); got != 5 {
+		t.Errorf("at most %d goroutines inside at once, want 5", got)
 	}
 	if n, q := insideGate(), gate.waiters.Load(); n != 0 || q != 0 {
 		t.Errorf("after every call: %d inside the gate and %d waiting, want 0 and 0", n, q)

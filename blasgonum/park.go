@@ -11,11 +11,11 @@ import (
 // Parking: under blasctl.IdleSleep, the pthreads OpenBLAS's workers keep
 // spinning for about 0.1 s after a call, and only blasctl.ParkWorkers
 // stops them, which is safe only while no call is in flight. The gate
-// knows when none is: when the last call leaves (gateEmpty) and
-// blasctl.ParkWanted says the policy asks for it, a timer fires parkAfter
-// after the last call; if no call came meanwhile, the parker closes the
-// gate (parkMark inside: every newcomer waits), calls ParkWorkers, and
-// opens it again. Calls that follow each other closer than parkAfter never
+// knows when none is: when a call leaves its shard of the gate empty
+// (gateEmpty) and blasctl.ParkWanted says the policy asks for it, a timer
+// fires parkAfter after that call; if no call came meanwhile and every
+// shard is empty, the parker closes the gate (parkMark inside each shard:
+// every newcomer waits), calls ParkWorkers, and opens it again. Calls that follow each other closer than parkAfter never
 // park, so back-to-back calls keep their pool; the first call after a park
 // starts it again (one thread start per worker).
 //
@@ -34,15 +34,16 @@ var parker struct {
 // about the millisecond the idle policy promises.
 const parkAfter = time.Millisecond
 
-// parkMark is what the parker adds to the count inside while it holds the
-// gate closed: above any cap, so that every newcomer finds the gate full.
+// parkMark is what the parker adds to each shard's count inside while it
+// holds the gate closed: above any cap, so that every newcomer finds the
+// gate full.
 const parkMark = insideMask/2 + 1
 
 // parkEpoch is the origin of parker.last: time.Since it is monotonic.
 var parkEpoch = time.Now()
 
-// gateEmpty runs when the last goroutine inside the wrapped implementation
-// has left the gate. Under IdleSleep, with a pool only ParkWorkers stops,
+// gateEmpty runs when a goroutine leaving the wrapped implementation has
+// left its shard of the gate empty. Under IdleSleep, with a pool only ParkWorkers stops,
 // it arms the parker; otherwise it costs one atomic load.
 func gateEmpty() {
 	if !blasctl.ParkWanted() {
@@ -66,19 +67,16 @@ func parkIfQuiet() {
 			parker.timer.Reset(parkAfter - quiet)
 			return
 		}
-		v := gate.word.Load()
-		if v&insideMask != 0 {
-			parker.armed.Store(false)
-			// A call that left before armed went false found it set and
-			// did not arm: look once more.
-			if gate.word.Load()&insideMask == 0 && parker.armed.CompareAndSwap(false, true) {
-				continue
-			}
-			return
-		}
-		if gate.word.CompareAndSwap(v, v+parkMark) {
+		if gate.closeIfEmpty() {
 			break
 		}
+		parker.armed.Store(false)
+		// A call that left before armed went false found it set and did
+		// not arm: look once more.
+		if gate.inside() == 0 && parker.armed.CompareAndSwap(false, true) {
+			continue
+		}
+		return
 	}
 	if blasctl.ParkWanted() {
 		if blasctl.ParkWorkers() == nil {
@@ -86,6 +84,6 @@ func parkIfQuiet() {
 		}
 	}
 	parker.armed.Store(false)
-	gate.word.Add(^uint64(parkMark - 1))
-	gate.wake(int(gate.capacity()))
+	gate.reopen(shardCount)
+	gate.wake(int(gate.limit.Load()))
 }
