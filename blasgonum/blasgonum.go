@@ -125,6 +125,16 @@ type BLAS interface {
 // (see the package doc). Make one with Wrap; it is safe for concurrent use
 // if the wrapped implementation is.
 type Implementation struct {
+	// A single pointer, so that an Implementation in one of gonum's
+	// interfaces is the pointer itself: a call through the interface
+	// reaches the method directly, without the copy of the value that a
+	// larger struct costs at every call.
+	*wrapping
+}
+
+// wrapping is what an Implementation wraps, and how. Each Implementation
+// has its own, never changed once made.
+type wrapping struct {
 	impl     BLAS
 	onError  func(error)
 	adaptive bool
@@ -147,7 +157,7 @@ func Wrap(impl BLAS) Implementation {
 	if loaded.Load() == kindUnknown && !blasctl.InScope() {
 		look() // which BLAS is loaded: oncaller.go
 	}
-	return Implementation{impl: impl}
+	return Implementation{&wrapping{impl: impl}}
 }
 
 // OnError returns a copy of w that passes each error of a scope to f.
@@ -158,8 +168,9 @@ func Wrap(impl BLAS) Implementation {
 // (blasctl.ErrNotRestored), f gets it after the call. f may be called from
 // many goroutines at once.
 func (w Implementation) OnError(f func(error)) Implementation {
-	w.onError = f
-	return w
+	c := *w.wrapping
+	c.onError = f
+	return Implementation{&c}
 }
 
 // Adaptive returns a copy of w in the adaptive mode: every Level 2 and
@@ -169,8 +180,9 @@ func (w Implementation) OnError(f func(error)) Implementation {
 // which depends on how many goroutines call at the same moment. Without
 // Adaptive, w is in the default, reproducible mode (see the package doc).
 func (w Implementation) Adaptive() Implementation {
-	w.adaptive = true
-	return w
+	c := *w.wrapping
+	c.adaptive = true
+	return Implementation{&c}
 }
 
 // share runs call inside blasctl.WithFairShare, or alone when the scope

@@ -31,7 +31,7 @@ type small3Case struct {
 // past that, a skipped case would differ.
 func small3Cases() []small3Case {
 	impl := netlib.Implementation{}
-	def := Implementation{} // the default mode's thresholds
+	def := Implementation{&wrapping{}} // the default mode's thresholds
 	var out []small3Case
 	add := func(name string, skip bool, run func() []uint64) {
 		out = append(out, small3Case{name, skip, run})
