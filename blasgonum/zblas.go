@@ -3,6 +3,9 @@
 package blasgonum
 
 import (
+	"sync"
+
+	"github.com/blasctl/blasctl"
 	"gonum.org/v1/gonum/blas"
 )
 
@@ -16,7 +19,8 @@ var (
 
 // Caxpy calls the wrapped Caxpy directly (Level 1).
 func (w Implementation) Caxpy(n int, alpha complex64, x []complex64, incX int, y []complex64, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -29,7 +33,8 @@ func (w Implementation) Caxpy(n int, alpha complex64, x []complex64, incX int, y
 
 // Ccopy calls the wrapped Ccopy directly (Level 1).
 func (w Implementation) Ccopy(n int, x []complex64, incX int, y []complex64, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -43,7 +48,8 @@ func (w Implementation) Ccopy(n int, x []complex64, incX int, y []complex64, inc
 // Cdotc calls the wrapped Cdotc directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Cdotc(n int, x []complex64, incX int, y []complex64, incY int) complex64 {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -61,7 +67,8 @@ func (w Implementation) Cdotc(n int, x []complex64, incX int, y []complex64, inc
 // Cdotu calls the wrapped Cdotu directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Cdotu(n int, x []complex64, incX int, y []complex64, incY int) complex64 {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -80,7 +87,8 @@ func (w Implementation) Cdotu(n int, x []complex64, incX int, y []complex64, inc
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -97,7 +105,8 @@ func (w Implementation) Cgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Cgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -114,7 +123,8 @@ func (w Implementation) Cgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Cgemv(tA blas.Transpose, m int, n int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if gemvOnStack(m, n, true) && onCaller(oneThreadGemv(m, n, true)) {
@@ -132,7 +142,8 @@ func (w Implementation) Cgemv(tA blas.Transpose, m int, n int, alpha complex64, 
 // Cgerc calls the wrapped Cgerc, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Cgerc(m int, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, a []complex64, lda int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -146,7 +157,8 @@ func (w Implementation) Cgerc(m int, n int, alpha complex64, x []complex64, incX
 // Cgeru calls the wrapped Cgeru, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Cgeru(m int, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, a []complex64, lda int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -161,7 +173,8 @@ func (w Implementation) Cgeru(m int, n int, alpha complex64, x []complex64, incX
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chbmv(ul blas.Uplo, n int, k int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -176,7 +189,8 @@ func (w Implementation) Chbmv(ul blas.Uplo, n int, k int, alpha complex64, a []c
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chemm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -191,7 +205,8 @@ func (w Implementation) Chemm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chemv(ul blas.Uplo, n int, alpha complex64, a []complex64, lda int, x []complex64, incX int, beta complex64, y []complex64, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -206,7 +221,8 @@ func (w Implementation) Chemv(ul blas.Uplo, n int, alpha complex64, a []complex6
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cher(ul blas.Uplo, n int, alpha float32, x []complex64, incX int, a []complex64, lda int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -221,7 +237,8 @@ func (w Implementation) Cher(ul blas.Uplo, n int, alpha float32, x []complex64, 
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cher2(ul blas.Uplo, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, a []complex64, lda int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -236,7 +253,8 @@ func (w Implementation) Cher2(ul blas.Uplo, n int, alpha complex64, x []complex6
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Cher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta float32, c []complex64, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -253,7 +271,8 @@ func (w Implementation) Cher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Cherk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []complex64, lda int, beta float32, c []complex64, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -268,7 +287,8 @@ func (w Implementation) Cherk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chpmv(ul blas.Uplo, n int, alpha complex64, ap []complex64, x []complex64, incX int, beta complex64, y []complex64, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -283,7 +303,8 @@ func (w Implementation) Chpmv(ul blas.Uplo, n int, alpha complex64, ap []complex
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chpr(ul blas.Uplo, n int, alpha float32, x []complex64, incX int, a []complex64) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -298,7 +319,8 @@ func (w Implementation) Chpr(ul blas.Uplo, n int, alpha float32, x []complex64, 
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Chpr2(ul blas.Uplo, n int, alpha complex64, x []complex64, incX int, y []complex64, incY int, ap []complex64) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -311,7 +333,8 @@ func (w Implementation) Chpr2(ul blas.Uplo, n int, alpha complex64, x []complex6
 
 // Cscal calls the wrapped Cscal directly (Level 1).
 func (w Implementation) Cscal(n int, alpha complex64, x []complex64, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -324,7 +347,8 @@ func (w Implementation) Cscal(n int, alpha complex64, x []complex64, incX int) {
 
 // Csscal calls the wrapped Csscal directly (Level 1).
 func (w Implementation) Csscal(n int, alpha float32, x []complex64, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -337,7 +361,8 @@ func (w Implementation) Csscal(n int, alpha float32, x []complex64, incX int) {
 
 // Cswap calls the wrapped Cswap directly (Level 1).
 func (w Implementation) Cswap(n int, x []complex64, incX int, y []complex64, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -352,7 +377,8 @@ func (w Implementation) Cswap(n int, x []complex64, incX int, y []complex64, inc
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Csymm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -367,7 +393,8 @@ func (w Implementation) Csymm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Csyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, b []complex64, ldb int, beta complex64, c []complex64, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -384,7 +411,8 @@ func (w Implementation) Csyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Csyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex64, a []complex64, lda int, beta complex64, c []complex64, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -399,7 +427,8 @@ func (w Implementation) Csyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex64, lda int, x []complex64, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -414,7 +443,8 @@ func (w Implementation) Ctbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex64, lda int, x []complex64, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -429,7 +459,8 @@ func (w Implementation) Ctbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex64, x []complex64, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -444,7 +475,8 @@ func (w Implementation) Ctpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex64, x []complex64, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -461,7 +493,8 @@ func (w Implementation) Ctpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Ctrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -476,7 +509,8 @@ func (w Implementation) Ctrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex64, lda int, x []complex64, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -493,7 +527,8 @@ func (w Implementation) Ctrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Ctrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex64, a []complex64, lda int, b []complex64, ldb int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -508,7 +543,8 @@ func (w Implementation) Ctrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ctrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex64, lda int, x []complex64, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -522,7 +558,8 @@ func (w Implementation) Ctrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // Dasum calls the wrapped Dasum directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dasum(n int, x []float64, incX int) float64 {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -539,7 +576,8 @@ func (w Implementation) Dasum(n int, x []float64, incX int) float64 {
 
 // Daxpy calls the wrapped Daxpy directly (Level 1).
 func (w Implementation) Daxpy(n int, alpha float64, x []float64, incX int, y []float64, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -552,7 +590,8 @@ func (w Implementation) Daxpy(n int, alpha float64, x []float64, incX int, y []f
 
 // Dcopy calls the wrapped Dcopy directly (Level 1).
 func (w Implementation) Dcopy(n int, x []float64, incX int, y []float64, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -566,7 +605,8 @@ func (w Implementation) Dcopy(n int, x []float64, incX int, y []float64, incY in
 // Ddot calls the wrapped Ddot directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Ddot(n int, x []float64, incX int, y []float64, incY int) float64 {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -585,7 +625,8 @@ func (w Implementation) Ddot(n int, x []float64, incX int, y []float64, incY int
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -602,7 +643,8 @@ func (w Implementation) Dgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Dgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -619,7 +661,8 @@ func (w Implementation) Dgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Dgemv(tA blas.Transpose, m int, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if gemvOnStack(m, n, false) && onCaller(oneThreadGemv(m, n, false)) {
@@ -637,7 +680,8 @@ func (w Implementation) Dgemv(tA blas.Transpose, m int, n int, alpha float64, a 
 // Dger calls the wrapped Dger, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Dger(m int, n int, alpha float64, x []float64, incX int, y []float64, incY int, a []float64, lda int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -651,7 +695,8 @@ func (w Implementation) Dger(m int, n int, alpha float64, x []float64, incX int,
 // Dnrm2 calls the wrapped Dnrm2 directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dnrm2(n int, x []float64, incX int) float64 {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -668,7 +713,8 @@ func (w Implementation) Dnrm2(n int, x []float64, incX int) float64 {
 
 // Drot calls the wrapped Drot directly (Level 1).
 func (w Implementation) Drot(n int, x []float64, incX int, y []float64, incY int, c float64, s float64) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -681,7 +727,8 @@ func (w Implementation) Drot(n int, x []float64, incX int, y []float64, incY int
 
 // Drotg calls the wrapped Drotg directly (Level 1).
 func (w Implementation) Drotg(a float64, b float64) (float64, float64, float64, float64) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	return w.impl.Drotg(a, b)
@@ -689,7 +736,8 @@ func (w Implementation) Drotg(a float64, b float64) (float64, float64, float64, 
 
 // Drotm calls the wrapped Drotm directly (Level 1).
 func (w Implementation) Drotm(n int, x []float64, incX int, y []float64, incY int, p blas.DrotmParams) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -702,7 +750,8 @@ func (w Implementation) Drotm(n int, x []float64, incX int, y []float64, incY in
 
 // Drotmg calls the wrapped Drotmg directly (Level 1).
 func (w Implementation) Drotmg(d1 float64, d2 float64, b1 float64, b2 float64) (blas.DrotmParams, float64, float64, float64) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	return w.impl.Drotmg(d1, d2, b1, b2)
@@ -712,7 +761,8 @@ func (w Implementation) Drotmg(d1 float64, d2 float64, b1 float64, b2 float64) (
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsbmv(ul blas.Uplo, n int, k int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -725,7 +775,8 @@ func (w Implementation) Dsbmv(ul blas.Uplo, n int, k int, alpha float64, a []flo
 
 // Dscal calls the wrapped Dscal directly (Level 1).
 func (w Implementation) Dscal(n int, alpha float64, x []float64, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -739,7 +790,8 @@ func (w Implementation) Dscal(n int, alpha float64, x []float64, incX int) {
 // Dsdot calls the wrapped Dsdot directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dsdot(n int, x []float32, incX int, y []float32, incY int) float64 {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -758,7 +810,8 @@ func (w Implementation) Dsdot(n int, x []float32, incX int, y []float32, incY in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dspmv(ul blas.Uplo, n int, alpha float64, ap []float64, x []float64, incX int, beta float64, y []float64, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -773,7 +826,8 @@ func (w Implementation) Dspmv(ul blas.Uplo, n int, alpha float64, ap []float64, 
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dspr(ul blas.Uplo, n int, alpha float64, x []float64, incX int, ap []float64) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -788,7 +842,8 @@ func (w Implementation) Dspr(ul blas.Uplo, n int, alpha float64, x []float64, in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dspr2(ul blas.Uplo, n int, alpha float64, x []float64, incX int, y []float64, incY int, a []float64) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -801,7 +856,8 @@ func (w Implementation) Dspr2(ul blas.Uplo, n int, alpha float64, x []float64, i
 
 // Dswap calls the wrapped Dswap directly (Level 1).
 func (w Implementation) Dswap(n int, x []float64, incX int, y []float64, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -816,7 +872,8 @@ func (w Implementation) Dswap(n int, x []float64, incX int, y []float64, incY in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -831,7 +888,8 @@ func (w Implementation) Dsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha flo
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsymv(ul blas.Uplo, n int, alpha float64, a []float64, lda int, x []float64, incX int, beta float64, y []float64, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -846,7 +904,8 @@ func (w Implementation) Dsymv(ul blas.Uplo, n int, alpha float64, a []float64, l
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyr(ul blas.Uplo, n int, alpha float64, x []float64, incX int, a []float64, lda int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -861,7 +920,8 @@ func (w Implementation) Dsyr(ul blas.Uplo, n int, alpha float64, x []float64, in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyr2(ul blas.Uplo, n int, alpha float64, x []float64, incX int, y []float64, incY int, a []float64, lda int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -876,7 +936,8 @@ func (w Implementation) Dsyr2(ul blas.Uplo, n int, alpha float64, x []float64, i
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -893,7 +954,8 @@ func (w Implementation) Dsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Dsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []float64, lda int, beta float64, c []float64, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -908,7 +970,8 @@ func (w Implementation) Dsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float64, lda int, x []float64, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -923,7 +986,8 @@ func (w Implementation) Dtbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float64, lda int, x []float64, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -938,7 +1002,8 @@ func (w Implementation) Dtbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float64, x []float64, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -953,7 +1018,8 @@ func (w Implementation) Dtpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float64, x []float64, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -970,7 +1036,8 @@ func (w Implementation) Dtpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Dtrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -985,7 +1052,8 @@ func (w Implementation) Dtrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float64, lda int, x []float64, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1002,7 +1070,8 @@ func (w Implementation) Dtrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Dtrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float64, a []float64, lda int, b []float64, ldb int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1017,7 +1086,8 @@ func (w Implementation) Dtrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Dtrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float64, lda int, x []float64, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1031,7 +1101,8 @@ func (w Implementation) Dtrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // Dzasum calls the wrapped Dzasum directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dzasum(n int, x []complex128, incX int) float64 {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1049,7 +1120,8 @@ func (w Implementation) Dzasum(n int, x []complex128, incX int) float64 {
 // Dznrm2 calls the wrapped Dznrm2 directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Dznrm2(n int, x []complex128, incX int) float64 {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1066,7 +1138,8 @@ func (w Implementation) Dznrm2(n int, x []complex128, incX int) float64 {
 
 // Icamax calls the wrapped Icamax directly (Level 1).
 func (w Implementation) Icamax(n int, x []complex64, incX int) int {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1078,7 +1151,8 @@ func (w Implementation) Icamax(n int, x []complex64, incX int) int {
 
 // Idamax calls the wrapped Idamax directly (Level 1).
 func (w Implementation) Idamax(n int, x []float64, incX int) int {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1090,7 +1164,8 @@ func (w Implementation) Idamax(n int, x []float64, incX int) int {
 
 // Isamax calls the wrapped Isamax directly (Level 1).
 func (w Implementation) Isamax(n int, x []float32, incX int) int {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1102,7 +1177,8 @@ func (w Implementation) Isamax(n int, x []float32, incX int) int {
 
 // Izamax calls the wrapped Izamax directly (Level 1).
 func (w Implementation) Izamax(n int, x []complex128, incX int) int {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1115,7 +1191,8 @@ func (w Implementation) Izamax(n int, x []complex128, incX int) int {
 // Sasum calls the wrapped Sasum directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sasum(n int, x []float32, incX int) float32 {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1132,7 +1209,8 @@ func (w Implementation) Sasum(n int, x []float32, incX int) float32 {
 
 // Saxpy calls the wrapped Saxpy directly (Level 1).
 func (w Implementation) Saxpy(n int, alpha float32, x []float32, incX int, y []float32, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1146,7 +1224,8 @@ func (w Implementation) Saxpy(n int, alpha float32, x []float32, incX int, y []f
 // Scasum calls the wrapped Scasum directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Scasum(n int, x []complex64, incX int) float32 {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1164,7 +1243,8 @@ func (w Implementation) Scasum(n int, x []complex64, incX int) float32 {
 // Scnrm2 calls the wrapped Scnrm2 directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Scnrm2(n int, x []complex64, incX int) float32 {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1181,7 +1261,8 @@ func (w Implementation) Scnrm2(n int, x []complex64, incX int) float32 {
 
 // Scopy calls the wrapped Scopy directly (Level 1).
 func (w Implementation) Scopy(n int, x []float32, incX int, y []float32, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1195,7 +1276,8 @@ func (w Implementation) Scopy(n int, x []float32, incX int, y []float32, incY in
 // Sdot calls the wrapped Sdot directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sdot(n int, x []float32, incX int, y []float32, incY int) float32 {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1213,7 +1295,8 @@ func (w Implementation) Sdot(n int, x []float32, incX int, y []float32, incY int
 // Sdsdot calls the wrapped Sdsdot directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Sdsdot(n int, alpha float32, x []float32, incX int, y []float32, incY int) float32 {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1232,7 +1315,8 @@ func (w Implementation) Sdsdot(n int, alpha float32, x []float32, incX int, y []
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1249,7 +1333,8 @@ func (w Implementation) Sgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1266,7 +1351,8 @@ func (w Implementation) Sgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Sgemv(tA blas.Transpose, m int, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if gemvOnStack(m, n, false) && onCaller(oneThreadGemv(m, n, false)) {
@@ -1284,7 +1370,8 @@ func (w Implementation) Sgemv(tA blas.Transpose, m int, n int, alpha float32, a 
 // Sger calls the wrapped Sger, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Sger(m int, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32, lda int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1298,7 +1385,8 @@ func (w Implementation) Sger(m int, n int, alpha float32, x []float32, incX int,
 // Snrm2 calls the wrapped Snrm2 directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Snrm2(n int, x []float32, incX int) float32 {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1315,7 +1403,8 @@ func (w Implementation) Snrm2(n int, x []float32, incX int) float32 {
 
 // Srot calls the wrapped Srot directly (Level 1).
 func (w Implementation) Srot(n int, x []float32, incX int, y []float32, incY int, c float32, s float32) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1328,7 +1417,8 @@ func (w Implementation) Srot(n int, x []float32, incX int, y []float32, incY int
 
 // Srotg calls the wrapped Srotg directly (Level 1).
 func (w Implementation) Srotg(a float32, b float32) (float32, float32, float32, float32) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	return w.impl.Srotg(a, b)
@@ -1336,7 +1426,8 @@ func (w Implementation) Srotg(a float32, b float32) (float32, float32, float32, 
 
 // Srotm calls the wrapped Srotm directly (Level 1).
 func (w Implementation) Srotm(n int, x []float32, incX int, y []float32, incY int, p blas.SrotmParams) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1349,7 +1440,8 @@ func (w Implementation) Srotm(n int, x []float32, incX int, y []float32, incY in
 
 // Srotmg calls the wrapped Srotmg directly (Level 1).
 func (w Implementation) Srotmg(d1 float32, d2 float32, b1 float32, b2 float32) (blas.SrotmParams, float32, float32, float32) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	return w.impl.Srotmg(d1, d2, b1, b2)
@@ -1359,7 +1451,8 @@ func (w Implementation) Srotmg(d1 float32, d2 float32, b1 float32, b2 float32) (
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssbmv(ul blas.Uplo, n int, k int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1372,7 +1465,8 @@ func (w Implementation) Ssbmv(ul blas.Uplo, n int, k int, alpha float32, a []flo
 
 // Sscal calls the wrapped Sscal directly (Level 1).
 func (w Implementation) Sscal(n int, alpha float32, x []float32, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1387,7 +1481,8 @@ func (w Implementation) Sscal(n int, alpha float32, x []float32, incX int) {
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sspmv(ul blas.Uplo, n int, alpha float32, ap []float32, x []float32, incX int, beta float32, y []float32, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1402,7 +1497,8 @@ func (w Implementation) Sspmv(ul blas.Uplo, n int, alpha float32, ap []float32, 
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sspr(ul blas.Uplo, n int, alpha float32, x []float32, incX int, ap []float32) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1417,7 +1513,8 @@ func (w Implementation) Sspr(ul blas.Uplo, n int, alpha float32, x []float32, in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Sspr2(ul blas.Uplo, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1430,7 +1527,8 @@ func (w Implementation) Sspr2(ul blas.Uplo, n int, alpha float32, x []float32, i
 
 // Sswap calls the wrapped Sswap directly (Level 1).
 func (w Implementation) Sswap(n int, x []float32, incX int, y []float32, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1445,7 +1543,8 @@ func (w Implementation) Sswap(n int, x []float32, incX int, y []float32, incY in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssymm(s blas.Side, ul blas.Uplo, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1460,7 +1559,8 @@ func (w Implementation) Ssymm(s blas.Side, ul blas.Uplo, m int, n int, alpha flo
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssymv(ul blas.Uplo, n int, alpha float32, a []float32, lda int, x []float32, incX int, beta float32, y []float32, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1475,7 +1575,8 @@ func (w Implementation) Ssymv(ul blas.Uplo, n int, alpha float32, a []float32, l
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyr(ul blas.Uplo, n int, alpha float32, x []float32, incX int, a []float32, lda int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1490,7 +1591,8 @@ func (w Implementation) Ssyr(ul blas.Uplo, n int, alpha float32, x []float32, in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyr2(ul blas.Uplo, n int, alpha float32, x []float32, incX int, y []float32, incY int, a []float32, lda int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1505,7 +1607,8 @@ func (w Implementation) Ssyr2(ul blas.Uplo, n int, alpha float32, x []float32, i
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ssyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1522,7 +1625,8 @@ func (w Implementation) Ssyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Ssyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float32, a []float32, lda int, beta float32, c []float32, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1537,7 +1641,8 @@ func (w Implementation) Ssyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Stbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float32, lda int, x []float32, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1552,7 +1657,8 @@ func (w Implementation) Stbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Stbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []float32, lda int, x []float32, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1567,7 +1673,8 @@ func (w Implementation) Stbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Stpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float32, x []float32, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1582,7 +1689,8 @@ func (w Implementation) Stpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Stpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []float32, x []float32, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1599,7 +1707,8 @@ func (w Implementation) Stpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Strmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1614,7 +1723,8 @@ func (w Implementation) Strmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Strmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float32, lda int, x []float32, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1631,7 +1741,8 @@ func (w Implementation) Strmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Strsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha float32, a []float32, lda int, b []float32, ldb int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1646,7 +1757,8 @@ func (w Implementation) Strsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Strsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []float32, lda int, x []float32, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1659,7 +1771,8 @@ func (w Implementation) Strsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 
 // Zaxpy calls the wrapped Zaxpy directly (Level 1).
 func (w Implementation) Zaxpy(n int, alpha complex128, x []complex128, incX int, y []complex128, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1672,7 +1785,8 @@ func (w Implementation) Zaxpy(n int, alpha complex128, x []complex128, incX int,
 
 // Zcopy calls the wrapped Zcopy directly (Level 1).
 func (w Implementation) Zcopy(n int, x []complex128, incX int, y []complex128, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1686,7 +1800,8 @@ func (w Implementation) Zcopy(n int, x []complex128, incX int, y []complex128, i
 // Zdotc calls the wrapped Zdotc directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Zdotc(n int, x []complex128, incX int, y []complex128, incY int) complex128 {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1704,7 +1819,8 @@ func (w Implementation) Zdotc(n int, x []complex128, incX int, y []complex128, i
 // Zdotu calls the wrapped Zdotu directly (Level 1), in the default mode at
 // the fixed count when n reaches minWork1: its bits depend on the count.
 func (w Implementation) Zdotu(n int, x []complex128, incX int, y []complex128, incY int) complex128 {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1721,7 +1837,8 @@ func (w Implementation) Zdotu(n int, x []complex128, incX int, y []complex128, i
 
 // Zdscal calls the wrapped Zdscal directly (Level 1).
 func (w Implementation) Zdscal(n int, alpha float64, x []complex128, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1736,7 +1853,8 @@ func (w Implementation) Zdscal(n int, alpha float64, x []complex128, incX int) {
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zgbmv(tA blas.Transpose, m int, n int, kL int, kU int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1753,7 +1871,8 @@ func (w Implementation) Zgbmv(tA blas.Transpose, m int, n int, kL int, kU int, a
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Zgemm(tA blas.Transpose, tB blas.Transpose, m int, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1770,7 +1889,8 @@ func (w Implementation) Zgemm(tA blas.Transpose, tB blas.Transpose, m int, n int
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Zgemv(tA blas.Transpose, m int, n int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if gemvOnStack(m, n, true) && onCaller(oneThreadGemv(m, n, true)) {
@@ -1788,7 +1908,8 @@ func (w Implementation) Zgemv(tA blas.Transpose, m int, n int, alpha complex128,
 // Zgerc calls the wrapped Zgerc, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Zgerc(m int, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, a []complex128, lda int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1802,7 +1923,8 @@ func (w Implementation) Zgerc(m int, n int, alpha complex128, x []complex128, in
 // Zgeru calls the wrapped Zgeru, inside blasctl.WithFairShare when its
 // work reaches the Level 2 threshold.
 func (w Implementation) Zgeru(m int, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, a []complex128, lda int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1817,7 +1939,8 @@ func (w Implementation) Zgeru(m int, n int, alpha complex128, x []complex128, in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhbmv(ul blas.Uplo, n int, k int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1832,7 +1955,8 @@ func (w Implementation) Zhbmv(ul blas.Uplo, n int, k int, alpha complex128, a []
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhemm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1847,7 +1971,8 @@ func (w Implementation) Zhemm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhemv(ul blas.Uplo, n int, alpha complex128, a []complex128, lda int, x []complex128, incX int, beta complex128, y []complex128, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1862,7 +1987,8 @@ func (w Implementation) Zhemv(ul blas.Uplo, n int, alpha complex128, a []complex
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zher(ul blas.Uplo, n int, alpha float64, x []complex128, incX int, a []complex128, lda int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1877,7 +2003,8 @@ func (w Implementation) Zher(ul blas.Uplo, n int, alpha float64, x []complex128,
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zher2(ul blas.Uplo, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, a []complex128, lda int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1892,7 +2019,8 @@ func (w Implementation) Zher2(ul blas.Uplo, n int, alpha complex128, x []complex
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta float64, c []complex128, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1909,7 +2037,8 @@ func (w Implementation) Zher2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Zherk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha float64, a []complex128, lda int, beta float64, c []complex128, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1924,7 +2053,8 @@ func (w Implementation) Zherk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhpmv(ul blas.Uplo, n int, alpha complex128, ap []complex128, x []complex128, incX int, beta complex128, y []complex128, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1939,7 +2069,8 @@ func (w Implementation) Zhpmv(ul blas.Uplo, n int, alpha complex128, ap []comple
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhpr(ul blas.Uplo, n int, alpha float64, x []complex128, incX int, a []complex128) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1954,7 +2085,8 @@ func (w Implementation) Zhpr(ul blas.Uplo, n int, alpha float64, x []complex128,
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zhpr2(ul blas.Uplo, n int, alpha complex128, x []complex128, incX int, y []complex128, incY int, ap []complex128) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -1967,7 +2099,8 @@ func (w Implementation) Zhpr2(ul blas.Uplo, n int, alpha complex128, x []complex
 
 // Zscal calls the wrapped Zscal directly (Level 1).
 func (w Implementation) Zscal(n int, alpha complex128, x []complex128, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1980,7 +2113,8 @@ func (w Implementation) Zscal(n int, alpha complex128, x []complex128, incX int)
 
 // Zswap calls the wrapped Zswap directly (Level 1).
 func (w Implementation) Zswap(n int, x []complex128, incX int, y []complex128, incY int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	if float64(n) < minWork1 {
@@ -1995,7 +2129,8 @@ func (w Implementation) Zswap(n int, x []complex128, incX int, y []complex128, i
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -2010,7 +2145,8 @@ func (w Implementation) Zsymm(s blas.Side, ul blas.Uplo, m int, n int, alpha com
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Zsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, b []complex128, ldb int, beta complex128, c []complex128, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -2027,7 +2163,8 @@ func (w Implementation) Zsyr2k(ul blas.Uplo, t blas.Transpose, n int, k int, alp
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Zsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alpha complex128, a []complex128, lda int, beta complex128, c []complex128, ldc int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -2042,7 +2179,8 @@ func (w Implementation) Zsyrk(ul blas.Uplo, t blas.Transpose, n int, k int, alph
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex128, lda int, x []complex128, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -2057,7 +2195,8 @@ func (w Implementation) Ztbmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, k int, a []complex128, lda int, x []complex128, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -2072,7 +2211,8 @@ func (w Implementation) Ztbsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex128, x []complex128, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -2087,7 +2227,8 @@ func (w Implementation) Ztpmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, ap []complex128, x []complex128, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -2104,7 +2245,8 @@ func (w Implementation) Ztpsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Ztrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -2119,7 +2261,8 @@ func (w Implementation) Ztrmm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex128, lda int, x []complex128, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -2136,7 +2279,8 @@ func (w Implementation) Ztrmv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n in
 // While OpenBLAS alone is loaded, a call it runs on one thread skips its
 // scope (oncaller.go).
 func (w Implementation) Ztrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d blas.Diag, m int, n int, alpha complex128, a []complex128, lda int, b []complex128, ldb int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()
@@ -2151,7 +2295,8 @@ func (w Implementation) Ztrsm(s blas.Side, ul blas.Uplo, tA blas.Transpose, d bl
 // threshold inside blasctl.WithFairShare in the adaptive mode, at the fixed
 // count in the default mode (its bits depend on the count).
 func (w Implementation) Ztrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n int, a []complex128, lda int, x []complex128, incX int) {
-	if g := serialized(); g != nil {
+	if g, ok := blasctl.CallGuard().(*sync.Mutex); ok {
+		g.Lock()
 		defer g.Unlock()
 	}
 	defer w.enter().exit()

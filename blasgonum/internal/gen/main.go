@@ -106,7 +106,7 @@ func generate(src source) (map[string][]byte, error) {
 	}
 	var w, f bytes.Buffer
 	fmt.Fprintf(&w, "%s\n\npackage blasgonum\n\n", header)
-	w.WriteString("import (\n\t\"gonum.org/v1/gonum/blas\"\n)\n\n")
+	w.WriteString("import (\n\t\"sync\"\n\n\t\"github.com/blasctl/blasctl\"\n\t\"gonum.org/v1/gonum/blas\"\n)\n\n")
 	w.WriteString("// Implementation implements all four of gonum's BLAS interfaces.\nvar (\n")
 	for _, iface := range interfaces {
 		fmt.Fprintf(&w, "\t_ blas.%s = Implementation{}\n", iface)
@@ -384,12 +384,18 @@ func writeHeadSmall(buf *bytes.Buffer, m method, params, results, call string) {
 	fmt.Fprintf(buf, "\tdefer %s.enter().exit()\n", receiver)
 }
 
-// writeSerialize writes the call that serializes a call into a library
-// unsafe from two threads at once (serialize.go), first in each method,
-// before the gate and before any scope locks the goroutine to its thread:
-// always the guard, then the gate, so that the two cannot deadlock.
+// writeSerialize writes what serializes a call into a library unsafe from
+// two threads at once, first in each method: while such a library is
+// loaded (blasctl.Library.ThreadUnsafe: a single-threaded OpenBLAS built
+// without USE_LOCKING), blasctl.CallGuard is a *sync.Mutex, and the calls
+// through every wrapper, and a user's own calls under it, run one at a
+// time; otherwise it is a Locker that does nothing (never a *sync.Mutex),
+// which the method skips at the cost of one atomic load and one type check,
+// inline. The guard is taken before the gate and before any scope locks
+// the goroutine to its thread, so that a call waiting for it holds no
+// thread, and always in that order, so that the two cannot deadlock.
 func writeSerialize(buf *bytes.Buffer) {
-	buf.WriteString("\tif g := serialized(); g != nil {\n\t\tdefer g.Unlock()\n\t}\n")
+	buf.WriteString("\tif g, ok := blasctl.CallGuard().(*sync.Mutex); ok {\n\t\tg.Lock()\n\t\tdefer g.Unlock()\n\t}\n")
 }
 
 // countFree are the routines whose results have the same bits at every
