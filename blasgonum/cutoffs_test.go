@@ -157,6 +157,11 @@ func TestOpenBLASCutoffBits(t *testing.T) {
 				}
 				continue
 			}
+			// Beside other test processes on few CPUs, the worker may get
+			// too little CPU to count in one window: look up to 5 times.
+			for try := 1; try < 5 && busy <= 1; try++ {
+				busy = busyThreads(t, c.call)
+			}
 			t.Logf("%s: %s, above the cut-offs: %d busy at a count of 2", b.Name, c.name, busy)
 			if busy > 1 {
 				threaded++
