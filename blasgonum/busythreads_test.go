@@ -1,6 +1,7 @@
 package blasgonum
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -48,17 +49,22 @@ func busyThreads(t *testing.T, call func()) int {
 		call()
 	}
 	after := taskTimes(t)
-	most, deltas := 0, []int{}
+	most := 0
 	for id, v := range after {
-		d := v - before[id]
-		deltas = append(deltas, d)
-		most = max(most, d)
+		most = max(most, v-before[id])
 	}
 	busy := 0
-	for _, d := range deltas {
-		if d > 0 && 3*d >= most {
+	lastBusy = lastBusy[:0]
+	for id, v := range after {
+		if d := v - before[id]; d > 0 && 3*d >= most {
 			busy++
+			name, _ := os.ReadFile("/proc/self/task/" + id + "/comm")
+			lastBusy = append(lastBusy, fmt.Sprintf("%s %s: %d ticks", id, strings.TrimSpace(string(name)), d))
 		}
 	}
 	return busy
 }
+
+// lastBusy names the threads the last busyThreads counted busy, with the
+// CPU time each used, for a test's message.
+var lastBusy []string
