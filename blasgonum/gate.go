@@ -245,7 +245,7 @@ func (g *gateState) tryAdmit() *gateShard {
 // first waiter unless one woken earlier has not yet looked for room.
 func (g *gateState) exit(s *gateShard) {
 	if s.word.Add(^uint64(inside-1))&insideMask == 0 {
-		gateEmpty()
+		shardEmptied()
 	}
 	// Seen after the add: a waiter that counted itself before it is
 	// queued (it queues under mu), and one that counted itself after it

@@ -12,12 +12,13 @@ import (
 // spinning for about 0.1 s after a call, and only blasctl.ParkWorkers
 // stops them, which is safe only while no call is in flight. The gate
 // knows when none is: when a call leaves its shard of the gate empty
-// (gateEmpty) and blasctl.ParkWanted says the policy asks for it, a timer
-// fires parkAfter after that call; if no call came meanwhile and every
-// shard is empty, the parker closes the gate (parkMark inside each shard:
-// every newcomer waits), calls ParkWorkers, and opens it again. Calls that follow each other closer than parkAfter never
-// park, so back-to-back calls keep their pool; the first call after a park
-// starts it again (one thread start per worker).
+// (shardEmptied) and blasctl.ParkWanted says the policy asks for it, a
+// timer fires parkAfter after that call; if no call came meanwhile and
+// every shard is empty, the parker closes the gate (parkMark inside each
+// shard: every newcomer waits), calls ParkWorkers, and opens it again.
+// Calls that follow each other closer than parkAfter never park, so
+// back-to-back calls keep their pool; the first call after a park starts
+// it again (one thread start per worker).
 //
 // The drop-in knows only its own calls: a program that also calls the
 // library directly, outside the drop-in, must not use IdleSleep with the
@@ -42,10 +43,11 @@ const parkMark = insideMask/2 + 1
 // parkEpoch is the origin of parker.last: time.Since it is monotonic.
 var parkEpoch = time.Now()
 
-// gateEmpty runs when a goroutine leaving the wrapped implementation has
-// left its shard of the gate empty. Under IdleSleep, with a pool only ParkWorkers stops,
-// it arms the parker; otherwise it costs one atomic load.
-func gateEmpty() {
+// shardEmptied runs when a goroutine leaving the wrapped implementation
+// has left its shard of the gate empty. Under IdleSleep, with a pool only
+// ParkWorkers stops, it arms the parker; otherwise it costs one atomic
+// load.
+func shardEmptied() {
 	if !blasctl.ParkWanted() {
 		return
 	}
