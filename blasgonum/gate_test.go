@@ -150,6 +150,48 @@ func TestGateCapsCalls(t *testing.T) {
 	}
 }
 
+// TestGateLendsAPlace: with GOMAXPROCS 2 one goroutine enters the gate
+// twice in a row, so that the second time its own P's shard is full (its
+// one place taken by the first): it takes the other shard's place instead
+// of waiting. A third entry, with both places taken, waits until one of
+// them leaves.
+func TestGateLendsAPlace(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	gate.refresh()
+	receive := func(what string, ch chan *gateShard) *gateShard {
+		t.Helper()
+		select {
+		case s := <-ch:
+			return s
+		case <-time.After(10 * time.Second):
+			t.Fatalf("timed out waiting for %s", what)
+			return nil
+		}
+	}
+	twice := make(chan *gateShard, 2)
+	go func() {
+		twice <- gate.enter()
+		twice <- gate.enter()
+	}()
+	first, second := receive("the first entry", twice), receive("the second entry: a full shard did not lend another's place", twice)
+	if first == second {
+		t.Fatalf("both entries took the same shard, whose share of GOMAXPROCS 2 is %d place", first.places.Load())
+	}
+	third := make(chan *gateShard, 1)
+	go func() { third <- gate.enter() }()
+	waitFor(t, "the third entry queued", func() bool { return gate.waiters.Load() == 1 })
+	if n := insideGate(); n != 2 {
+		t.Fatalf("%d inside the gate with the third entry waiting, want 2", n)
+	}
+	gate.exit(first)
+	last := receive("the third entry after a place was freed", third)
+	gate.exit(second)
+	gate.exit(last)
+	if n, q := insideGate(), gate.waiters.Load(); n != 0 || q != 0 {
+		t.Errorf("after every exit: %d inside the gate and %d waiting, want 0 and 0", n, q)
+	}
+}
+
 // panicker is a BLAS whose Daxpy panics, as gonum's do on bad arguments.
 type panicker struct{ fake }
 
