@@ -35,11 +35,19 @@ func taskTimes(t *testing.T) map[string]int {
 }
 
 // busyThreads runs call repeatedly for about 300 ms and returns how many
-// of the process's threads were busy meanwhile: those that used at least a
-// third of the CPU time of the busiest. It first runs call for 200 ms
-// unmeasured: an OpenBLAS thread busy-waits for work a while after its last
-// call, which an earlier count may have given it.
+// of the process's threads were busy meanwhile (busyThreadList).
 func busyThreads(t *testing.T, call func()) int {
+	t.Helper()
+	return len(busyThreadList(t, call))
+}
+
+// busyThreadList runs call repeatedly for about 300 ms and names the
+// process's threads that were busy meanwhile, with the CPU time each used:
+// those that used at least a third of the CPU time of the busiest. It
+// first runs call for 200 ms unmeasured: an OpenBLAS thread busy-waits for
+// work a while after its last call, which an earlier count may have given
+// it.
+func busyThreadList(t *testing.T, call func()) []string {
 	t.Helper()
 	for start := time.Now(); time.Since(start) < 200*time.Millisecond; {
 		call()
@@ -53,18 +61,12 @@ func busyThreads(t *testing.T, call func()) int {
 	for id, v := range after {
 		most = max(most, v-before[id])
 	}
-	busy := 0
-	lastBusy = lastBusy[:0]
+	var busy []string
 	for id, v := range after {
 		if d := v - before[id]; d > 0 && 3*d >= most {
-			busy++
 			name, _ := os.ReadFile("/proc/self/task/" + id + "/comm")
-			lastBusy = append(lastBusy, fmt.Sprintf("%s %s: %d ticks", id, strings.TrimSpace(string(name)), d))
+			busy = append(busy, fmt.Sprintf("%s %s: %d ticks", id, strings.TrimSpace(string(name)), d))
 		}
 	}
 	return busy
 }
-
-// lastBusy names the threads the last busyThreads counted busy, with the
-// CPU time each used, for a test's message.
-var lastBusy []string
