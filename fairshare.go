@@ -31,10 +31,9 @@ func WithFairShare(fn func()) error { return all.WithFairShare(fn) }
 // is the number of goroutines inside WithFairShare or waiting for admission
 // to it (below) when fn starts, this one included. A goroutine alone gets
 // all P threads; k goroutines get P/k each, so together they stay near P
-// threads instead of k x P. A call keeps the
-// share it started with; the next call sees the count of its own moment.
-// P is runtime.GOMAXPROCS(0), or the budget set with SetFairShareBudget when
-// that is lower.
+// threads instead of k x P. A call keeps the share it started with; the next
+// call sees the count of its own moment. P is runtime.GOMAXPROCS(0), or the
+// budget set with SetFairShareBudget when that is lower.
 //
 // It is WithThreads(max(1, P/k), fn), with its guarantees: fn runs locked to
 // its OS thread with every count applied and read back, every count is put
@@ -69,25 +68,25 @@ func WithFairShare(fn func()) error { return all.WithFairShare(fn) }
 //
 // Admission: at most runtime.GOMAXPROCS(0)+6 goroutines run inside
 // WithFairShare at once, whatever their Controllers; the others wait before
-// their scope starts, with their goroutine not locked to its thread, so
-// that unbounded goroutines calling WithFairShare keep a bounded number of
-// OS threads (their share would be 1 thread each anyway, and they count
-// among the k of the calls that enter meanwhile). The 6 beyond GOMAXPROCS
-// are there because a few callers more than CPUs run faster side by side,
-// their threads shared by the OS, than waiting in Go. A free place goes to
-// the first goroutine that asks, a waiter or a newcomer, and a waiter that
-// has waited 2 ms is handed the next. A call nested in a scope or Limit of
-// its own goroutine passes straight through: it is locked already. The rule for fn: do not make fn wait for a goroutine
-// that is about to call WithFairShare (a channel receive from it, a
-// WaitGroup it joins, a lock it needs inside its call). That cannot
-// deadlock: after 50 ms in which no admitted call has ended and no other
-// waiter has entered anyway, one waiter enters anyway, then the next 50 ms
-// later; but each such wait costs 50 ms and may start one more OS thread.
-// Calls that do BLAS work end far more often than that and never get
-// there: 1000 goroutines x 200 calls of a 16x16 dgemm end with no more
-// threads than the same calls without blasctl (TestProbeThreadGrowth;
-// BENCHMARKS.md, "Many goroutines"). A goroutine that locked itself to its
-// thread before calling waits locked.
+// their scope starts, with their goroutine not locked to its thread, so that
+// unbounded goroutines calling WithFairShare keep a bounded number of OS
+// threads (their share would be 1 thread each anyway, and they count among
+// the k of the calls that enter meanwhile). The 6 beyond GOMAXPROCS are
+// there because a few callers more than CPUs run faster side by side, their
+// threads shared by the OS, than waiting in Go. A free place goes to the
+// first goroutine that asks, a waiter or a newcomer, and a waiter that has
+// waited 2 ms is handed the next. A call nested in a scope or Limit of its
+// own goroutine passes straight through: it is locked already. The rule for
+// fn: do not make fn wait for a goroutine that is about to call
+// WithFairShare (a channel receive from it, a WaitGroup it joins, a lock it
+// needs inside its call). That cannot deadlock: after 50 ms in which no
+// admitted call has ended and no other waiter has entered anyway, one waiter
+// enters anyway, then the next 50 ms later; but each such wait costs 50 ms
+// and may start one more OS thread. Calls that do BLAS work end far more
+// often than that and never get there: 1000 goroutines x 200 calls of a
+// 16x16 dgemm end with no more threads than the same calls without blasctl
+// (TestProbeThreadGrowth; BENCHMARKS.md, "Many goroutines"). A goroutine
+// that locked itself to its thread before calling waits locked.
 func (c *Controller) WithFairShare(fn func()) error {
 	if fn == nil {
 		return ErrNilFunc
